@@ -1,0 +1,86 @@
+// Command drydock keeps container images honest from build to retirement:
+// it catalogs and scans images, gates them in CI, serves the private registry,
+// answers admission reviews and audits what runs.
+//
+// This package only wires flags to library calls; each verb lives in its own
+// file and registers itself with addCommand.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes are a contract for CI.
+const (
+	exitPass     = 0 // everything passed
+	exitPolicy   = 1 // a policy failed: findings over threshold, a rule refused
+	exitUsage    = 2 // bad usage or bad input (a missing file, a malformed image)
+	exitInternal = 3 // drydock could not do its job
+)
+
+var commands []func() *cobra.Command
+
+// addCommand registers a verb; each verb's file calls it from init.
+func addCommand(f func() *cobra.Command) { commands = append(commands, f) }
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "drydock",
+		Short:         "Keep container images honest: catalog, scan, gate, serve, admit and audit them",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, f := range commands {
+		root.AddCommand(f())
+	}
+	return root
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRoot().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "drydock:", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+// exitCoder is implemented by errors that know which exit code they mean:
+// a policy failure (1) or bad input (2). Packages implement it on their own
+// error types so that no package needs to import another to be classified.
+type exitCoder interface{ ExitCode() int }
+
+// usageError marks bad flags or arguments.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+func (e usageError) ExitCode() int { return exitUsage }
+
+// exitCode maps an error to the exit-code contract; unknown errors are internal.
+func exitCode(err error) int {
+	if err == nil {
+		return exitPass
+	}
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	if errors.Is(err, context.Canceled) {
+		return exitInternal
+	}
+	// cobra reports unknown commands and wrong argument counts as plain errors.
+	if isCobraUsage(err) {
+		return exitUsage
+	}
+	return exitInternal
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): prepares what the tests need on a
+# fresh machine, then runs vet and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# PostgreSQL: the store's shared suite runs against it as well as SQLite.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  fi
+fi
+
+# skopeo: a real client for the registry interop tests (Debian package).
+if ! command -v skopeo >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq skopeo) >/dev/null 2>&1 \
+      || echo "scripts/test.sh: could not install skopeo; its interop tests will skip" >&2
+  fi
+fi
+
+export DRYDOCK_TEST_POSTGRES="${DRYDOCK_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test -count=1 -timeout 40m ./...
