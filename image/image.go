@@ -84,4 +84,6 @@ type Entry struct {
 	// Reader reads the content of a TypeFile entry; nil otherwise. It fails
 	// with ErrTooLarge past the configured per-file limit.
 	Reader io.Reader
+	// Reason says why a TypeSkipped entry was refused, naming the entry.
+	Reason string
 }
