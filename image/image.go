@@ -37,8 +37,9 @@ type Image interface {
 type Layer interface {
 	// Index is the layer's position, 0 for the bottom layer.
 	Index() int
-	// DiffID is the digest of the uncompressed tar ("sha256:…"). For dir:
-	// sources it is a digest computed over the walked tree.
+	// DiffID is the digest of the uncompressed tar ("sha256:…"). It is ""
+	// for dir: sources, whose tree can change between walks: "" tells a
+	// cache keyed by DiffID not to cache the layer.
 	DiffID() string
 	// Digest is the stored (compressed) blob digest; "" where unknown.
 	Digest() string
@@ -48,8 +49,11 @@ type Layer interface {
 	CreatedBy() string
 	// Walk calls fn for each entry of the layer in archive order. Content of
 	// regular files is readable from Entry.Reader only during the call.
-	// Returning SkipLayer from fn stops the walk without an error. Errors
-	// from the layer itself are *LayerError.
+	// Returning SkipLayer from fn stops the walk without an error and
+	// without verifying the layer's digests (the rest was never read). Any
+	// other error from fn stops the walk and is returned as is. Errors from
+	// the layer itself (corrupt data, a digest mismatch, a limit passed) are
+	// *LayerError.
 	Walk(ctx context.Context, fn WalkFunc) error
 }
 
@@ -67,6 +71,7 @@ const (
 	TypeWhiteout                  // Path was deleted by this layer (".wh.NAME")
 	TypeOpaque                    // Path is an opaque directory: everything below it from lower layers is gone (".wh..wh..opq")
 	TypeOther                     // device, fifo, …: reported so that it hides a lower file, never read
+	TypeSkipped                   // an unsafe or unsupported entry, not followed; Reason says why
 )
 
 // Entry is one checked entry of a layer.

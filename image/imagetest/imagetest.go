@@ -1,0 +1,130 @@
+// Package imagetest builds small images and deliberately broken layers in
+// code, for the tests of drydock's packages that read images. Nothing here
+// touches the network; everything is a real go-containerregistry image.
+package imagetest
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// File is one tar entry. Type defaults to a regular file (tar.TypeReg).
+type File struct {
+	Name     string
+	Type     byte
+	Body     string
+	Linkname string
+	Mode     int64 // default 0644 for files, 0755 for directories
+}
+
+// Tar returns the bytes of a tar archive holding files, in order.
+func Tar(t testing.TB, files ...File) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		h := &tar.Header{
+			Name:     f.Name,
+			Typeflag: f.Type,
+			Linkname: f.Linkname,
+			Mode:     f.Mode,
+			ModTime:  time.Unix(1700000000, 0),
+			Format:   tar.FormatPAX,
+		}
+		if h.Typeflag == 0 {
+			h.Typeflag = tar.TypeReg
+		}
+		if h.Typeflag == tar.TypeReg {
+			h.Size = int64(len(f.Body))
+		}
+		if h.Mode == 0 {
+			h.Mode = 0o644
+			if h.Typeflag == tar.TypeDir {
+				h.Mode = 0o755
+			}
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatalf("imagetest: tar header %q: %v", f.Name, err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			if _, err := io.WriteString(tw, f.Body); err != nil {
+				t.Fatalf("imagetest: tar body %q: %v", f.Name, err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatalf("imagetest: closing tar: %v", err)
+	}
+	return buf.Bytes()
+}
+
+// Layer returns a gzip-compressed layer holding files.
+func Layer(t testing.TB, files ...File) v1.Layer {
+	t.Helper()
+	b := Tar(t, files...)
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	})
+	if err != nil {
+		t.Fatalf("imagetest: layer: %v", err)
+	}
+	return l
+}
+
+// Step is a layer with the build step that made it; a Step with a nil
+// Layer is a history entry that made no layer (ENV, CMD, …).
+type Step struct {
+	Layer     v1.Layer
+	CreatedBy string
+}
+
+// Image returns a linux/amd64 image made of steps, bottom first, created at
+// a fixed time.
+func Image(t testing.TB, steps ...Step) v1.Image {
+	t.Helper()
+	img := empty.Image
+	var err error
+	var history []v1.History
+	for _, s := range steps {
+		if s.Layer == nil {
+			history = append(history, v1.History{CreatedBy: s.CreatedBy, EmptyLayer: true})
+			continue
+		}
+		img, err = mutate.AppendLayers(img, s.Layer)
+		if err != nil {
+			t.Fatalf("imagetest: appending layer: %v", err)
+		}
+		history = append(history, v1.History{CreatedBy: s.CreatedBy})
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatalf("imagetest: config: %v", err)
+	}
+	cfg = cfg.DeepCopy()
+	cfg.OS, cfg.Architecture = "linux", "amd64"
+	cfg.Created = v1.Time{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	cfg.History = history
+	img, err = mutate.ConfigFile(img, cfg)
+	if err != nil {
+		t.Fatalf("imagetest: setting config: %v", err)
+	}
+	return img
+}
+
+// Layers is Image with one layer per argument and a "RUN step N" history.
+func Layers(t testing.TB, layers ...v1.Layer) v1.Image {
+	t.Helper()
+	steps := make([]Step, len(layers))
+	for i, l := range layers {
+		steps[i] = Step{Layer: l, CreatedBy: "RUN step " + string(rune('0'+i%10))}
+	}
+	return Image(t, steps...)
+}
