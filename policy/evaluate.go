@@ -1,0 +1,182 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/drydock/drydock/inventory"
+	"github.com/drydock/drydock/match"
+)
+
+// Evaluate judges one input. It returns a verdict, passing or failing, for
+// every input it could judge; an error means it could not judge at all (no
+// inventory, a custom rule that failed to run or ran out of cost, a
+// cancelled context), and then there is no verdict to act on.
+func (p *Policy) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
+	if in.Inventory == nil {
+		return nil, errNoInventoryToJudge
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	inv := in.Inventory
+	v := &Verdict{Policy: p.id, Image: inv.Digest}
+	if p.enforcesNothing() {
+		v.Notes = append(v.Notes, fmt.Sprintf("policy %q enforces no rule: every image passes", p.id.Name))
+	}
+
+	counting := p.suppress(v, inv, in.Findings, now)
+	p.checkSeverity(v, counting)
+	p.checkRegistry(v, inv)
+	p.checkAge(v, inv, now)
+	if len(p.rules) > 0 {
+		vars := celVars(inv, counting, p.unknownAs, now)
+		for _, r := range p.rules {
+			violated, ids, err := r.check(ctx, vars)
+			if err != nil {
+				return nil, err
+			}
+			if violated {
+				v.Reasons = append(v.Reasons, Reason{Rule: r.name, Message: r.message, IDs: ids})
+			}
+		}
+	}
+	v.Findings = counting
+	v.Pass = len(v.Reasons) == 0
+	return v, nil
+}
+
+// suppress applies exceptions, then VEX, then fixableOnly, and returns the
+// findings that still count. Exceptions come first because they are the
+// policy owner's own word; a finding both excepted and VEX'd is reported once.
+func (p *Policy) suppress(v *Verdict, inv *inventory.Inventory, findings []match.Finding, now time.Time) []match.Finding {
+	counting := make([]match.Finding, 0, len(findings))
+	expiredUsed := make([]bool, len(p.exceptions))
+	unfixed := 0
+next:
+	for i := range findings {
+		f := &findings[i]
+		for ei := range p.exceptions {
+			e := &p.exceptions[ei]
+			if !e.matches(f) {
+				continue
+			}
+			if e.expired(now) {
+				expiredUsed[ei] = true
+				continue
+			}
+			v.Suppressed = append(v.Suppressed, Suppression{FindingID: f.ID, Package: packageName(f), By: ByException, Reason: e.reason})
+			continue next
+		}
+		if vv := vexFor(p.vex, inv, f); vv != nil && vv.suppresses() {
+			v.Suppressed = append(v.Suppressed, Suppression{FindingID: f.ID, Package: packageName(f), By: ByVEX, Reason: vv.reason()})
+			continue
+		}
+		if p.fixableOnly && len(f.Fixed) == 0 {
+			unfixed++
+			continue
+		}
+		counting = append(counting, *f)
+	}
+	for ei := range p.exceptions {
+		e := &p.exceptions[ei]
+		if !e.expired(now) {
+			continue
+		}
+		n := fmt.Sprintf("exception for %s expired on %s and no longer applies", e.describe(), e.until)
+		if expiredUsed[ei] {
+			n += "; its findings count again"
+		}
+		v.Notes = append(v.Notes, n)
+	}
+	if unfixed > 0 {
+		v.Notes = append(v.Notes, fmt.Sprintf("%d finding(s) without a fixed version not counted (fixableOnly)", unfixed))
+	}
+	return counting
+}
+
+func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
+	if p.failOn == match.SeverityUnknown {
+		return
+	}
+	var ids []string
+	for i := range counting {
+		if effectiveSeverity(&counting[i], p.unknownAs) >= p.failOn {
+			ids = append(ids, counting[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	v.Reasons = append(v.Reasons, Reason{
+		Rule:    RuleSeverity,
+		Message: fmt.Sprintf("%d vulnerabilit%s at or above %s", len(ids), plural(len(ids), "y", "ies"), severityName(p.failOn)),
+		IDs:     ids,
+	})
+}
+
+func (p *Policy) checkRegistry(v *Verdict, inv *inventory.Inventory) {
+	if len(p.registries) == 0 {
+		return
+	}
+	switch {
+	case inv.Name == "":
+		v.Reasons = append(v.Reasons, Reason{Rule: RuleRegistries, Message: fmt.Sprintf("image %s has no registry name to check against the allowed registries", describeImage(inv))})
+	case !registryAllowed(p.registries, inv.Name):
+		v.Reasons = append(v.Reasons, Reason{Rule: RuleRegistries, Message: fmt.Sprintf("image %s is not from an allowed registry", normalizeName(inv.Name)), IDs: []string{normalizeName(inv.Name)}})
+	}
+}
+
+func (p *Policy) checkAge(v *Verdict, inv *inventory.Inventory, now time.Time) {
+	if p.maxAge == 0 {
+		return
+	}
+	if inv.Created == nil || inv.Created.IsZero() {
+		v.Reasons = append(v.Reasons, Reason{Rule: RuleMaxAge, Message: fmt.Sprintf("image %s states no creation time, so its age (max %s) cannot be checked", describeImage(inv), p.maxAgeText)})
+		return
+	}
+	age := now.Sub(*inv.Created)
+	if age > p.maxAge {
+		v.Reasons = append(v.Reasons, Reason{Rule: RuleMaxAge, Message: fmt.Sprintf("image was created %s (%s ago), older than the maximum age of %s", inv.Created.UTC().Format(time.RFC3339), formatAge(age), p.maxAgeText)})
+	}
+}
+
+// effectiveSeverity maps an unknown severity per severity.unknownAs.
+func effectiveSeverity(f *match.Finding, unknownAs match.Severity) match.Severity {
+	if f.Severity == match.SeverityUnknown {
+		return unknownAs
+	}
+	return f.Severity
+}
+
+func packageName(f *match.Finding) string {
+	if f.Package.PURL != "" {
+		return f.Package.PURL
+	}
+	return f.Package.Name
+}
+
+func describeImage(inv *inventory.Inventory) string {
+	switch {
+	case inv.Digest != "":
+		return inv.Digest
+	case inv.Source != "":
+		return inv.Source
+	}
+	return "(unnamed)"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,192 @@
+// Package policy is drydock's one policy engine: it reads a policy file
+// (apiVersion drydock/v1, kind Policy) and judges an image — its inventory
+// and its vulnerability findings — into a Verdict that passes or fails with
+// every reason stated. The same Policy value serves `drydock scan`, the CI
+// gate, the registry's scan on push and pull quarantine, admission control
+// and the continuous audit, so an image is judged the same way everywhere.
+// Rules are a severity threshold, fixable-only counting, exceptions with a
+// reason and an expiry date, OpenVEX statements, allowed registries, a
+// maximum image age and custom CEL expressions, which are compiled when the
+// policy loads and bounded in cost when they run.
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/drydock/drydock/match"
+	"gopkg.in/yaml.v3"
+)
+
+// PolicyID names the policy that decided a verdict, for audit logs.
+type PolicyID struct {
+	// Name is the policy's name: metadata from the file, else the file name.
+	Name string `json:"name"`
+	// Digest is "sha256:<hex>" of the effective policy: the file's settings
+	// after options, with each VEX document's content digest. Two policies
+	// with the same digest decide every input the same way.
+	Digest string `json:"digest"`
+}
+
+// Policy is a loaded, checked and compiled policy. It is safe for concurrent
+// use by many Evaluate calls.
+type Policy struct {
+	id          PolicyID
+	description string
+	failOn      match.Severity // SeverityUnknown: no threshold
+	unknownAs   match.Severity
+	fixableOnly bool
+	exceptions  []exception
+	vex         []vexDocument
+	registries  []string
+	maxAge      time.Duration // 0: no limit
+	maxAgeText  string
+	rules       []*rule
+}
+
+// DefaultName is the name of the policy used when none is given.
+const DefaultName = "default"
+
+// Default is the policy used when none is given: it enforces nothing and
+// every verdict it gives says so in a note.
+func Default() *Policy {
+	p, err := New()
+	if err != nil {
+		// New without options cannot fail; a failure here is a bug.
+		panic(err)
+	}
+	return p
+}
+
+// New builds a policy from options alone, starting from Default(); it is how
+// `drydock scan --fail-on high` works without a policy file.
+func New(opts ...Option) (*Policy, error) {
+	spec := &fileSpec{APIVersion: APIVersion, Kind: Kind, Name: DefaultName}
+	return build(spec, nil, "", opts)
+}
+
+// Load reads and compiles the policy file at path; options override the
+// file's settings. Relative `vex:` paths are read from the file's folder.
+func Load(path string, opts ...Option) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &LoadError{File: path, Err: fmt.Errorf("policy: cannot read: %w", err)}
+	}
+	all := append([]Option{WithBaseDir(filepath.Dir(path))}, opts...)
+	return Parse(data, path, all...)
+}
+
+// Parse reads and compiles a policy from data; name is used in errors and,
+// when the file sets no name, as the policy's name.
+func Parse(data []byte, name string, opts ...Option) (*Policy, error) {
+	spec, root, err := decodeFile(data, name)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Name == "" {
+		spec.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	}
+	return build(spec, root, name, opts)
+}
+
+// build checks every field of spec and compiles what needs compiling.
+func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy, error) {
+	s := settings{baseDir: ".", costLimit: DefaultCostLimit, fixableOnly: spec.FixableOnly}
+	if err := applyOptions(&s, opts); err != nil {
+		return nil, err
+	}
+	p := &Policy{
+		id:          PolicyID{Name: spec.Name},
+		description: spec.Description,
+		fixableOnly: s.fixableOnly,
+	}
+	var err error
+	if p.failOn, err = parseSeverity(spec.Severity.FailOn, false); err != nil {
+		return nil, &LoadError{File: file, Line: lineOf(root, "severity", "failOn"), Field: "severity.failOn", Err: err}
+	}
+	if s.failOn != nil {
+		p.failOn = *s.failOn
+	}
+	if p.unknownAs, err = parseSeverity(spec.Severity.UnknownAs, true); err != nil {
+		return nil, &LoadError{File: file, Line: lineOf(root, "severity", "unknownAs"), Field: "severity.unknownAs", Err: err}
+	}
+	if p.exceptions, err = buildExceptions(spec.Exceptions, file, root); err != nil {
+		return nil, err
+	}
+	if p.registries, err = buildRegistries(spec.Registries.Allowed, file, root); err != nil {
+		return nil, err
+	}
+	if spec.MaxAge != "" {
+		if p.maxAge, err = parseAge(spec.MaxAge); err != nil {
+			return nil, &LoadError{File: file, Line: lineOf(root, "maxAge"), Field: "maxAge", Err: err}
+		}
+		p.maxAgeText = spec.MaxAge
+	}
+	if p.rules, err = compileRules(spec.Rules, s.costLimit, file, root); err != nil {
+		return nil, err
+	}
+	if p.vex, err = loadVEXFiles(spec.VEX, s.baseDir, file, root); err != nil {
+		return nil, err
+	}
+	extra, err := loadVEXFiles(s.vexPaths, "", "", nil)
+	if err != nil {
+		return nil, err
+	}
+	p.vex = append(p.vex, extra...)
+	p.id.Digest, err = p.digest(s.costLimit)
+	if err != nil {
+		return nil, fmt.Errorf("policy: digest: %w", err)
+	}
+	return p, nil
+}
+
+// ID names the policy and its effective digest.
+func (p *Policy) ID() PolicyID { return p.id }
+
+// enforcesNothing is true when no rule can ever fail an image.
+func (p *Policy) enforcesNothing() bool {
+	return p.failOn == match.SeverityUnknown && len(p.registries) == 0 && p.maxAge == 0 && len(p.rules) == 0
+}
+
+// canonical is the effective policy in a fixed order, hashed into the digest.
+type canonical struct {
+	Name        string   `json:"name"`
+	FailOn      string   `json:"failOn"`
+	UnknownAs   string   `json:"unknownAs"`
+	FixableOnly bool     `json:"fixableOnly"`
+	Exceptions  []string `json:"exceptions"`
+	VEX         []string `json:"vex"`
+	Registries  []string `json:"registries"`
+	MaxAge      int64    `json:"maxAgeSeconds"`
+	Rules       []string `json:"rules"`
+	CostLimit   uint64   `json:"costLimit"`
+}
+
+func (p *Policy) digest(costLimit uint64) (string, error) {
+	c := canonical{
+		Name: p.id.Name, FailOn: severityName(p.failOn), UnknownAs: severityName(p.unknownAs),
+		FixableOnly: p.fixableOnly, Registries: p.registries, MaxAge: int64(p.maxAge / time.Second),
+		CostLimit: costLimit,
+	}
+	for _, e := range p.exceptions {
+		c.Exceptions = append(c.Exceptions, strings.Join([]string{e.id, e.pkg, e.purl, e.reason, e.expires.Format(time.RFC3339)}, "\x00"))
+	}
+	for _, d := range p.vex {
+		c.VEX = append(c.VEX, d.digest)
+	}
+	for _, r := range p.rules {
+		c.Rules = append(c.Rules, strings.Join([]string{r.name, r.message, r.effect, r.source, r.idsSource}, "\x00"))
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
