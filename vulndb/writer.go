@@ -1,0 +1,417 @@
+package vulndb
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// writer builds the next version of a database in a temporary file beside
+// it: a copy of the current file (so sources an update does not touch stay
+// as they are) or an empty one. Nothing is visible until publish renames it
+// over the old file; abort, or a crash, leaves the old file as it was.
+type writer struct {
+	path, tmp string
+	o         *options
+	now       time.Time
+	db        *sql.DB
+	conn      *sql.Conn
+	stmts     map[string]*sql.Stmt
+	pending   int
+	seen      map[string]ecoSeen // EcosystemKey → as written, by which source
+	zbuf      bytes.Buffer
+	zw        *flate.Writer
+}
+
+type ecoSeen struct{ written, source string }
+
+// batchSize is how many records go into one transaction: large enough that
+// commits cost little, small enough that SQLite's page cache bounds memory.
+const batchSize = 5000
+
+var writerSQL = map[string]string{
+	"find":        "SELECT rowid, modified FROM advisories WHERE id = ?",
+	"insert":      "INSERT INTO advisories (id, modified, changed, withdrawn, aliases, enc, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	"update":      "UPDATE advisories SET modified = ?, changed = ?, withdrawn = ?, aliases = ?, enc = ?, body = ? WHERE rowid = ?",
+	"delAffected": "DELETE FROM affected WHERE adv = ?",
+	"addAffected": "INSERT OR IGNORE INTO affected (eco, name, adv) VALUES (?, ?, ?)",
+	"addProvides": "INSERT OR IGNORE INTO provides (source, adv) VALUES (?, ?)",
+	"unremove":    "DELETE FROM removed WHERE id = ?",
+}
+
+// newWriter starts the next version of the database at path; fresh starts
+// from an empty database instead of a copy of the current one.
+func newWriter(ctx context.Context, path string, o *options, fresh bool) (w *writer, err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("vulndb: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("vulndb: %w", err)
+	}
+	w = &writer{path: path, tmp: f.Name(), o: o, now: o.now(), seen: map[string]ecoSeen{}}
+	defer func() {
+		if err != nil {
+			w.abort()
+		}
+	}()
+	if !fresh {
+		if err := copyInto(f, path); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("vulndb: %w", err)
+	}
+	// No journal and no syncs while building: the file is thrown away on
+	// failure, and publish syncs it once, whole, before the rename.
+	w.db, err = sql.Open("sqlite", sqliteURI(w.tmp, "rwc")+
+		"&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-65536)&_pragma=locking_mode(EXCLUSIVE)")
+	if err != nil {
+		return nil, fmt.Errorf("vulndb: %w", err)
+	}
+	w.db.SetMaxOpenConns(1)
+	if w.conn, err = w.db.Conn(ctx); err != nil {
+		return nil, fmt.Errorf("vulndb: %w", err)
+	}
+	if err := w.ensureSchema(ctx); err != nil {
+		return nil, err
+	}
+	w.stmts = map[string]*sql.Stmt{}
+	for name, q := range writerSQL {
+		if w.stmts[name], err = w.conn.PrepareContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("vulndb: prepare %s: %w", name, err)
+		}
+	}
+	if w.zw, err = flate.NewWriter(&w.zbuf, flate.BestSpeed); err != nil {
+		return nil, fmt.Errorf("vulndb: %w", err)
+	}
+	if _, err := w.conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return nil, fmt.Errorf("vulndb: %w", err)
+	}
+	return w, nil
+}
+
+// copyInto copies the current database into the temporary file; a missing
+// one leaves the temporary file empty, which SQLite takes as a new database.
+func copyInto(dst *os.File, path string) error {
+	src, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	defer src.Close()
+	if _, err := io.Copy(dst, src); err != nil {
+		return fmt.Errorf("vulndb: copy %s: %w", path, err)
+	}
+	return nil
+}
+
+// ensureSchema creates the schema in an empty file. A copy of another
+// schema version is emptied and rebuilt: its sources will be imported again.
+func (w *writer) ensureSchema(ctx context.Context) error {
+	var v, tables int
+	if err := w.conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return &InputError{Path: w.path, Err: fmt.Errorf("%w: %v", ErrSchema, err)}
+	}
+	if err := w.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master").Scan(&tables); err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	if v == schemaVersion && tables > 0 {
+		return nil
+	}
+	if tables > 0 {
+		w.o.logger.Warn("vulndb: rebuilding database of another schema version", "path", w.path, "version", v)
+		if err := os.Truncate(w.tmp, 0); err != nil {
+			return fmt.Errorf("vulndb: %w", err)
+		}
+		// A fresh connection sees the empty file.
+		w.conn.Close()
+		var err error
+		if w.conn, err = w.db.Conn(ctx); err != nil {
+			return fmt.Errorf("vulndb: %w", err)
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, schemaSQL+"PRAGMA user_version = "+schemaVersionString+";"); err != nil {
+		return fmt.Errorf("vulndb: create schema: %w", err)
+	}
+	return nil
+}
+
+// beginSource forgets which records source brought, so that records it no
+// longer has are removed by publish unless another source still has them.
+func (w *writer) beginSource(ctx context.Context, source string) error {
+	_, err := w.conn.ExecContext(ctx, "DELETE FROM provides WHERE source = ?", source)
+	if err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	return nil
+}
+
+// put stores one record from source. raw is its JSON as read (nil: marshal
+// a); a record whose modified time is unchanged is not rewritten.
+func (w *writer) put(ctx context.Context, source string, a *Advisory, raw []byte) error {
+	var rowid, modified int64
+	err := w.stmts["find"].QueryRowContext(ctx, a.ID).Scan(&rowid, &modified)
+	found := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+	}
+	if !found || modified != a.Modified.UnixNano() {
+		enc, body, err := w.encode(a, raw)
+		if err != nil {
+			return err
+		}
+		var withdrawn any
+		if a.Withdrawn != nil {
+			withdrawn = a.Withdrawn.UnixNano()
+		}
+		aliases := strings.Join(a.Aliases, " ")
+		if found {
+			if _, err := w.stmts["update"].ExecContext(ctx, a.Modified.UnixNano(), w.now.UnixNano(), withdrawn, aliases, enc, body, rowid); err != nil {
+				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+			}
+			if _, err := w.stmts["delAffected"].ExecContext(ctx, rowid); err != nil {
+				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+			}
+		} else {
+			res, err := w.stmts["insert"].ExecContext(ctx, a.ID, a.Modified.UnixNano(), w.now.UnixNano(), withdrawn, aliases, enc, body)
+			if err != nil {
+				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+			}
+			if rowid, err = res.LastInsertId(); err != nil {
+				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+			}
+			if _, err := w.stmts["unremove"].ExecContext(ctx, a.ID); err != nil {
+				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+			}
+		}
+		for _, af := range a.Affected {
+			eco, name := af.Package.Ecosystem, af.Package.Name
+			if eco == "" || name == "" {
+				continue // a GIT-only entry: nothing to look up by
+			}
+			if _, err := w.stmts["addAffected"].ExecContext(ctx, EcosystemKey(eco), NameKey(eco, name), rowid); err != nil {
+				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+			}
+		}
+	}
+	for _, af := range a.Affected {
+		if eco := af.Package.Ecosystem; eco != "" {
+			key := EcosystemKey(eco)
+			if s, ok := w.seen[key]; !ok || s.source != source {
+				w.seen[key] = ecoSeen{written: eco, source: source}
+			}
+		}
+	}
+	if _, err := w.stmts["addProvides"].ExecContext(ctx, source, rowid); err != nil {
+		return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+	}
+	w.pending++
+	if w.pending >= batchSize {
+		w.pending = 0
+		if _, err := w.conn.ExecContext(ctx, "COMMIT; BEGIN"); err != nil {
+			return fmt.Errorf("vulndb: %w", err)
+		}
+	}
+	return nil
+}
+
+// encode returns the body to store: compact JSON, deflated when that saves
+// more than a tenth.
+func (w *writer) encode(a *Advisory, raw []byte) (int, []byte, error) {
+	var js bytes.Buffer
+	if raw == nil {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return 0, nil, fmt.Errorf("vulndb: %s: %w", a.ID, err)
+		}
+		js.Write(b)
+	} else if err := json.Compact(&js, raw); err != nil {
+		return 0, nil, fmt.Errorf("vulndb: %s: %w", a.ID, err)
+	}
+	w.zbuf.Reset()
+	w.zw.Reset(&w.zbuf)
+	if _, err := w.zw.Write(js.Bytes()); err != nil {
+		return 0, nil, err
+	}
+	if err := w.zw.Close(); err != nil {
+		return 0, nil, err
+	}
+	if w.zbuf.Len() < js.Len()*9/10 {
+		return encDeflate, bytes.Clone(w.zbuf.Bytes()), nil
+	}
+	return encJSON, js.Bytes(), nil
+}
+
+// sourceMeta is one row of the meta table.
+type sourceMeta struct {
+	source, kind, location, etag, lastModified, version string
+	records                                             int64
+}
+
+// setSource records that source was imported now.
+func (w *writer) setSource(ctx context.Context, m sourceMeta) error {
+	if m.kind == KindOSV {
+		if err := w.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM provides WHERE source = ?", m.source).Scan(&m.records); err != nil {
+			return fmt.Errorf("vulndb: %w", err)
+		}
+	}
+	now := w.now.UnixNano()
+	_, err := w.conn.ExecContext(ctx, `INSERT OR REPLACE INTO meta
+		(source, kind, location, etag, last_modified, version, imported_at, checked_at, records)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.source, m.kind, m.location, m.etag, m.lastModified, m.version, now, now, m.records)
+	if err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	return nil
+}
+
+// checkedSource records that source was found unchanged now.
+func (w *writer) checkedSource(ctx context.Context, source string) error {
+	if _, err := w.conn.ExecContext(ctx, "UPDATE meta SET checked_at = ? WHERE source = ?", w.now.UnixNano(), source); err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	return nil
+}
+
+// validators returns the HTTP validators stored for source, if any.
+func (w *writer) validators(ctx context.Context, source string) (etag, lastModified string, err error) {
+	err = w.conn.QueryRowContext(ctx, "SELECT etag, last_modified FROM meta WHERE source = ?", source).Scan(&etag, &lastModified)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("vulndb: %w", err)
+	}
+	return etag, lastModified, nil
+}
+
+type step struct {
+	q    string
+	args []any
+}
+
+// publish removes orphaned records, refreshes the counts, and renames the
+// finished file over the old one, synced, so the old file is replaced whole.
+func (w *writer) publish(ctx context.Context) error {
+	now := w.now.UnixNano()
+	steps := []step{
+		{"INSERT OR REPLACE INTO removed (id, at) SELECT id, ? FROM advisories a WHERE NOT EXISTS (SELECT 1 FROM provides p WHERE p.adv = a.rowid)", []any{now}},
+		{"DELETE FROM affected WHERE adv IN (SELECT rowid FROM advisories a WHERE NOT EXISTS (SELECT 1 FROM provides p WHERE p.adv = a.rowid))", nil},
+		{"DELETE FROM advisories WHERE NOT EXISTS (SELECT 1 FROM provides p WHERE p.adv = advisories.rowid)", nil},
+	}
+	for key, s := range w.seen {
+		steps = append(steps, step{"INSERT INTO ecosystems (eco, written, source, records) VALUES (?, ?, ?, 0) ON CONFLICT (eco) DO UPDATE SET source = excluded.source", []any{key, s.written, s.source}})
+	}
+	steps = append(steps,
+		step{`UPDATE ecosystems SET records = (SELECT COUNT(DISTINCT f.adv) FROM affected f JOIN advisories a ON a.rowid = f.adv
+			WHERE f.eco = ecosystems.eco AND a.withdrawn IS NULL)`, nil},
+		step{"DELETE FROM ecosystems WHERE records = 0 AND NOT EXISTS (SELECT 1 FROM affected WHERE eco = ecosystems.eco)", nil},
+		step{"INSERT OR REPLACE INTO info (key, value) VALUES ('built', ?)", []any{strconv.FormatInt(now, 10)}},
+	)
+	for _, s := range steps {
+		if _, err := w.conn.ExecContext(ctx, s.q, s.args...); err != nil {
+			return fmt.Errorf("vulndb: finish: %w", err)
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("vulndb: finish: %w", err)
+	}
+	// Replacing whole sources leaves free pages behind; compact when they
+	// are a quarter of the file.
+	var free, pages int64
+	if err := w.conn.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free); err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	if err := w.conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	if free*4 > pages {
+		if _, err := w.conn.ExecContext(ctx, "VACUUM"); err != nil {
+			return fmt.Errorf("vulndb: vacuum: %w", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := w.closeDB(); err != nil {
+		return err
+	}
+	return w.rename()
+}
+
+func (w *writer) rename() error {
+	f, err := os.OpenFile(w.tmp, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	err = f.Chmod(0o644)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("vulndb: sync %s: %w", w.tmp, err)
+	}
+	if err := os.Rename(w.tmp, w.path); err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	w.tmp = ""
+	// Sync the folder so the rename itself survives a crash.
+	if d, err := os.Open(filepath.Dir(w.path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+func (w *writer) closeDB() error {
+	var err error
+	for _, s := range w.stmts {
+		s.Close()
+	}
+	w.stmts = nil
+	if w.conn != nil {
+		err = w.conn.Close()
+		w.conn = nil
+	}
+	if w.db != nil {
+		if cerr := w.db.Close(); err == nil {
+			err = cerr
+		}
+		w.db = nil
+	}
+	if err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	return nil
+}
+
+// abort throws the temporary file away; the published file is untouched.
+func (w *writer) abort() {
+	w.closeDB()
+	if w.tmp != "" {
+		os.Remove(w.tmp)
+		os.Remove(w.tmp + "-journal")
+		w.tmp = ""
+	}
+}
