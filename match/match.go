@@ -1,0 +1,215 @@
+package match
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/drydock/drydock/inventory"
+	"github.com/drydock/drydock/vulndb"
+)
+
+// Source lists the advisories that name one package in one OSV ecosystem.
+// The vulndb database satisfies it; so does MemSource.
+type Source interface {
+	// Advisories returns the records with an affected entry for name in
+	// ecosystem ("Debian:12", "Go", …). Records may carry other affected
+	// entries too; Match reads only the matching ones.
+	Advisories(ctx context.Context, ecosystem, name string) ([]*vulndb.Advisory, error)
+}
+
+// Enricher adds what a source knows beyond OSV: the CISA KEV catalogue and
+// EPSS scores, both keyed by CVE ID. A Source that also implements it is
+// used as the enricher unless WithEnricher says otherwise.
+type Enricher interface {
+	KEV(ctx context.Context, id string) (bool, error)
+	EPSS(ctx context.Context, id string) (score float64, ok bool, err error)
+}
+
+// Option configures Match.
+type Option func(*options) error
+
+type options struct {
+	warn     func(string)
+	enricher Enricher
+	noEnrich bool
+}
+
+// WithWarnings receives one message for each input skipped without stopping
+// the match: a version that does not parse, a CVSS vector the library
+// refuses, a package without an ecosystem. Default: warnings are dropped.
+func WithWarnings(fn func(msg string)) Option {
+	return func(o *options) error {
+		if fn == nil {
+			return errors.New("match: WithWarnings needs a function")
+		}
+		o.warn = fn
+		return nil
+	}
+}
+
+// WithEnricher sets where KEV and EPSS come from; nil turns enrichment off.
+// Default: the Source, if it implements Enricher; otherwise none.
+func WithEnricher(e Enricher) Option {
+	return func(o *options) error {
+		o.enricher, o.noEnrich = e, e == nil
+		return nil
+	}
+}
+
+// OptionError is a bad option passed to Match; it is a usage error.
+type OptionError struct{ Err error }
+
+func (e *OptionError) Error() string { return e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+func (e *OptionError) ExitCode() int { return 2 }
+
+// Match returns the findings of every package of inv against src: one
+// finding per vulnerability per package, sorted by package (as the
+// inventory sorts them) and then by ID. Each (ecosystem, name) is asked of
+// src once, however many packages share it. Errors from src stop the match
+// and are returned wrapped; bad data in single records only warns.
+func Match(ctx context.Context, inv *inventory.Inventory, src Source, opts ...Option) ([]Finding, error) {
+	o := options{warn: func(string) {}}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, &OptionError{err}
+		}
+	}
+	if inv == nil {
+		return nil, &OptionError{errors.New("match: no inventory")}
+	}
+	if src == nil {
+		return nil, &OptionError{errors.New("match: no advisory source")}
+	}
+	if !o.noEnrich && o.enricher == nil {
+		o.enricher, _ = src.(Enricher)
+	}
+	m := &matcher{
+		src:    src,
+		opts:   &o,
+		vs:     newVersions(),
+		cached: make(map[[2]string][]*vulndb.Advisory),
+	}
+	var out []Finding
+	noEco := map[string]int{}
+	for i := range inv.Packages {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p := &inv.Packages[i]
+		q, err := queryOf(p)
+		if err != nil {
+			noEco[p.Type]++
+			continue
+		}
+		fs, err := m.matchPackage(ctx, p, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	for _, typ := range sortedKeys(noEco) {
+		o.warn(fmt.Sprintf("%d %s package(s) have no OSV ecosystem or name and were not matched", noEco[typ], typ))
+	}
+	if o.enricher != nil {
+		if err := enrich(ctx, o.enricher, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type matcher struct {
+	src    Source
+	opts   *options
+	vs     *versions
+	cached map[[2]string][]*vulndb.Advisory
+}
+
+func (m *matcher) advisories(ctx context.Context, eco, name string) ([]*vulndb.Advisory, error) {
+	k := [2]string{eco, name}
+	if a, ok := m.cached[k]; ok {
+		return a, nil
+	}
+	a, err := m.src.Advisories(ctx, eco, name)
+	if err != nil {
+		return nil, fmt.Errorf("match: advisories for %s package %q: %w", eco, name, err)
+	}
+	m.cached[k] = a
+	return a, nil
+}
+
+// hit is one record found to affect one package.
+type hit struct {
+	adv   *vulndb.Advisory
+	aff   *vulndb.Affected
+	fixed []string
+}
+
+func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, q query) ([]Finding, error) {
+	advs, err := m.advisories(ctx, q.ecosystem, q.name)
+	if err != nil || len(advs) == 0 {
+		return nil, err
+	}
+	var hits []hit
+	for _, adv := range advs {
+		if adv == nil || adv.Withdrawn != nil {
+			continue
+		}
+		for i := range adv.Affected {
+			aff := &adv.Affected[i]
+			if aff.Package.Ecosystem != q.ecosystem || !sameName(q.ecosystem, aff.Package.Name, q.name) {
+				continue
+			}
+			ok, fixed, err := m.affects(aff, q)
+			if err != nil {
+				m.opts.warn(fmt.Sprintf("%s: %s %s %s: %v; not matched", adv.ID, q.ecosystem, q.name, q.version, err))
+				continue
+			}
+			if ok {
+				hits = append(hits, hit{adv: adv, aff: aff, fixed: fixed})
+			}
+		}
+	}
+	return m.group(p, q, hits), nil
+}
+
+// affects applies OSV's IsVulnerable to one affected entry: listed in
+// versions, or inside any ECOSYSTEM or SEMVER range. GIT ranges name
+// commits, which an installed package does not carry, and are skipped.
+func (m *matcher) affects(aff *vulndb.Affected, q query) (bool, []string, error) {
+	listed := slices.Contains(aff.Versions, q.version)
+	var fixed []string
+	inRange := false
+	for i := range aff.Ranges {
+		r := &aff.Ranges[i]
+		if r.Type != "ECOSYSTEM" && r.Type != "SEMVER" {
+			continue
+		}
+		installed, err := m.vs.parse(r.Type, q.ecosystem, q.version)
+		if err != nil {
+			err = fmt.Errorf("installed version: %w", err)
+		}
+		var res rangeResult
+		if err == nil {
+			res, err = m.vs.evalRange(r, q.ecosystem, installed)
+		}
+		if err != nil {
+			if listed {
+				// The versions list already answers; a broken range
+				// cannot take that back.
+				continue
+			}
+			return false, nil, err
+		}
+		if res.affected {
+			inRange = true
+			if res.fixed != "" && !slices.Contains(fixed, res.fixed) {
+				fixed = append(fixed, res.fixed)
+			}
+		}
+	}
+	return listed || inRange, fixed, nil
+}

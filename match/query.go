@@ -1,0 +1,160 @@
+package match
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/drydock/drydock/inventory"
+	"github.com/drydock/drydock/vulndb"
+)
+
+// query is what one inventory package is looked up and compared as.
+type query struct {
+	ecosystem string // the OSV ecosystem, release included ("Debian:12")
+	name      string // the OSV package name (the source package for distros)
+	version   string // the version compared (the source version for Debian/Ubuntu)
+}
+
+// binNMU matches the "+bN" suffix of a binary-only rebuild: the source
+// version has none, and Debian's advisories speak of the source.
+var binNMU = regexp.MustCompile(`\+b[0-9]+$`)
+
+// queryOf says how a package is looked up. Debian and Ubuntu advisories name
+// source packages and source versions; Alpine's name the origin (aports)
+// package, whose subpackages share its version. Go binaries record the
+// standard library as a package of its own, which OSV calls "stdlib".
+func queryOf(p *inventory.Package) (query, error) {
+	q := query{ecosystem: p.Ecosystem, name: p.Name, version: p.Version}
+	if q.ecosystem == "" {
+		return q, fmt.Errorf("no OSV ecosystem recorded")
+	}
+	switch p.Type {
+	case inventory.TypeDeb:
+		if p.SourceName != "" {
+			q.name = p.SourceName
+		}
+		if p.SourceVersion != "" {
+			q.version = p.SourceVersion
+		}
+		q.version = binNMU.ReplaceAllString(q.version, "")
+	case inventory.TypeAPK:
+		if p.SourceName != "" {
+			q.name = p.SourceName
+		}
+	case inventory.TypeGoStdlib:
+		q.name = "stdlib"
+		q.version = goToolchainVersion(q.version)
+	}
+	if baseEcosystem(q.ecosystem) == "PyPI" {
+		q.name = pep503(q.name)
+	}
+	if q.name == "" {
+		return q, fmt.Errorf("no package name")
+	}
+	return q, nil
+}
+
+var goPre = regexp.MustCompile(`^([0-9]+\.[0-9]+)(?:\.([0-9]+))?(beta|rc)([0-9]+)$`)
+
+// goToolchainVersion turns the toolchain's "go1.21.3" or "go1.22rc1" into
+// the SemVer OSV's Go database uses ("1.21.3", "1.22.0-rc.1").
+func goToolchainVersion(v string) string {
+	v = strings.TrimPrefix(v, "go")
+	if m := goPre.FindStringSubmatch(v); m != nil {
+		patch := m[2]
+		if patch == "" {
+			patch = "0"
+		}
+		return m[1] + "." + patch + "-" + m[3] + "." + m[4]
+	}
+	// "1.21" is the first release of 1.21, written 1.21.0 since Go 1.21.
+	if strings.Count(v, ".") == 1 {
+		return v + ".0"
+	}
+	return v
+}
+
+var pep503Runs = regexp.MustCompile(`[-_.]+`)
+
+// pep503 normalises a Python distribution name (PEP 503).
+func pep503(name string) string {
+	return strings.ToLower(pep503Runs.ReplaceAllString(name, "-"))
+}
+
+// sameName compares an advisory's package name with the query's, with the
+// ecosystem's own idea of equality.
+func sameName(eco, adv, q string) bool {
+	switch baseEcosystem(eco) {
+	case "PyPI":
+		return pep503(adv) == q
+	case "NuGet", "Packagist":
+		return strings.EqualFold(adv, q)
+	}
+	return adv == q
+}
+
+// distroSeverity returns a distro's own word for a record's severity where
+// it states one: Ubuntu's priority (severity type "Ubuntu"), Debian's
+// urgency (ecosystem_specific, or database_specific in older exports), a
+// "severity" word in database_specific (Red Hat, SUSE), or the impact word
+// Red Hat's summaries begin with ("Important: openssl security update").
+// Language ecosystems' words (GitHub's "MODERATE") are not a distro's and are
+// left out. Debian's "not yet assigned" says nothing and is dropped.
+func distroSeverity(adv *vulndb.Advisory, aff *vulndb.Affected) string {
+	if !isDistro(aff.Package.Ecosystem) {
+		return ""
+	}
+	for _, sevs := range [][]vulndb.Severity{aff.Severity, adv.Severity} {
+		for _, s := range sevs {
+			if !strings.HasPrefix(s.Type, "CVSS_") && s.Score != "" {
+				return strings.ToLower(s.Score)
+			}
+		}
+	}
+	for _, raw := range []json.RawMessage{aff.EcosystemSpecific, aff.DatabaseSpecific, adv.DatabaseSpecific} {
+		if w := wordIn(raw); w != "" {
+			return w
+		}
+	}
+	if baseEcosystem(aff.Package.Ecosystem) == "Red Hat" {
+		if word, _, ok := strings.Cut(adv.Summary, ":"); ok {
+			switch w := strings.ToLower(word); w {
+			case "low", "moderate", "important", "critical":
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// wordIn reads "urgency" or "severity" from a JSON object when it is a string.
+func wordIn(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	for _, k := range []string{"urgency", "severity"} {
+		if s, ok := m[k].(string); ok {
+			s = strings.ToLower(strings.TrimRight(s, "*"))
+			if s != "" && s != "not yet assigned" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func isDistro(eco string) bool {
+	switch baseEcosystem(eco) {
+	case "Debian", "Ubuntu", "Alpine", "Red Hat", "AlmaLinux", "Rocky Linux",
+		"SUSE", "openSUSE", "Mageia", "openEuler", "Photon OS", "Wolfi",
+		"Chainguard", "Alpaquita", "MinimOS":
+		return true
+	}
+	return false
+}
