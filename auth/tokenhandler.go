@@ -1,0 +1,203 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drydock/drydock/auditlog"
+)
+
+// tokenResponse is the body of a successful /token answer. Both "token"
+// and "access_token" carry the JWT: Docker reads the first, OAuth2
+// clients the second.
+type tokenResponse struct {
+	Token       string `json:"token"`
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int    `json:"expires_in"`
+	IssuedAt    string `json:"issued_at"`
+}
+
+// TokenHandler serves GET /token: it authenticates HTTP Basic credentials
+// (a user's password or a robot's secret) or none (anonymous), and issues
+// a token holding, for each asked scope, the asked actions the caller is
+// allowed — fewer than asked rather than a refusal, as the spec says.
+func (s *Service) TokenHandler() http.Handler {
+	return http.HandlerFunc(s.serveToken)
+}
+
+func (s *Service) serveToken(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET")
+		writeError(w, http.StatusMethodNotAllowed, "UNSUPPORTED", "the token endpoint takes GET")
+		return
+	}
+	q := r.URL.Query()
+	if svc := q.Get("service"); svc != "" && svc != s.opts.service {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST", fmt.Sprintf("unknown service %q (this is %q)", svc, s.opts.service))
+		return
+	}
+	scopes, err := ParseScopes(q["scope"])
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "INVALID_REQUEST", err.Error())
+		return
+	}
+	addr := clientAddr(r)
+	p, gen, err := s.login(ctx, r, addr)
+	if err != nil {
+		var rl *RateLimitedError
+		switch {
+		case errors.As(err, &rl):
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(rl.RetryAfter.Seconds()))))
+			writeError(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", "too many failed logins; retry later")
+		case errors.Is(err, ErrBadCredentials), isInput(err):
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Basic realm=%q", s.opts.service))
+			writeError(w, http.StatusUnauthorized, "UNAUTHORIZED", "invalid credentials")
+		default:
+			s.log.ErrorContext(ctx, "token request failed", "err", err)
+			writeError(w, http.StatusInternalServerError, "UNKNOWN", "internal error")
+		}
+		return
+	}
+	granted, refused, err := s.grant(ctx, p, scopes)
+	if err != nil {
+		s.log.ErrorContext(ctx, "token grant failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "UNKNOWN", "internal error")
+		return
+	}
+	tok, iat, jti, err := s.issue(p, gen, granted)
+	if err != nil {
+		s.log.ErrorContext(ctx, "token signing failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "UNKNOWN", "internal error")
+		return
+	}
+	target := make([]string, 0, len(granted)+1)
+	for _, g := range granted {
+		target = append(target, g.String())
+	}
+	s.record(ctx, auditlog.Event{
+		Actor: p.Name, Action: "token", Target: strings.Join(target, " "),
+		Outcome: auditlog.OutcomeAllowed, Reason: strings.Join(append(refused, "jti "+jti), "; "), Addr: addr,
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(tokenResponse{
+		Token: tok, AccessToken: tok,
+		ExpiresIn: int(s.opts.ttl / time.Second), IssuedAt: iat.Format(time.RFC3339),
+	})
+}
+
+// login authenticates the request's Basic credentials, or none for an
+// anonymous caller, under the failed-login rate limit.
+func (s *Service) login(ctx context.Context, r *http.Request, addr string) (Principal, int64, error) {
+	if r.Header.Get("Authorization") == "" {
+		return Principal{Kind: "anonymous"}, 0, nil
+	}
+	name, secret, ok := r.BasicAuth()
+	if !ok || name == "" {
+		s.record(ctx, auditlog.Event{Action: "login", Outcome: auditlog.OutcomeFailed, Reason: "malformed Authorization header (want Basic)", Addr: addr})
+		return Principal{}, 0, fmt.Errorf("%w: malformed Authorization header", ErrBadCredentials)
+	}
+	for _, key := range []struct {
+		l    *limiter
+		k    string
+		what string
+	}{{s.userLimit, name, "user " + name}, {s.addrLimit, addr, "address " + addr}} {
+		if ok, wait := key.l.check(key.k); !ok {
+			s.record(ctx, auditlog.Event{Actor: name, Action: "login", Outcome: auditlog.OutcomeDenied, Reason: "rate limited: too many failed logins for " + key.what, Addr: addr})
+			return Principal{}, 0, &RateLimitedError{Key: key.what, RetryAfter: wait}
+		}
+	}
+	var (
+		p   Principal
+		gen int64
+		err error
+	)
+	if IsRobot(name) {
+		p, gen, err = s.checkRobot(ctx, name, secret)
+	} else {
+		p, gen, err = s.checkUser(ctx, name, secret)
+	}
+	if err != nil {
+		if errors.Is(err, ErrBadCredentials) {
+			s.userLimit.fail(name)
+			s.addrLimit.fail(addr)
+			s.record(ctx, auditlog.Event{Actor: name, Action: "login", Outcome: auditlog.OutcomeFailed, Reason: strings.TrimPrefix(err.Error(), ErrBadCredentials.Error()+": "), Addr: addr})
+		}
+		return Principal{}, 0, err
+	}
+	s.record(ctx, auditlog.Event{Actor: p.Name, Action: "login", Outcome: auditlog.OutcomeAllowed, Addr: addr})
+	return p, gen, nil
+}
+
+// grant works out, scope by scope, what p gets; refused lists what was
+// asked but not granted, with the reason, for the audit log.
+func (s *Service) grant(ctx context.Context, p Principal, scopes []Scope) (granted []Scope, refused []string, err error) {
+	for _, sc := range scopes {
+		var acts []string
+		reason := ""
+		switch {
+		case sc.Type == "repository":
+			var allowed []string
+			allowed, reason, err = s.allowed(ctx, p, sc.Name)
+			if err != nil {
+				return nil, nil, err
+			}
+			acts = intersect(sc.Actions, allowed)
+		case sc.Type == "registry" && sc.Name == "catalog":
+			// Anyone may list the catalog: the registry filters it
+			// through Visible, so each caller sees only what it may pull.
+			if slices.Contains(sc.Actions, "*") {
+				acts = []string{"*"}
+			}
+		default:
+			reason = "unknown resource type"
+		}
+		if missing := missingActions(sc.Actions, acts); len(missing) > 0 {
+			if reason == "" {
+				reason = "unknown action"
+			}
+			refused = append(refused, fmt.Sprintf("refused %s:%s:%s (%s)", sc.Type, sc.Name, strings.Join(missing, ","), reason))
+		}
+		if len(acts) > 0 {
+			granted = append(granted, Scope{Type: sc.Type, Name: sc.Name, Actions: acts})
+		}
+	}
+	return granted, refused, nil
+}
+
+// missingActions lists asked actions not in got ("*" counts as all).
+func missingActions(asked, got []string) []string {
+	var out []string
+	for _, a := range asked {
+		if a == "*" && len(got) > 0 {
+			continue
+		}
+		if !slices.Contains(got, a) && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func isInput(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
+// writeError answers in the distribution spec's error format.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]string{{"code": code, "message": msg}},
+	})
+}
