@@ -173,7 +173,6 @@ func TestErrors(t *testing.T) {
 // PyPI, Maven in the proportions of a typical service image) against the
 // fixture records.
 func BenchmarkMatch300(b *testing.B) {
-	src := fixtures(b)
 	inv := &inventory.Inventory{}
 	for i := range 300 {
 		var p inventory.Package
@@ -194,10 +193,14 @@ func BenchmarkMatch300(b *testing.B) {
 		inv.Packages = append(inv.Packages, p)
 	}
 	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := match.Match(ctx, inv, src); err != nil {
-			b.Fatal(err)
-		}
+	for name, src := range map[string]match.Source{"memory": fixtures(b), "vulndb": fixtureDB(b)} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := match.Match(ctx, inv, src); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -154,16 +154,19 @@ func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, q quer
 		return nil, err
 	}
 	var hits []hit
+	ecoKey, nameKey := vulndb.EcosystemKey(q.ecosystem), vulndb.NameKey(q.ecosystem, q.name)
 	for _, adv := range advs {
 		if adv == nil || adv.Withdrawn != nil {
 			continue
 		}
 		for i := range adv.Affected {
 			aff := &adv.Affected[i]
-			if aff.Package.Ecosystem != q.ecosystem || !sameName(q.ecosystem, aff.Package.Name, q.name) {
+			// Compared by vulndb's keys, so "Alpine:3.19.1" finds "Alpine:v3.19".
+			if vulndb.EcosystemKey(aff.Package.Ecosystem) != ecoKey ||
+				vulndb.NameKey(aff.Package.Ecosystem, aff.Package.Name) != nameKey {
 				continue
 			}
-			ok, fixed, err := m.affects(aff, q)
+			ok, fixed, err := m.affects(aff, q.version)
 			if err != nil {
 				m.opts.warn(fmt.Sprintf("%s: %s %s %s: %v; not matched", adv.ID, q.ecosystem, q.name, q.version, err))
 				continue
@@ -179,8 +182,10 @@ func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, q quer
 // affects applies OSV's IsVulnerable to one affected entry: listed in
 // versions, or inside any ECOSYSTEM or SEMVER range. GIT ranges name
 // commits, which an installed package does not carry, and are skipped.
-func (m *matcher) affects(aff *vulndb.Affected, q query) (bool, []string, error) {
-	listed := slices.Contains(aff.Versions, q.version)
+func (m *matcher) affects(aff *vulndb.Affected, version string) (bool, []string, error) {
+	// The record's spelling of the ecosystem names the version order.
+	eco := aff.Package.Ecosystem
+	listed := slices.Contains(aff.Versions, version)
 	var fixed []string
 	inRange := false
 	for i := range aff.Ranges {
@@ -188,13 +193,13 @@ func (m *matcher) affects(aff *vulndb.Affected, q query) (bool, []string, error)
 		if r.Type != "ECOSYSTEM" && r.Type != "SEMVER" {
 			continue
 		}
-		installed, err := m.vs.parse(r.Type, q.ecosystem, q.version)
+		installed, err := m.vs.parse(r.Type, eco, version)
 		if err != nil {
 			err = fmt.Errorf("installed version: %w", err)
 		}
 		var res rangeResult
 		if err == nil {
-			res, err = m.vs.evalRange(r, q.ecosystem, installed)
+			res, err = m.vs.evalRange(r, eco, installed)
 		}
 		if err != nil {
 			if listed {

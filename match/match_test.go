@@ -2,12 +2,15 @@ package match_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/match"
+	"github.com/drydock/drydock/vulndb"
 )
 
 // fixtures loads match/testdata/osv into a MemSource: a real Source over
@@ -21,6 +24,39 @@ func fixtures(t testing.TB) *match.MemSource {
 	return src
 }
 
+// fixtureDB builds the same records into a real vulndb SQLite database.
+func fixtureDB(t testing.TB) *vulndb.DB {
+	t.Helper()
+	files, err := filepath.Glob("testdata/osv/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("fixtures: %v (%d files)", err, len(files))
+	}
+	var advs []*vulndb.Advisory
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		advs = append(advs, record(t, string(b)))
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vulndb.sqlite")
+	if err := vulndb.Build(ctx, path, advs); err != nil {
+		t.Fatal(err)
+	}
+	db, err := vulndb.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// sources are the two real Sources the matching tables run against.
+func sources(t *testing.T) map[string]match.Source {
+	return map[string]match.Source{"memory": fixtures(t), "vulndb": fixtureDB(t)}
+}
+
 func deb(name, version, source, sourceVersion string) inventory.Package {
 	return inventory.Package{Name: name, Version: version, Type: inventory.TypeDeb, Ecosystem: "Debian:12",
 		SourceName: source, SourceVersion: sourceVersion, Path: "var/lib/dpkg/status"}
@@ -31,7 +67,12 @@ func pkg(typ, eco, name, version string) inventory.Package {
 }
 
 func TestMatchAroundFixedVersions(t *testing.T) {
-	src := fixtures(t)
+	for name, src := range sources(t) {
+		t.Run(name, func(t *testing.T) { testAroundFixedVersions(t, src) })
+	}
+}
+
+func testAroundFixedVersions(t *testing.T, src match.Source) {
 	apk := func(name, origin, v string) inventory.Package {
 		p := pkg(inventory.TypeAPK, "Alpine:v3.19", name, v)
 		p.SourceName = origin
@@ -76,6 +117,11 @@ func TestMatchAroundFixedVersions(t *testing.T) {
 		{"apk below", apk("libcrypto3", "openssl", "3.1.4-r4"), []string{"CVE-2024-0727"}, []string{"3.1.4-r5"}},
 		{"apk at fixed", apk("libcrypto3", "openssl", "3.1.4-r5"), nil, nil},
 		{"apk above, r10 > r5", apk("libcrypto3", "openssl", "3.1.4-r10"), nil, nil},
+		{"apk release spelt as os-release does", func() inventory.Package {
+			p := apk("libcrypto3", "openssl", "3.1.4-r4")
+			p.Ecosystem = "Alpine:3.19.1"
+			return p
+		}(), []string{"CVE-2024-0727"}, []string{"3.1.4-r5"}},
 		{"apk other release", func() inventory.Package {
 			p := apk("libcrypto3", "openssl", "3.1.4-r4")
 			p.Ecosystem = "Alpine:v3.18"
@@ -140,7 +186,12 @@ func TestMatchAroundFixedVersions(t *testing.T) {
 }
 
 func TestGrouping(t *testing.T) {
-	src := fixtures(t)
+	for name, src := range sources(t) {
+		t.Run(name, func(t *testing.T) { testGrouping(t, src) })
+	}
+}
+
+func testGrouping(t *testing.T, src match.Source) {
 	tests := []struct {
 		name string
 		pkg  inventory.Package

@@ -92,13 +92,7 @@ func (s *MemSource) Advisories(ctx context.Context, ecosystem, name string) ([]*
 }
 
 func memKey(eco, name string) [2]string {
-	switch baseEcosystem(eco) {
-	case "PyPI":
-		name = pep503(name)
-	case "NuGet", "Packagist":
-		name = strings.ToLower(name)
-	}
-	return [2]string{eco, name}
+	return [2]string{vulndb.EcosystemKey(eco), vulndb.NameKey(eco, name)}
 }
 
 // LoadDir reads every *.json file under dir as one OSV record. A file that

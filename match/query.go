@@ -47,9 +47,6 @@ func queryOf(p *inventory.Package) (query, error) {
 		q.name = "stdlib"
 		q.version = goToolchainVersion(q.version)
 	}
-	if baseEcosystem(q.ecosystem) == "PyPI" {
-		q.name = pep503(q.name)
-	}
 	if q.name == "" {
 		return q, fmt.Errorf("no package name")
 	}
@@ -74,25 +71,6 @@ func goToolchainVersion(v string) string {
 		return v + ".0"
 	}
 	return v
-}
-
-var pep503Runs = regexp.MustCompile(`[-_.]+`)
-
-// pep503 normalises a Python distribution name (PEP 503).
-func pep503(name string) string {
-	return strings.ToLower(pep503Runs.ReplaceAllString(name, "-"))
-}
-
-// sameName compares an advisory's package name with the query's, with the
-// ecosystem's own idea of equality.
-func sameName(eco, adv, q string) bool {
-	switch baseEcosystem(eco) {
-	case "PyPI":
-		return pep503(adv) == q
-	case "NuGet", "Packagist":
-		return strings.EqualFold(adv, q)
-	}
-	return adv == q
 }
 
 // distroSeverity returns a distro's own word for a record's severity where
