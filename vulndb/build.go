@@ -45,7 +45,7 @@ func Build(ctx context.Context, path string, advisories []*Advisory, opts ...Opt
 	if err := w.setSource(ctx, sourceMeta{source: SourceBuild, kind: KindOSV, location: "vulndb.Build"}); err != nil {
 		return err
 	}
-	if err := enrich(ctx, w, o); err != nil {
+	if _, err := enrich(ctx, w, o); err != nil {
 		return err
 	}
 	return w.publish(ctx)

@@ -112,16 +112,20 @@ func (db *DB) Close() error { return db.sql.Close() }
 // Path is the file the database was opened from.
 func (db *DB) Path() string { return db.path }
 
+// lookupSQL walks the affected primary key for one package and reads only
+// the records it points to.
+const lookupSQL = `
+	SELECT a.id, a.enc, a.body FROM affected f JOIN advisories a ON a.rowid = f.adv
+	WHERE f.eco = ? AND f.name = ? AND a.withdrawn IS NULL
+	ORDER BY a.id`
+
 // Advisories returns the records that list the package (ecosystem, name)
 // among their affected packages, ordered by id, withdrawn records excluded.
 // The ecosystem is written as the inventory writes it ("Debian:12",
 // "Alpine:v3.19", "Go"); EcosystemKey and NameKey say which spellings are
 // the same. Use Advisory.AffectedFor to pick the matching affected entries.
 func (db *DB) Advisories(ctx context.Context, ecosystem, name string) ([]*Advisory, error) {
-	rows, err := db.sql.QueryContext(ctx, `
-		SELECT a.id, a.enc, a.body FROM affected f JOIN advisories a ON a.rowid = f.adv
-		WHERE f.eco = ? AND f.name = ? AND a.withdrawn IS NULL
-		ORDER BY a.id`, EcosystemKey(ecosystem), NameKey(ecosystem, name))
+	rows, err := db.sql.QueryContext(ctx, lookupSQL, EcosystemKey(ecosystem), NameKey(ecosystem, name))
 	if err != nil {
 		return nil, fmt.Errorf("vulndb: advisories for %s/%s: %w", ecosystem, name, err)
 	}

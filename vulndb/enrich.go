@@ -16,46 +16,52 @@ import (
 )
 
 // enrich loads the KEV and EPSS data the options name into w.
-func enrich(ctx context.Context, w *writer, o *options) error {
-	if o.kevFile != "" {
-		if err := importFile(ctx, w, o.kevFile, KindKEV, importKEV); err != nil {
-			return err
+func enrich(ctx context.Context, w *writer, o *options) ([]SourceReport, error) {
+	var reps []SourceReport
+	for _, f := range []struct {
+		path, kind string
+		load       enrichFunc
+	}{{o.kevFile, KindKEV, importKEV}, {o.epssFile, KindEPSS, importEPSS}} {
+		if f.path == "" {
+			continue
 		}
-	}
-	if o.epssFile != "" {
-		if err := importFile(ctx, w, o.epssFile, KindEPSS, importEPSS); err != nil {
-			return err
+		rep, err := importFile(ctx, w, f.path, f.kind, f.load)
+		if err != nil {
+			return nil, err
 		}
+		reps = append(reps, rep)
 	}
 	if len(o.kev) > 0 {
 		for _, id := range o.kev {
 			if _, err := w.conn.ExecContext(ctx, "INSERT OR REPLACE INTO kev (cve, date_added) VALUES (?, '')", id); err != nil {
-				return fmt.Errorf("vulndb: %w", err)
+				return nil, fmt.Errorf("vulndb: %w", err)
 			}
 		}
 		if err := w.setSource(ctx, sourceMeta{source: sourceKEV, kind: KindKEV, location: "vulndb.WithKEV", records: int64(len(o.kev))}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(o.epss) > 0 {
 		for id, s := range o.epss {
 			if _, err := w.conn.ExecContext(ctx, "INSERT OR REPLACE INTO epss (cve, score, percentile) VALUES (?, ?, 0)", id, s); err != nil {
-				return fmt.Errorf("vulndb: %w", err)
+				return nil, fmt.Errorf("vulndb: %w", err)
 			}
 		}
 		if err := w.setSource(ctx, sourceMeta{source: sourceEPSS, kind: KindEPSS, location: "vulndb.WithEPSS", records: int64(len(o.epss))}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return reps, nil
 }
 
-type enrichFunc func(ctx context.Context, w *writer, r io.Reader, m sourceMeta) error
+// enrichFunc replaces one enrichment table with what r holds and records
+// the source m, with its record count, in meta.
+type enrichFunc func(ctx context.Context, w *writer, r io.Reader, m sourceMeta) (SourceReport, error)
 
-func importFile(ctx context.Context, w *writer, path, kind string, load enrichFunc) error {
+func importFile(ctx context.Context, w *writer, path, kind string, load enrichFunc) (SourceReport, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return &InputError{Path: path, Err: err}
+		return SourceReport{}, &InputError{Path: path, Err: err}
 	}
 	defer f.Close()
 	loc := path
@@ -65,9 +71,13 @@ func importFile(ctx context.Context, w *writer, path, kind string, load enrichFu
 	return load(ctx, w, f, sourceMeta{source: kind, kind: kind, location: loc})
 }
 
+func (m sourceMeta) report() SourceReport {
+	return SourceReport{Source: m.source, Kind: m.kind, Location: m.location, Records: int(m.records)}
+}
+
 // importKEV replaces the KEV table with CISA's catalog read from r (the
 // known_exploited_vulnerabilities.json format).
-func importKEV(ctx context.Context, w *writer, r io.Reader, m sourceMeta) error {
+func importKEV(ctx context.Context, w *writer, r io.Reader, m sourceMeta) (SourceReport, error) {
 	var catalog struct {
 		CatalogVersion  string `json:"catalogVersion"`
 		Vulnerabilities *[]struct {
@@ -76,41 +86,41 @@ func importKEV(ctx context.Context, w *writer, r io.Reader, m sourceMeta) error 
 		} `json:"vulnerabilities"`
 	}
 	if err := json.NewDecoder(r).Decode(&catalog); err != nil {
-		return &InputError{Path: m.location, Err: malformed("KEV catalog: %v", err)}
+		return SourceReport{}, &InputError{Path: m.location, Err: malformed("KEV catalog: %v", err)}
 	}
 	if catalog.Vulnerabilities == nil {
-		return &InputError{Path: m.location, Err: malformed("KEV catalog: field vulnerabilities is missing")}
+		return SourceReport{}, &InputError{Path: m.location, Err: malformed("KEV catalog: field vulnerabilities is missing")}
 	}
 	if _, err := w.conn.ExecContext(ctx, "DELETE FROM kev"); err != nil {
-		return fmt.Errorf("vulndb: %w", err)
+		return SourceReport{}, fmt.Errorf("vulndb: %w", err)
 	}
 	stmt, err := w.conn.PrepareContext(ctx, "INSERT OR REPLACE INTO kev (cve, date_added) VALUES (?, ?)")
 	if err != nil {
-		return fmt.Errorf("vulndb: %w", err)
+		return SourceReport{}, fmt.Errorf("vulndb: %w", err)
 	}
 	defer stmt.Close()
 	for i, v := range *catalog.Vulnerabilities {
 		if !strings.HasPrefix(v.CVEID, "CVE-") {
-			return &InputError{Path: m.location, Entry: fmt.Sprintf("vulnerabilities[%d]", i), Err: malformed("field cveID %q is not a CVE id", v.CVEID)}
+			return SourceReport{}, &InputError{Path: m.location, Entry: fmt.Sprintf("vulnerabilities[%d]", i), Err: malformed("field cveID %q is not a CVE id", v.CVEID)}
 		}
 		if _, err := stmt.ExecContext(ctx, v.CVEID, v.DateAdded); err != nil {
-			return fmt.Errorf("vulndb: %w", err)
+			return SourceReport{}, fmt.Errorf("vulndb: %w", err)
 		}
 	}
 	m.version = catalog.CatalogVersion
 	m.records = int64(len(*catalog.Vulnerabilities))
-	return w.setSource(ctx, m)
+	return m.report(), w.setSource(ctx, m)
 }
 
 // importEPSS replaces the EPSS table with FIRST's CSV read from r: an
 // optional "#model_version:…,score_date:…" line, a header naming the cve,
 // epss and percentile columns, then one row per CVE. Gzip is undone.
-func importEPSS(ctx context.Context, w *writer, r io.Reader, m sourceMeta) error {
+func importEPSS(ctx context.Context, w *writer, r io.Reader, m sourceMeta) (SourceReport, error) {
 	br := bufio.NewReader(r)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return &InputError{Path: m.location, Err: malformed("EPSS: %v", err)}
+			return SourceReport{}, &InputError{Path: m.location, Err: malformed("EPSS: %v", err)}
 		}
 		defer gz.Close()
 		br = bufio.NewReader(gz)
@@ -119,7 +129,7 @@ func importEPSS(ctx context.Context, w *writer, r io.Reader, m sourceMeta) error
 	if first, _ := br.Peek(1); len(first) == 1 && first[0] == '#' {
 		comment, err := br.ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return &InputError{Path: m.location, Err: err}
+			return SourceReport{}, &InputError{Path: m.location, Err: err}
 		}
 		m.version = strings.TrimSpace(strings.TrimPrefix(comment, "#"))
 		line++
@@ -129,7 +139,7 @@ func importEPSS(ctx context.Context, w *writer, r io.Reader, m sourceMeta) error
 	header, err := cr.Read()
 	line++
 	if err != nil {
-		return &InputError{Path: m.location, Entry: fmt.Sprintf("line %d", line), Err: malformed("EPSS header: %v", err)}
+		return SourceReport{}, &InputError{Path: m.location, Entry: fmt.Sprintf("line %d", line), Err: malformed("EPSS header: %v", err)}
 	}
 	col := map[string]int{"cve": -1, "epss": -1, "percentile": -1}
 	for i, h := range header {
@@ -138,14 +148,14 @@ func importEPSS(ctx context.Context, w *writer, r io.Reader, m sourceMeta) error
 		}
 	}
 	if col["cve"] < 0 || col["epss"] < 0 {
-		return &InputError{Path: m.location, Entry: fmt.Sprintf("line %d", line), Err: malformed("EPSS header %q lacks the cve and epss columns", strings.Join(header, ","))}
+		return SourceReport{}, &InputError{Path: m.location, Entry: fmt.Sprintf("line %d", line), Err: malformed("EPSS header %q lacks the cve and epss columns", strings.Join(header, ","))}
 	}
 	if _, err := w.conn.ExecContext(ctx, "DELETE FROM epss"); err != nil {
-		return fmt.Errorf("vulndb: %w", err)
+		return SourceReport{}, fmt.Errorf("vulndb: %w", err)
 	}
 	stmt, err := w.conn.PrepareContext(ctx, "INSERT OR REPLACE INTO epss (cve, score, percentile) VALUES (?, ?, ?)")
 	if err != nil {
-		return fmt.Errorf("vulndb: %w", err)
+		return SourceReport{}, fmt.Errorf("vulndb: %w", err)
 	}
 	defer stmt.Close()
 	var n int64
@@ -157,29 +167,29 @@ func importEPSS(ctx context.Context, w *writer, r io.Reader, m sourceMeta) error
 		}
 		where := fmt.Sprintf("line %d", line)
 		if err != nil {
-			return &InputError{Path: m.location, Entry: where, Err: malformed("EPSS: %v", err)}
+			return SourceReport{}, &InputError{Path: m.location, Entry: where, Err: malformed("EPSS: %v", err)}
 		}
 		cve := strings.TrimSpace(rec[col["cve"]])
 		if !strings.HasPrefix(cve, "CVE-") {
-			return &InputError{Path: m.location, Entry: where, Err: malformed("cve %q is not a CVE id", cve)}
+			return SourceReport{}, &InputError{Path: m.location, Entry: where, Err: malformed("cve %q is not a CVE id", cve)}
 		}
 		score, err := probability(rec[col["epss"]])
 		if err != nil {
-			return &InputError{Path: m.location, Entry: where, Err: malformed("epss: %v", err)}
+			return SourceReport{}, &InputError{Path: m.location, Entry: where, Err: malformed("epss: %v", err)}
 		}
 		var pct float64
 		if c := col["percentile"]; c >= 0 {
 			if pct, err = probability(rec[c]); err != nil {
-				return &InputError{Path: m.location, Entry: where, Err: malformed("percentile: %v", err)}
+				return SourceReport{}, &InputError{Path: m.location, Entry: where, Err: malformed("percentile: %v", err)}
 			}
 		}
 		if _, err := stmt.ExecContext(ctx, cve, score, pct); err != nil {
-			return fmt.Errorf("vulndb: %w", err)
+			return SourceReport{}, fmt.Errorf("vulndb: %w", err)
 		}
 		n++
 	}
 	m.records = n
-	return w.setSource(ctx, m)
+	return m.report(), w.setSource(ctx, m)
 }
 
 // probability parses a number in [0, 1].

@@ -291,16 +291,17 @@ func (w *writer) checkedSource(ctx context.Context, source string) error {
 	return nil
 }
 
-// validators returns the HTTP validators stored for source, if any.
-func (w *writer) validators(ctx context.Context, source string) (etag, lastModified string, err error) {
-	err = w.conn.QueryRowContext(ctx, "SELECT etag, last_modified FROM meta WHERE source = ?", source).Scan(&etag, &lastModified)
+// validators returns where source was last fetched from and the HTTP
+// validators of that answer, if any.
+func (w *writer) validators(ctx context.Context, source string) (location, etag, lastModified string, err error) {
+	err = w.conn.QueryRowContext(ctx, "SELECT location, etag, last_modified FROM meta WHERE source = ?", source).Scan(&location, &etag, &lastModified)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", nil
+		return "", "", "", nil
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("vulndb: %w", err)
+		return "", "", "", fmt.Errorf("vulndb: %w", err)
 	}
-	return etag, lastModified, nil
+	return location, etag, lastModified, nil
 }
 
 type step struct {
