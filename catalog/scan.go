@@ -1,0 +1,206 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/google/osv-scalibr/extractor/filesystem"
+
+	"github.com/drydock/drydock/image"
+)
+
+// layerScanner reads one layer once, as a stream: each entry's header is
+// shown to the extractors, and only the files one of them wants are read.
+type layerScanner struct {
+	plugins []plugin
+	o       *options
+	reqBuf  []plugin
+}
+
+// scan catalogs one layer on its own. The result depends on nothing but the
+// layer's content, which is what makes it cacheable by DiffID.
+func (s *layerScanner) scan(ctx context.Context, l image.Layer) (*layerResult, error) {
+	res := &layerResult{Version: cacheVersion, Files: map[string]*fileResult{}}
+	err := l.Walk(ctx, func(e *image.Entry) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		switch e.Type {
+		case image.TypeWhiteout:
+			res.Whiteouts = append(res.Whiteouts, e.Path)
+		case image.TypeOpaque:
+			res.Opaques = append(res.Opaques, e.Path)
+		case image.TypeFile:
+			return s.file(ctx, e, res)
+		case image.TypeHardlink:
+			// Tar stores a hard link's content once, under the first name;
+			// a package file reached by a second name says what the first did.
+			if s.matters(e) {
+				fr := &fileResult{}
+				if target, ok := res.Files[e.Linkname]; ok {
+					*fr = *target
+				}
+				res.Files[e.Path] = fr
+			}
+		case image.TypeSymlink, image.TypeOther:
+			// A link or device where a lower layer had a package file hides
+			// that file; an empty result records that.
+			if s.matters(e) {
+				res.Files[e.Path] = &fileResult{}
+			}
+		case image.TypeSkipped:
+			res.Warnings = append(res.Warnings, e.Reason)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: layer %d (%s): %w", l.Index(), l.DiffID(), err)
+	}
+	return res, nil
+}
+
+// matters says whether a path is one a package file could live at, judged
+// as if it were a regular file of the entry's size.
+func (s *layerScanner) matters(e *image.Entry) bool {
+	if ownerKindOf(e.Path) != ownerNone {
+		return true
+	}
+	api := entryAPI{path: e.Path, info: entryInfo{name: filepath.Base(e.Path), size: e.Size, mode: 0o644}}
+	s.reqBuf = required(s.plugins, api, s.reqBuf)
+	return len(s.reqBuf) > 0
+}
+
+func (s *layerScanner) warn(res *layerResult, format string, args ...any) {
+	res.Warnings = append(res.Warnings, fmt.Sprintf(format, args...))
+}
+
+// file handles one regular file: ask, read if wanted, extract.
+func (s *layerScanner) file(ctx context.Context, e *image.Entry, res *layerResult) error {
+	api := entryAPI{path: e.Path, info: infoOf(e)}
+	s.reqBuf = required(s.plugins, api, s.reqBuf)
+	own := ownerKindOf(e.Path)
+	if len(s.reqBuf) == 0 && own == ownerNone {
+		return nil
+	}
+	req := slices.Clone(s.reqBuf)
+	fr := &fileResult{}
+	res.Files[e.Path] = fr
+	if e.Size > s.o.maxFileSize {
+		s.warn(res, "%s: %d bytes is over the %d-byte limit; not cataloged", e.Path, e.Size, s.o.maxFileSize)
+		return nil
+	}
+
+	r := e.Reader
+	if r == nil {
+		return nil
+	}
+	if own == ownerNone && allExecutable(req) {
+		// Most executables are not Go or Rust binaries, and most "executables"
+		// are scripts: look at the magic before reading the rest.
+		var head [4]byte
+		n, err := io.ReadFull(r, head[:])
+		if !executableMagic(head[:n]) {
+			if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				s.warn(res, "%s: reading: %v", e.Path, err)
+			}
+			return nil
+		}
+		r = io.MultiReader(bytesReader(head[:n]), r)
+	}
+
+	c, err := s.read(r, e.Size)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.warn(res, "%s: reading: %v", e.Path, err)
+		return nil
+	}
+	defer c.close()
+
+	for _, p := range req {
+		if p.kind == kindOnDisk {
+			continue // below, with the ownership list from the same copy
+		}
+		s.extract(ctx, p, &filesystem.ScanInput{FS: releaseStub, Path: e.Path, Info: api.info, Reader: c.reader()}, fr, res)
+	}
+	switch own {
+	case ownerDpkgList, ownerDpkgMD5, ownerAPK:
+		data, err := c.bytes()
+		if err != nil {
+			s.warn(res, "%s: reading: %v", e.Path, err)
+			break
+		}
+		fr.Owns = parseOwned(own, data)
+	case ownerOSRelease:
+		if data, err := c.bytes(); err == nil {
+			fr.OSRelease = parseOSRelease(data)
+		}
+	case ownerRPM:
+		s.rpm(ctx, req, e, api.info, c, fr, res)
+	}
+	return nil
+}
+
+func allExecutable(req []plugin) bool {
+	for _, p := range req {
+		if p.kind != kindExecutable {
+			return false
+		}
+	}
+	return true
+}
+
+// rpm copies the database into a private temporary folder (go-rpmdb opens
+// it by name), runs the rpm extractor there with Root set so that it does
+// not make a copy of its own, lists owned files, and removes the folder.
+func (s *layerScanner) rpm(ctx context.Context, req []plugin, e *image.Entry, info entryInfo, c *content, fr *fileResult, res *layerResult) {
+	dir, err := os.MkdirTemp(s.o.tempDir, "drydock-rpmdb-")
+	if err != nil {
+		s.warn(res, "%s: %v", e.Path, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, filepath.FromSlash(e.Path))
+	if err := c.writeTo(file); err != nil {
+		s.warn(res, "%s: copying rpm database: %v", e.Path, err)
+		return
+	}
+	for _, p := range req {
+		if p.kind == kindOnDisk {
+			s.extract(ctx, p, &filesystem.ScanInput{FS: releaseStub, Path: e.Path, Root: dir, Info: info}, fr, res)
+		}
+	}
+	owned, err := rpmOwned(file)
+	if err != nil {
+		s.warn(res, "%s: %v", e.Path, err)
+	}
+	fr.Owns = owned
+}
+
+// extract runs one extractor on one file. Image content is hostile: a
+// failure, or even a panic in a parser, costs that file, never the image.
+func (s *layerScanner) extract(ctx context.Context, p plugin, in *filesystem.ScanInput, fr *fileResult, res *layerResult) {
+	pkgs, err := func() (pkgs []*scalibrPackage, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("extractor panicked: %v", r)
+			}
+		}()
+		inv, err := p.ex.Extract(ctx, in)
+		return inv.Packages, err
+	}()
+	if err != nil {
+		s.warn(res, "%s: %s: %v", in.Path, p.ex.Name(), err)
+	}
+	for _, pkg := range pkgs {
+		if r, ok := recordOf(pkg); ok {
+			fr.Packages = append(fr.Packages, r)
+		}
+	}
+}
