@@ -120,6 +120,10 @@ func compile(env *cel.Env, src string, want *cel.Type, costLimit uint64) (cel.Pr
 func (r *rule) check(ctx context.Context, vars map[string]any) (violated bool, ids []string, err error) {
 	out, _, err := r.prog.ContextEval(ctx, vars)
 	if err != nil {
+		if ctx.Err() != nil {
+			// The caller gave up; say so with the context's own error.
+			return false, nil, fmt.Errorf("policy: rule %q interrupted: %w", r.name, ctx.Err())
+		}
 		return false, nil, &RuleError{Rule: r.name, Err: err}
 	}
 	b, ok := out.(types.Bool)

@@ -50,12 +50,3 @@ func severityName(sev match.Severity) string {
 	}
 	return "unknown"
 }
-
-// ParseSeverity reads a severity word (low, medium, high, critical; any case)
-// for flags such as --fail-on, with the same wording of errors as the file.
-func ParseSeverity(s string) (match.Severity, error) {
-	if s == "" {
-		return 0, detail(ErrInvalidValue, "empty severity; want low, medium, high or critical")
-	}
-	return parseSeverity(s, false)
-}
