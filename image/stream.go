@@ -169,14 +169,15 @@ func (s *stream) open(blob io.Reader) (io.Reader, func(), error) {
 
 // verify compares what was read with the digests the image claims.
 func (s *stream) verify() error {
-	if s.plain.h != nil {
-		if got := digestOf(s.diffID, s.plain.h); got != s.diffID {
-			return &layerFailure{fmt.Errorf("%w: uncompressed content is %s, config says %s", ErrDigestMismatch, got, s.diffID)}
-		}
-	}
+	// The blob first: when it is wrong, it is the more precise complaint.
 	if s.stored.h != nil {
 		if got := digestOf(s.blobDigest, s.stored.h); got != s.blobDigest {
 			return &layerFailure{fmt.Errorf("%w: blob is %s, manifest says %s", ErrDigestMismatch, got, s.blobDigest)}
+		}
+	}
+	if s.plain.h != nil {
+		if got := digestOf(s.diffID, s.plain.h); got != s.diffID {
+			return &layerFailure{fmt.Errorf("%w: uncompressed content is %s, config says %s", ErrDigestMismatch, got, s.diffID)}
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ package imagetest
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"io"
 	"testing"
 	"time"
@@ -66,10 +67,31 @@ func Tar(t testing.TB, files ...File) []byte {
 	return buf.Bytes()
 }
 
-// Layer returns a gzip-compressed layer holding files.
+// Layer returns a gzip-compressed layer holding files. Its blob is
+// compressed once, so that reading it costs what reading a stored layer
+// costs.
 func Layer(t testing.TB, files ...File) v1.Layer {
 	t.Helper()
-	b := Tar(t, files...)
+	return Blob(t, Gzip(t, Tar(t, files...)))
+}
+
+// Gzip compresses b at the default level, as docker and buildkit do.
+func Gzip(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatalf("imagetest: gzip: %v", err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatalf("imagetest: gzip: %v", err)
+	}
+	return buf.Bytes()
+}
+
+// Blob returns a layer whose stored blob is b, compressed or not.
+func Blob(t testing.TB, b []byte) v1.Layer {
+	t.Helper()
 	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(b)), nil
 	})
