@@ -38,7 +38,8 @@ func Catalog(ctx context.Context, img image.Image, opts ...Option) (*inventory.I
 		}
 		cache = &layerCache{dir: dir}
 	}
-	plugins, err := newPlugins(o.maxFileSize)
+	routeScalibrLogs()
+	plugins, err := newPlugins()
 	if err != nil {
 		return nil, err
 	}

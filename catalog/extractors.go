@@ -1,7 +1,10 @@
 package catalog
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"sync"
 
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	"github.com/google/osv-scalibr/extractor/filesystem"
@@ -17,6 +20,7 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/os/apk"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/dpkg"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
+	scalibrlog "github.com/google/osv-scalibr/log"
 )
 
 // kind says how an extractor wants its input, beyond a reader.
@@ -55,9 +59,11 @@ var constructors = []struct {
 	{depsjson.New, kindText},
 }
 
-// newPlugins builds the extractors with drydock's per-file size limit.
-func newPlugins(maxFileSize int64) ([]plugin, error) {
-	cfg := &cpb.PluginConfig{MaxFileSizeBytes: maxFileSize}
+// newPlugins builds the extractors. Their own size limits are lifted
+// (zero means none) because the layer scanner applies drydock's, and says
+// so in a warning where an extractor would silently pass the file by.
+func newPlugins() ([]plugin, error) {
+	cfg := &cpb.PluginConfig{}
 	out := make([]plugin, 0, len(constructors)+1)
 	for _, c := range constructors {
 		ex, err := c.new(cfg)
@@ -101,3 +107,31 @@ func executableMagic(b []byte) bool {
 	}
 	return false
 }
+
+// scalibr's extractors log what they skip (a package without a version, a
+// file that is not the format its name suggests) through a process-wide
+// logger that prints to stderr. Everything that matters to a user already
+// reaches Inventory.Warnings, so their messages go to slog at debug level,
+// where they help when asked for and are silent otherwise.
+var quietScalibr sync.Once
+
+func routeScalibrLogs() {
+	quietScalibr.Do(func() { scalibrlog.SetLogger(slogAdapter{}) })
+}
+
+type slogAdapter struct{}
+
+var _ scalibrlog.Logger = slogAdapter{}
+
+func (slogAdapter) log(msg string) {
+	slog.Default().Log(context.Background(), slog.LevelDebug, msg, "from", "osv-scalibr")
+}
+
+func (a slogAdapter) Errorf(format string, args ...any) { a.log(fmt.Sprintf(format, args...)) }
+func (a slogAdapter) Error(args ...any)                 { a.log(fmt.Sprint(args...)) }
+func (a slogAdapter) Warnf(format string, args ...any)  { a.log(fmt.Sprintf(format, args...)) }
+func (a slogAdapter) Warn(args ...any)                  { a.log(fmt.Sprint(args...)) }
+func (a slogAdapter) Infof(format string, args ...any)  { a.log(fmt.Sprintf(format, args...)) }
+func (a slogAdapter) Info(args ...any)                  { a.log(fmt.Sprint(args...)) }
+func (a slogAdapter) Debugf(format string, args ...any) { a.log(fmt.Sprintf(format, args...)) }
+func (a slogAdapter) Debug(args ...any)                 { a.log(fmt.Sprint(args...)) }
