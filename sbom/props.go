@@ -1,0 +1,185 @@
+package sbom
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drydock/drydock/inventory"
+)
+
+// Property names drydock writes. The same names are CycloneDX property names
+// and, as "NAME=VALUE", the comments of SPDX annotations, so both formats
+// carry the same facts the same way (docs/json-format.md lists them).
+const (
+	propType           = "drydock:package:type"
+	propEcosystem      = "drydock:ecosystem"
+	propSourceName     = "drydock:source:name"
+	propSourceVersion  = "drydock:source:version"
+	propArch           = "drydock:arch"
+	propPath           = "drydock:path"
+	propLayerIndex     = "drydock:layer:index"
+	propLayerDiffID    = "drydock:layer:diffID"
+	propLayerCreatedBy = "drydock:layer:createdBy"
+	// propLicense carries each declared license in SPDX, whose
+	// licenseDeclared field holds one expression and cannot keep a list.
+	propLicense = "drydock:license"
+
+	propImageSource       = "drydock:image:source"
+	propImageName         = "drydock:image:name"
+	propImageDigest       = "drydock:image:digest"
+	propImageConfigDigest = "drydock:image:configDigest"
+	propImagePlatform     = "drydock:image:platform"
+	propImageCreated      = "drydock:image:created"
+	// propImageLayer is repeated, once per layer bottom first; its value is
+	// the layer as drydock's JSON encodes it.
+	propImageLayer = "drydock:image:layer"
+	propWarning    = "drydock:warning"
+
+	propOSCodename   = "drydock:os:codename"
+	propOSPrettyName = "drydock:os:prettyName"
+)
+
+// prop is one name/value pair, in the order written.
+type prop struct{ name, value string }
+
+// packageProps returns the drydock facts about p that neither format has a
+// field for. Empty values are left out; the layer index is always there
+// because -1 (unknown) is a fact too.
+func packageProps(inv *inventory.Inventory, p *inventory.Package) []prop {
+	ps := []prop{{propType, p.Type}}
+	add := func(name, value string) {
+		if value != "" {
+			ps = append(ps, prop{name, value})
+		}
+	}
+	add(propEcosystem, p.Ecosystem)
+	add(propSourceName, p.SourceName)
+	add(propSourceVersion, p.SourceVersion)
+	add(propArch, p.Arch)
+	add(propPath, p.Path)
+	ps = append(ps, prop{propLayerIndex, strconv.Itoa(p.Layer)})
+	if l := inv.LayerOf(p); l != nil {
+		add(propLayerDiffID, l.DiffID)
+		add(propLayerCreatedBy, l.CreatedBy)
+	}
+	return ps
+}
+
+// applyPackageProps sets the fields of p that packageProps wrote. The layer
+// diffID and build step are not read back: they are copies of the layer list.
+func applyPackageProps(p *inventory.Package, ps []prop) error {
+	for _, kv := range ps {
+		switch kv.name {
+		case propType:
+			p.Type = kv.value
+		case propEcosystem:
+			p.Ecosystem = kv.value
+		case propSourceName:
+			p.SourceName = kv.value
+		case propSourceVersion:
+			p.SourceVersion = kv.value
+		case propArch:
+			p.Arch = kv.value
+		case propPath:
+			p.Path = kv.value
+		case propLicense:
+			p.Licenses = append(p.Licenses, kv.value)
+		case propLayerIndex:
+			n, err := strconv.Atoi(kv.value)
+			if err != nil || n < -1 {
+				return fmt.Errorf("%w: %s %q is not a layer index", ErrInvalid, propLayerIndex, kv.value)
+			}
+			p.Layer = n
+		}
+	}
+	return nil
+}
+
+// imageProps returns what the image component or package carries beyond its
+// name, version and checksum.
+func imageProps(inv *inventory.Inventory) ([]prop, error) {
+	var ps []prop
+	add := func(name, value string) {
+		if value != "" {
+			ps = append(ps, prop{name, value})
+		}
+	}
+	add(propImageSource, inv.Source)
+	add(propImageName, inv.Name)
+	add(propImageDigest, inv.Digest)
+	add(propImageConfigDigest, inv.ConfigDigest)
+	add(propImagePlatform, inv.Platform)
+	if inv.Created != nil {
+		add(propImageCreated, inv.Created.UTC().Format(time.RFC3339Nano))
+	}
+	for _, l := range inv.Layers {
+		// Build steps are full of "&&" and "<"; leave them readable.
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(l); err != nil {
+			return nil, fmt.Errorf("sbom: encoding layer %d: %w", l.Index, err)
+		}
+		ps = append(ps, prop{propImageLayer, strings.TrimSuffix(b.String(), "\n")})
+	}
+	for _, w := range inv.Warnings {
+		ps = append(ps, prop{propWarning, w})
+	}
+	return ps, nil
+}
+
+// applyImageProps sets the inventory fields imageProps wrote and reports
+// whether any drydock property was there (a document drydock wrote).
+func applyImageProps(inv *inventory.Inventory, ps []prop) (bool, error) {
+	seen := false
+	for _, kv := range ps {
+		switch kv.name {
+		case propImageSource:
+			inv.Source = kv.value
+		case propImageName:
+			inv.Name = kv.value
+		case propImageDigest:
+			inv.Digest = kv.value
+		case propImageConfigDigest:
+			inv.ConfigDigest = kv.value
+		case propImagePlatform:
+			inv.Platform = kv.value
+		case propImageCreated:
+			t, err := time.Parse(time.RFC3339Nano, kv.value)
+			if err != nil {
+				return seen, fmt.Errorf("%w: %s %q is not an RFC 3339 time", ErrInvalid, propImageCreated, kv.value)
+			}
+			inv.Created = &t
+		case propImageLayer:
+			var l inventory.Layer
+			if err := json.Unmarshal([]byte(kv.value), &l); err != nil {
+				return seen, fmt.Errorf("%w: %s: %v", ErrInvalid, propImageLayer, err)
+			}
+			if l.Index != len(inv.Layers) {
+				return seen, fmt.Errorf("%w: %s: layer %d out of order (want %d)", ErrInvalid, propImageLayer, l.Index, len(inv.Layers))
+			}
+			inv.Layers = append(inv.Layers, l)
+		case propWarning:
+			inv.Warnings = append(inv.Warnings, kv.value)
+		default:
+			continue
+		}
+		seen = true
+	}
+	return seen, nil
+}
+
+// checkLayers verifies that every package's layer index names a layer that
+// is there, so that later stages can index inv.Layers without a check.
+func checkLayers(inv *inventory.Inventory) error {
+	for i, p := range inv.Packages {
+		if p.Layer < -1 || p.Layer >= len(inv.Layers) {
+			return fmt.Errorf("%w: package %d (%s) names layer %d of %d", ErrInvalid, i, p.Name, p.Layer, len(inv.Layers))
+		}
+	}
+	return nil
+}
