@@ -33,7 +33,9 @@ var errStale = errors.New("token's account is gone, disabled, expired or revoked
 // A missing or invalid token, or an anonymous caller lacking rights, gets
 // a *ChallengeError (401); a valid token lacking a scope the caller could
 // get gets one with Code "insufficient_scope"; an authenticated caller
-// without the rights gets a *DeniedError (403). Denials are audited.
+// without the rights gets a *DeniedError (403), which the caller audits
+// (the registry records every 403); refused tokens and anonymous denials
+// are audited here.
 func (s *Service) Authorize(r *http.Request, repo string, actions ...string) (Principal, error) {
 	ctx := r.Context()
 	addr := clientAddr(r)
@@ -94,11 +96,15 @@ func (s *Service) decide(ctx context.Context, p Principal, c *claims, repo strin
 		if reason == "" {
 			reason = "unknown action"
 		}
-		s.record(ctx, auditlog.Event{Actor: p.Name, Action: strings.Join(actions, ","), Repo: repo, Outcome: auditlog.OutcomeDenied, Reason: reason, Addr: addr})
 		if p.Kind == "anonymous" {
+			// The registry answers 401 without auditing, so the
+			// denial is recorded here.
+			s.record(ctx, auditlog.Event{Action: strings.Join(actions, ","), Repo: repo, Outcome: auditlog.OutcomeDenied, Reason: reason, Addr: addr})
 			chal.Reason = reason
 			return p, chal
 		}
+		// The registry records every 403 with the error's text, which
+		// carries the reason; recording here too would double the trail.
 		return p, &DeniedError{Principal: p, Repo: repo, Actions: lacking, Reason: reason}
 	}
 	if len(notInToken) > 0 {

@@ -103,10 +103,16 @@ func TestAuthorizeMatrix(t *testing.T) {
 			}
 		})
 	}
-	// Denials carry their reason into the audit log.
-	es := w.events(t, auditlog.Filter{Actor: "alice", Repo: "team/app", Action: "push", Outcome: auditlog.OutcomeDenied})
-	if len(es) == 0 || es[0].Addr == "" || !strings.Contains(es[0].Reason, "role reader") {
-		t.Errorf("audit of alice's denied push = %+v, want an event naming role reader", es)
+	// Anonymous denials are audited here (403s by the registry).
+	es := w.events(t, auditlog.Filter{Actor: "", Repo: "team/app", Action: "push", Outcome: auditlog.OutcomeDenied})
+	if len(es) == 0 || es[0].Addr == "" || !strings.Contains(es[0].Reason, "not public") {
+		t.Errorf("audit of the anonymous denied push = %+v, want an event saying team is not public", es)
+	}
+	// A 403's error names the reason for the registry to record.
+	tok := w.token(t, "alice", scopes...).token
+	_, err := w.svc.Authorize(request(tok), "team/app", "push")
+	if err == nil || !strings.Contains(err.Error(), "role reader in namespace team") {
+		t.Errorf("alice's push error = %v, want it to name role reader", err)
 	}
 }
 

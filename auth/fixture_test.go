@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/store"
@@ -45,6 +47,21 @@ type world struct {
 }
 
 var local = auth.Local("test")
+
+var (
+	hashOnce sync.Once
+	hashed   []byte
+)
+
+func pwHash(t *testing.T) []byte {
+	hashOnce.Do(func() {
+		var err error
+		if hashed, err = bcrypt.GenerateFromPassword([]byte(pw), 10); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return hashed
+}
 
 // newWorld builds the fixture on a fresh SQLite store:
 //
@@ -87,7 +104,10 @@ func newWorld(t *testing.T, opts ...auth.Option) *world {
 		{"max", "team", auth.RoleMaintainer}, {"nora", "team", auth.RoleAdmin},
 		{"olga", "other", auth.RoleAdmin}, {"root", "", auth.RoleNone},
 	} {
-		must(w.svc.AddUser(ctx, local, u.name, pw, u.name == "root"))
+		// Users go straight into the store with one shared hash: bcrypt
+		// for each of them in every test would dominate the run time.
+		// AddUser itself is tested in accounts_test.go.
+		must(w.st.CreateUser(ctx, auth.User{Name: u.name, PasswordHash: pwHash(t), Admin: u.name == "root", Created: w.clock.Now()}))
 		w.secrets[u.name] = pw
 		if u.ns != "" {
 			must(w.svc.PutMember(ctx, local, u.ns, u.name, u.role))
