@@ -44,6 +44,19 @@ func (e *InputError) Unwrap() error { return e.Err }
 // ExitCode marks bad input for the CLI's exit-code contract.
 func (e *InputError) ExitCode() int { return 2 }
 
+// OptionError is an option given a value it cannot take (a bad URL, a
+// negative size); it maps to exit code 2.
+type OptionError struct {
+	Option string // "WithBaseURL"
+	Err    error
+}
+
+func (e *OptionError) Error() string { return "vulndb: " + e.Option + ": " + e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// ExitCode marks bad usage for the CLI's exit-code contract.
+func (e *OptionError) ExitCode() int { return 2 }
+
 // HTTPError is an unexpected answer from a feed server.
 type HTTPError struct {
 	URL        string

@@ -1,7 +1,6 @@
 package vulndb
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,7 +63,7 @@ func newOptions(opts []Option) (*options, error) {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
 		if now == nil {
-			return errors.New("vulndb: WithClock: nil clock")
+			return optionErr("WithClock", "nil clock")
 		}
 		o.now = now
 		return nil
@@ -76,7 +75,7 @@ func WithClock(now func() time.Time) Option {
 func WithMaxAge(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {
-			return fmt.Errorf("vulndb: WithMaxAge: %v is not a positive duration", d)
+			return optionErr("WithMaxAge", "%v is not a positive duration", d)
 		}
 		o.maxAge = d
 		return nil
@@ -88,7 +87,7 @@ func WithMaxAge(d time.Duration) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return errors.New("vulndb: WithLogger: nil logger")
+			return optionErr("WithLogger", "nil logger")
 		}
 		o.logger = l
 		return nil
@@ -110,7 +109,7 @@ func WithProgress(w io.Writer) Option {
 func WithKEVFile(path string) Option {
 	return func(o *options) error {
 		if path == "" {
-			return errors.New("vulndb: WithKEVFile: empty path")
+			return optionErr("WithKEVFile", "empty path")
 		}
 		o.kevFile = path
 		return nil
@@ -122,7 +121,7 @@ func WithKEVFile(path string) Option {
 func WithEPSSFile(path string) Option {
 	return func(o *options) error {
 		if path == "" {
-			return errors.New("vulndb: WithEPSSFile: empty path")
+			return optionErr("WithEPSSFile", "empty path")
 		}
 		o.epssFile = path
 		return nil
@@ -135,7 +134,7 @@ func WithEPSSFile(path string) Option {
 func WithKEVURL(rawURL string) Option {
 	return func(o *options) error {
 		if err := checkURL(rawURL); err != nil {
-			return fmt.Errorf("vulndb: WithKEVURL: %w", err)
+			return optionErr("WithKEVURL", "%w", err)
 		}
 		o.kevURL = rawURL
 		return nil
@@ -148,7 +147,7 @@ func WithKEVURL(rawURL string) Option {
 func WithEPSSURL(rawURL string) Option {
 	return func(o *options) error {
 		if err := checkURL(rawURL); err != nil {
-			return fmt.Errorf("vulndb: WithEPSSURL: %w", err)
+			return optionErr("WithEPSSURL", "%w", err)
 		}
 		o.epssURL = rawURL
 		return nil
@@ -161,7 +160,7 @@ func WithKEV(ids ...string) Option {
 	return func(o *options) error {
 		for _, id := range ids {
 			if strings.TrimSpace(id) == "" {
-				return errors.New("vulndb: WithKEV: empty id")
+				return optionErr("WithKEV", "empty id")
 			}
 		}
 		o.kev = append(o.kev, ids...)
@@ -175,7 +174,7 @@ func WithEPSS(scores map[string]float64) Option {
 	return func(o *options) error {
 		for id, s := range scores {
 			if s < 0 || s > 1 {
-				return fmt.Errorf("vulndb: WithEPSS: %s: score %v is outside 0–1", id, s)
+				return optionErr("WithEPSS", "%s: score %v is outside 0–1", id, s)
 			}
 		}
 		o.epss = scores
@@ -188,7 +187,7 @@ func WithEPSS(scores map[string]float64) Option {
 func WithBaseURL(rawURL string) Option {
 	return func(o *options) error {
 		if err := checkURL(rawURL); err != nil {
-			return fmt.Errorf("vulndb: WithBaseURL: %w", err)
+			return optionErr("WithBaseURL", "%w", err)
 		}
 		o.baseURL = strings.TrimRight(rawURL, "/")
 		return nil
@@ -201,11 +200,11 @@ func WithBaseURL(rawURL string) Option {
 func WithEcosystems(ecosystems ...string) Option {
 	return func(o *options) error {
 		if len(ecosystems) == 0 {
-			return errors.New("vulndb: WithEcosystems: no ecosystem given")
+			return optionErr("WithEcosystems", "no ecosystem given")
 		}
 		for _, e := range ecosystems {
 			if strings.TrimSpace(e) == "" || strings.ContainsAny(e, "/\\") {
-				return fmt.Errorf("vulndb: WithEcosystems: %q is not an ecosystem name", e)
+				return optionErr("WithEcosystems", "%q is not an ecosystem name", e)
 			}
 		}
 		o.ecosystems = ecosystems
@@ -218,7 +217,7 @@ func WithEcosystems(ecosystems ...string) Option {
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) error {
 		if c == nil {
-			return errors.New("vulndb: WithHTTPClient: nil client")
+			return optionErr("WithHTTPClient", "nil client")
 		}
 		o.client = c
 		return nil
@@ -229,7 +228,7 @@ func WithHTTPClient(c *http.Client) Option {
 func WithMaxDownload(n int64) Option {
 	return func(o *options) error {
 		if n <= 0 {
-			return fmt.Errorf("vulndb: WithMaxDownload: %d is not a positive size", n)
+			return optionErr("WithMaxDownload", "%d is not a positive size", n)
 		}
 		o.maxDownload = n
 		return nil
@@ -241,7 +240,7 @@ func WithMaxDownload(n int64) Option {
 func WithMaxRecordSize(n int64) Option {
 	return func(o *options) error {
 		if n <= 0 {
-			return fmt.Errorf("vulndb: WithMaxRecordSize: %d is not a positive size", n)
+			return optionErr("WithMaxRecordSize", "%d is not a positive size", n)
 		}
 		o.maxRecord = n
 		return nil
@@ -254,11 +253,16 @@ func WithMaxRecordSize(n int64) Option {
 func WithSourceName(name string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(name) == "" {
-			return errors.New("vulndb: WithSourceName: empty name")
+			return optionErr("WithSourceName", "empty name")
 		}
 		o.source = name
 		return nil
 	}
+}
+
+// optionErr reports a bad option value as an *OptionError.
+func optionErr(option, format string, args ...any) error {
+	return &OptionError{Option: option, Err: fmt.Errorf(format, args...)}
 }
 
 func checkURL(rawURL string) error {

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drydock/drydock/vulndb"
+)
+
+func init() { addCommand(newDBCmd) }
+
+// newDBCmd wires `drydock db update|import|status` to the vulndb package.
+func newDBCmd() *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "db",
+		Short: "Manage the local vulnerability database (OSV records, CISA KEV, EPSS)",
+		Long: "Manage the local vulnerability database.\n" +
+			"Its path is --db, else $DRYDOCK_DB, else <user cache dir>/drydock/vuln.db.",
+	}
+	cmd.PersistentFlags().StringVar(&path, "db", "", "database file (default $DRYDOCK_DB or "+vulndb.DefaultPath()+")")
+	dbPath := func() string {
+		if path != "" {
+			return path
+		}
+		return vulndb.DefaultPath()
+	}
+	cmd.AddCommand(newDBUpdateCmd(dbPath), newDBImportCmd(dbPath), newDBStatusCmd(dbPath))
+	return cmd
+}
+
+func newDBUpdateCmd(dbPath func() string) *cobra.Command {
+	var ecosystems []string
+	var baseURL, kevURL, epssURL string
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download the OSV export (only what changed), and KEV and EPSS when their URLs are given",
+		Long: "Download <base>/<Ecosystem>/all.zip for each ecosystem with conditional requests and import what changed.\n" +
+			"Base URL: --base-url, else $DRYDOCK_OSV_URL, else " + vulndb.PublicOSVURL + ".\n" +
+			"Default ecosystems: " + strings.Join(vulndb.DefaultEcosystems, ", ") + ".\n" +
+			"CISA KEV: https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json\n" +
+			"EPSS: https://epss.empiricalsecurity.com/epss_scores-current.csv.gz",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts := []vulndb.Option{vulndb.WithProgress(cmd.ErrOrStderr()), vulndb.WithLogger(warnLogger(cmd.ErrOrStderr()))}
+			if len(ecosystems) > 0 {
+				opts = append(opts, vulndb.WithEcosystems(ecosystems...))
+			}
+			for _, u := range []struct {
+				flag string
+				opt  func(string) vulndb.Option
+			}{{baseURL, vulndb.WithBaseURL}, {kevURL, vulndb.WithKEVURL}, {epssURL, vulndb.WithEPSSURL}} {
+				if u.flag != "" {
+					opts = append(opts, u.opt(u.flag))
+				}
+			}
+			rep, err := vulndb.Update(cmd.Context(), dbPath(), opts...)
+			if err != nil {
+				return err
+			}
+			return printReport(cmd.OutOrStdout(), dbPath(), rep)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&ecosystems, "ecosystems", nil, "comma-separated OSV ecosystems to update (default: all drydock catalogs)")
+	f.StringVar(&baseURL, "base-url", "", "OSV export or mirror URL (default $DRYDOCK_OSV_URL or "+vulndb.PublicOSVURL+")")
+	f.StringVar(&kevURL, "kev-url", "", "CISA KEV catalog URL (JSON)")
+	f.StringVar(&epssURL, "epss-url", "", "EPSS scores URL (CSV, gzipped or not)")
+	return cmd
+}
+
+func newDBImportCmd(dbPath func() string) *cobra.Command {
+	var kev, epss, source string
+	cmd := &cobra.Command{
+		Use:   "import [PATH] [--kev FILE] [--epss FILE]",
+		Short: "Import OSV records from a folder or an OSV all.zip (offline), and KEV or EPSS files",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
+				return usageError{err}
+			}
+			if len(args) == 0 && kev == "" && epss == "" {
+				return usageError{fmt.Errorf("give a folder or zip of OSV records, --kev FILE or --epss FILE")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src := ""
+			if len(args) == 1 {
+				src = args[0]
+			}
+			opts := []vulndb.Option{vulndb.WithLogger(warnLogger(cmd.ErrOrStderr()))}
+			if kev != "" {
+				opts = append(opts, vulndb.WithKEVFile(kev))
+			}
+			if epss != "" {
+				opts = append(opts, vulndb.WithEPSSFile(epss))
+			}
+			if source != "" {
+				opts = append(opts, vulndb.WithSourceName(source))
+			}
+			rep, err := vulndb.Import(cmd.Context(), dbPath(), src, opts...)
+			if err != nil {
+				return err
+			}
+			return printReport(cmd.OutOrStdout(), dbPath(), rep)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&kev, "kev", "", "CISA Known Exploited Vulnerabilities catalog (JSON)")
+	f.StringVar(&epss, "epss", "", "EPSS scores (CSV, gzipped or not)")
+	f.StringVar(&source, "source", "", "name to file the records under; a later import under the same name replaces them (default: the ecosystem for <Ecosystem>/all.zip, else the path)")
+	return cmd
+}
+
+func newDBStatusCmd(dbPath func() string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show what the vulnerability database holds and how old it is",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := vulndb.Open(cmd.Context(), dbPath())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			st, err := db.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printStatus(cmd.OutOrStdout(), st, time.Now())
+		},
+	}
+}
+
+// warnLogger prints skipped records as plain lines on stderr.
+func warnLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func printReport(w io.Writer, path string, rep *vulndb.Report) error {
+	for _, s := range rep.Sources {
+		switch {
+		case s.NotModified:
+			fmt.Fprintf(w, "%s: not modified\n", s.Source)
+		case s.SkippedCount > 0:
+			fmt.Fprintf(w, "%s: %d records, %d malformed skipped\n", s.Source, s.Records, s.SkippedCount)
+		default:
+			fmt.Fprintf(w, "%s: %d records\n", s.Source, s.Records)
+		}
+	}
+	_, err := fmt.Fprintf(w, "database: %s\n", path)
+	return err
+}
+
+func printStatus(w io.Writer, st *vulndb.Status, now time.Time) error {
+	fmt.Fprintf(w, "database: %s (%.1f MiB, schema %d, %d records, %d withdrawn, built %s)\n",
+		st.Path, float64(st.Size)/(1<<20), st.SchemaVersion, st.Records, st.Withdrawn, st.Built.UTC().Format(time.RFC3339))
+	checked := map[string]time.Time{}
+	for _, s := range st.Sources {
+		checked[s.Name] = s.Checked
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tSOURCE\tAGE")
+	for _, e := range st.Ecosystems {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", e.Name, e.Records, e.Source, humanAge(now.Sub(checked[e.Source])))
+	}
+	for _, s := range st.Sources {
+		if s.Kind != vulndb.KindOSV {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", strings.ToUpper(s.Kind), s.Records, s.Location, humanAge(now.Sub(s.Checked)))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if st.Stale {
+		_, err := fmt.Fprintf(w, "WARNING: the vulnerability database is %s old (over %s): findings may be missing; run `drydock db update`\n",
+			humanAge(st.Age), humanAge(st.MaxAge))
+		return err
+	}
+	return nil
+}
+
+// humanAge rounds a duration the way a person reads an age.
+func humanAge(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drydock/drydock/vulndb"
+)
+
+// runDB runs drydock with args and returns stdout, stderr and the exit code.
+func runDB(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), exitCode(err)
+}
+
+func TestDBImportAndStatus(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "vuln.db")
+	tests := []struct {
+		args     []string
+		wantCode int
+		wantOut  []string // substrings of stdout
+	}{
+		{[]string{"db", "status", "--db", db}, 2, nil},
+		{[]string{"db", "import", "--db", db}, 2, nil},
+		{[]string{"db", "import", "--db", db, "../../vulndb/testdata/osv", "--kev", "../../vulndb/testdata/kev.json", "--epss", "../../vulndb/testdata/epss.csv"}, 0,
+			[]string{"vulndb/testdata/osv: 5 records", "kev: 2 records", "epss: 3 records"}},
+		{[]string{"db", "status", "--db", db}, 0,
+			[]string{"ECOSYSTEM", "Debian:12", "Alpine:v3.18", "KEV", "EPSS", "5 records"}},
+		{[]string{"db", "update", "--db", db, "--base-url", "not a url"}, 2, nil},
+		{[]string{"db", "import", "--db", db, "../../vulndb/testdata/kev.json.missing"}, 2, nil},
+	}
+	for _, tt := range tests {
+		out, errOut, code := runDB(t, tt.args...)
+		if code != tt.wantCode {
+			t.Errorf("drydock %s: exit %d, want %d (stderr %q)", strings.Join(tt.args, " "), code, tt.wantCode, errOut)
+		}
+		for _, want := range tt.wantOut {
+			if !strings.Contains(out, want) {
+				t.Errorf("drydock %s: stdout %q does not contain %q", strings.Join(tt.args, " "), out, want)
+			}
+		}
+	}
+}
+
+func TestHumanAge(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{30 * time.Second, "just now"},
+		{90 * time.Minute, "1h"},
+		{47 * time.Hour, "47h"},
+		{72 * time.Hour, "3d"},
+	}
+	for _, tt := range tests {
+		if got := humanAge(tt.d); got != tt.want {
+			t.Errorf("humanAge(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestPrintStatusWarnsWhenStale(t *testing.T) {
+	now := time.Date(2023, 10, 20, 0, 0, 0, 0, time.UTC)
+	for _, stale := range []bool{false, true} {
+		st := &vulndb.Status{Path: "vuln.db", SchemaVersion: 1, Built: now.Add(-72 * time.Hour), Age: 72 * time.Hour,
+			MaxAge: vulndb.DefaultMaxAge, Stale: stale,
+			Ecosystems: []vulndb.EcosystemStatus{{Name: "Debian:12", Records: 2, Source: "Debian"}},
+			Sources:    []vulndb.SourceStatus{{Name: "Debian", Kind: vulndb.KindOSV, Checked: now.Add(-72 * time.Hour), Records: 2}}}
+		var out bytes.Buffer
+		if err := printStatus(&out, st, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out.String(), "WARNING: the vulnerability database is 3d old"); got != stale {
+			t.Errorf("stale %v: output %q has warning %v, want %v", stale, out.String(), got, stale)
+		}
+		if !strings.Contains(out.String(), "Debian:12  2        Debian  3d") {
+			t.Errorf("output %q lacks the Debian:12 row", out.String())
+		}
+	}
+}

@@ -1,0 +1,35 @@
+package vulndb_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/drydock/drydock/vulndb"
+)
+
+func TestBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  vulndb.Option
+	}{
+		{"WithMaxAge", vulndb.WithMaxAge(0)},
+		{"WithClock", vulndb.WithClock(nil)},
+		{"WithBaseURL", vulndb.WithBaseURL("ftp://osv.example/")},
+		{"WithBaseURL", vulndb.WithBaseURL("osv-vulnerabilities.storage.googleapis.com")},
+		{"WithKEVURL", vulndb.WithKEVURL(":")},
+		{"WithEcosystems", vulndb.WithEcosystems()},
+		{"WithEcosystems", vulndb.WithEcosystems("Debian", "../etc")},
+		{"WithMaxDownload", vulndb.WithMaxDownload(-1)},
+		{"WithEPSS", vulndb.WithEPSS(map[string]float64{"CVE-2023-38545": 2})},
+		{"WithSourceName", vulndb.WithSourceName(" ")},
+	}
+	for _, tt := range tests {
+		_, err := vulndb.Update(context.Background(), filepath.Join(t.TempDir(), "vuln.db"), tt.opt)
+		var oe *vulndb.OptionError
+		if !errors.As(err, &oe) || oe.Option != tt.name || oe.ExitCode() != 2 {
+			t.Errorf("%s: err = %v, want an OptionError for %s with exit code 2", tt.name, err, tt.name)
+		}
+	}
+}
