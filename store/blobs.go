@@ -92,3 +92,23 @@ func (s *Store) BlobExists(ctx context.Context, digest string) (int64, bool, err
 	}
 	return size, true, nil
 }
+
+// BlobRepositories lists the repositories that hold a blob, in name order,
+// so a mount without a source can pick one the caller may read.
+func (s *Store) BlobRepositories(ctx context.Context, digest string) ([]string, error) {
+	rows, err := s.QueryContext(ctx, `SELECT r.name FROM repository_blobs rb
+		JOIN repositories r ON r.id = rb.repo_id WHERE rb.digest = ? ORDER BY r.name`, digest)
+	if err != nil {
+		return nil, fmt.Errorf("store: repositories of blob %s: %w", digest, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("store: repositories of blob %s: %w", digest, err)
+		}
+		out = append(out, name)
+	}
+	return out, rows.Err()
+}

@@ -26,17 +26,18 @@ type Manifest struct {
 	Annotations     map[string]string // kept for the referrers index
 	// Blobs are the config and layer digests; they must be in the repository.
 	Blobs []string
-	// Children are the manifests an index lists; they must be in the repository.
+	// Children are manifests an index lists that must already be in the
+	// repository. Callers leave out those a sparse index may lack.
 	Children     []string
 	PushedAt     time.Time
 	LastPulledAt time.Time
 }
 
-// PutManifest stores m and, when tag is not empty, points tag at it — all in
-// one transaction, after checking every referenced blob and child manifest
-// is present in the repository (ErrMissingReference otherwise). Storing the
-// same digest again only moves the tag.
-func (s *Store) PutManifest(ctx context.Context, m *Manifest, tag string) error {
+// PutManifest stores m and points each of tags at it — all in one
+// transaction, after checking every referenced blob and child manifest is
+// present in the repository (ErrMissingReference otherwise). Storing the
+// same digest again only moves the tags.
+func (s *Store) PutManifest(ctx context.Context, m *Manifest, tags ...string) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		id, err := ensureRepository(ctx, tx, m.Repo)
 		if err != nil {
@@ -79,7 +80,7 @@ func (s *Store) PutManifest(ctx context.Context, m *Manifest, tag string) error 
 				return fmt.Errorf("store: referrer %s of %s: %w", m.Digest, m.Subject, err)
 			}
 		}
-		if tag != "" {
+		for _, tag := range tags {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (repo_id, name, digest, updated_at) VALUES (?, ?, ?, ?)
 				ON CONFLICT (repo_id, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at`,
 				id, tag, m.Digest, now); err != nil {

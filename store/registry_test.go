@@ -69,6 +69,9 @@ func TestRegistryTables(t *testing.T) {
 		if _, err := st.MountBlob(ctx, "third/app", "nowhere/app", dLayer); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("MountBlob from a repo without it = %v, want ErrNotFound", err)
 		}
+		if repos, err := st.BlobRepositories(ctx, dLayer); err != nil || len(repos) != 2 || repos[0] != "other/app" {
+			t.Errorf("BlobRepositories = %v, %v; want [other/app team/app]", repos, err)
+		}
 		if size, ok, err := st.BlobExists(ctx, dLayer); err != nil || !ok || size != 20 {
 			t.Errorf("BlobExists = %d %v %v, want 20 true nil", size, ok, err)
 		}

@@ -1,0 +1,117 @@
+package registry
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/auth"
+)
+
+// Option configures a Registry.
+type Option func(*options) error
+
+type options struct {
+	authorizer   auth.Authorizer
+	anonymous    bool
+	auditor      auditlog.Recorder
+	logger       *slog.Logger
+	readOnly     bool
+	registerer   prometheus.Registerer
+	maxManifest  int64
+	sparse       bool
+	pullInterval int64 // nanoseconds between last-pulled updates of one manifest
+}
+
+// WithAuthorizer decides every request with a. Default: none — and then New
+// refuses to build a registry unless WithAnonymousAccess is given too, so
+// an open registry is always a written-down choice.
+func WithAuthorizer(a auth.Authorizer) Option {
+	return func(o *options) error {
+		if a == nil {
+			return errors.New("registry: WithAuthorizer: nil authorizer")
+		}
+		o.authorizer = a
+		return nil
+	}
+}
+
+// WithAnonymousAccess lets everyone pull, push and delete when no
+// Authorizer is set: for tests and throwaway local registries only.
+// Default: off.
+func WithAnonymousAccess() Option {
+	return func(o *options) error {
+		o.anonymous = true
+		return nil
+	}
+}
+
+// WithAuditor sends every push, pull, delete and denial to rec. Default:
+// one JSON log line per event through the logger (auditlog.NewLogRecorder).
+func WithAuditor(rec auditlog.Recorder) Option {
+	return func(o *options) error {
+		if rec == nil {
+			return errors.New("registry: WithAuditor: nil recorder")
+		}
+		o.auditor = rec
+		return nil
+	}
+}
+
+// WithLogger sets the logger for operational messages. Default slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("registry: WithLogger: nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithReadOnly refuses every write (push, upload, delete) with 405
+// UNSUPPORTED while reads go on, e.g. during garbage collection.
+// Default false.
+func WithReadOnly(ro bool) Option {
+	return func(o *options) error {
+		o.readOnly = ro
+		return nil
+	}
+}
+
+// WithRegisterer registers the registry's Prometheus metrics with reg.
+// Default: metrics are kept but registered nowhere.
+func WithRegisterer(reg prometheus.Registerer) Option {
+	return func(o *options) error {
+		if reg == nil {
+			return errors.New("registry: WithRegisterer: nil registerer")
+		}
+		o.registerer = reg
+		return nil
+	}
+}
+
+// WithMaxManifestSize sets the largest manifest accepted, in bytes.
+// Default 4 MiB, the limit the distribution spec suggests; at least 1 KiB.
+func WithMaxManifestSize(n int64) Option {
+	return func(o *options) error {
+		if n < 1024 {
+			return errors.New("registry: WithMaxManifestSize: below 1 KiB")
+		}
+		o.maxManifest = n
+		return nil
+	}
+}
+
+// WithSparseManifests accepts image manifests whose layers are not in the
+// repository (the config still must be), for mirrors that copy only part of
+// an image. Default off: every layer must be pushed first, or the push is
+// refused with MANIFEST_BLOB_UNKNOWN.
+func WithSparseManifests() Option {
+	return func(o *options) error {
+		o.sparse = true
+		return nil
+	}
+}

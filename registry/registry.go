@@ -1,0 +1,214 @@
+// Package registry is drydock's private registry: its own implementation of
+// the OCI distribution spec v1.1 HTTP API under /v2/ — blobs (sha256 and
+// sha512), chunked, streamed and monolithic uploads, cross-repository
+// mounts, manifests by tag and digest, tag listing, the referrers API and
+// the catalog. Metadata lives in the store, bytes in the blob store, and
+// every request is authorized through auth.Authorizer and audited.
+//
+// Handlers are one file per resource (blobs.go, uploads.go, manifests.go,
+// tags.go, referrers.go, catalog.go); wire errors are one table (errors.go).
+package registry
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/store"
+)
+
+// Registry serves /v2/. It is safe for concurrent use.
+type Registry struct {
+	st    *store.Store
+	blobs *blobstore.Store
+	o     options
+	log   *slog.Logger
+	m     *metrics
+
+	auditq *auditQueue
+
+	// uploadMu serialises requests on one upload session within this
+	// process; the store's offset check catches the rest.
+	uploadMu sync.Map // id → *sync.Mutex
+
+	pulledMu sync.Mutex
+	pulled   map[string]time.Time // repo@digest → last time recorded
+}
+
+var _ http.Handler = (*Registry)(nil)
+
+// ErrNoAuthorizer means New was given neither an Authorizer nor explicit
+// anonymous access.
+var ErrNoAuthorizer = errors.New("registry: no authorizer: pass WithAuthorizer, or WithAnonymousAccess to run an open registry on purpose")
+
+// New builds the registry on st and blobs. Without WithAuthorizer it
+// refuses to start unless WithAnonymousAccess is given.
+func New(st *store.Store, blobs *blobstore.Store, opts ...Option) (*Registry, error) {
+	if st == nil || blobs == nil {
+		return nil, errors.New("registry: New needs a store and a blob store")
+	}
+	o := options{
+		logger:       slog.Default(),
+		maxManifest:  4 << 20,
+		pullInterval: int64(time.Minute),
+	}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if o.authorizer == nil && !o.anonymous {
+		return nil, ErrNoAuthorizer
+	}
+	if o.auditor == nil {
+		o.auditor = auditlog.NewLogRecorder(o.logger)
+	}
+	m, err := newMetrics(o.registerer)
+	if err != nil {
+		return nil, err
+	}
+	rg := &Registry{st: st, blobs: blobs, o: o, log: o.logger, m: m, pulled: map[string]time.Time{}}
+	rg.auditq = newAuditQueue(o.auditor, func(msg string, args ...any) { o.logger.Warn(msg, args...) })
+	return rg, nil
+}
+
+// Close waits for queued audit events to be recorded. Requests served
+// after Close record their events synchronously.
+func (rg *Registry) Close() error {
+	rg.auditq.close()
+	return nil
+}
+
+// allowed lists the methods each resource answers.
+var allowed = map[kind][]string{
+	kindBase:        {http.MethodGet, http.MethodHead},
+	kindCatalog:     {http.MethodGet},
+	kindTags:        {http.MethodGet},
+	kindManifest:    {http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete},
+	kindBlob:        {http.MethodGet, http.MethodHead, http.MethodDelete},
+	kindUploadStart: {http.MethodPost},
+	kindUpload:      {http.MethodGet, http.MethodPatch, http.MethodPut, http.MethodDelete},
+	kindReferrers:   {http.MethodGet},
+}
+
+func (rg *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	body := &countingBody{ReadCloser: r.Body}
+	r.Body = body
+	rt := parseRoute(r.URL.Path)
+	defer func() {
+		rg.m.requests.WithLabelValues(r.Method, rt.kind.String(), rec.statusText()).Inc()
+		rg.m.latency.WithLabelValues(r.Method, rt.kind.String()).Observe(time.Since(start).Seconds())
+		rg.m.bytesIn.Add(float64(body.n))
+		rg.m.bytesOut.Add(float64(rec.bytes))
+	}()
+	rec.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
+	rg.serve(rec, r, rt)
+}
+
+func (rg *Registry) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	if rt.kind == kindNone {
+		rg.writeError(w, r, newError(CodeNotFound, "%s", r.URL.Path))
+		return
+	}
+	if !methodAllowed(rt.kind, r.Method) {
+		w.Header().Set("Allow", joinMethods(allowed[rt.kind]))
+		rg.writeError(w, r, newError(CodeUnsupported, "%s %s", r.Method, rt.kind))
+		return
+	}
+	if rt.name != "" && !validName(rt.name) {
+		rg.writeError(w, r, newError(CodeNameInvalid, "%q", rt.name))
+		return
+	}
+	if rg.o.readOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		rg.writeError(w, r, newError(CodeReadOnly, ""))
+		return
+	}
+	if r = rg.authorize(w, r, rt); r == nil {
+		return
+	}
+	switch rt.kind {
+	case kindBase:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "2")
+		w.WriteHeader(http.StatusOK)
+		if r.Method == http.MethodGet {
+			w.Write([]byte("{}"))
+		}
+	case kindCatalog:
+		rg.serveCatalog(w, r)
+	case kindTags:
+		rg.serveTags(w, r, rt)
+	case kindManifest:
+		rg.serveManifest(w, r, rt)
+	case kindBlob:
+		rg.serveBlob(w, r, rt)
+	case kindUploadStart:
+		rg.startUpload(w, r, rt)
+	case kindUpload:
+		rg.serveUpload(w, r, rt)
+	case kindReferrers:
+		rg.serveReferrers(w, r, rt)
+	}
+}
+
+func methodAllowed(k kind, m string) bool {
+	for _, a := range allowed[k] {
+		if a == m {
+			return true
+		}
+	}
+	return false
+}
+
+func joinMethods(ms []string) string {
+	out := ""
+	for i, m := range ms {
+		if i > 0 {
+			out += ", "
+		}
+		out += m
+	}
+	return out
+}
+
+// markPulled records a manifest pull at most once per interval per
+// manifest: the store write is off the request path and rare.
+func (rg *Registry) markPulled(repo, digest string) {
+	key := repo + "@" + digest
+	now := time.Now()
+	rg.pulledMu.Lock()
+	last, seen := rg.pulled[key]
+	fresh := !seen || now.Sub(last) >= time.Duration(rg.o.pullInterval)
+	if fresh {
+		if len(rg.pulled) > 100000 {
+			clear(rg.pulled) // bound the memory; the worst case is one extra write each
+		}
+		rg.pulled[key] = now
+	}
+	rg.pulledMu.Unlock()
+	if !fresh {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := rg.st.MarkPulled(ctx, repo, digest, now); err != nil {
+			rg.log.Warn("registry: record last pull", "repo", repo, "digest", digest, "err", err)
+		}
+	}()
+}
+
+// lockUpload serialises work on one upload session; call the result to unlock.
+func (rg *Registry) lockUpload(id string) func() {
+	v, _ := rg.uploadMu.LoadOrStore(id, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything `drydock serve` needs. Zero values take the
+// embedded defaults (see Defaults).
+type Config struct {
+	// Addr is the listen address. Default 127.0.0.1:5000.
+	Addr string `yaml:"addr"`
+	// DataDir holds the SQLite database and the blobs. Default ./drydock-data.
+	DataDir string `yaml:"data"`
+	// Database is the store's DSN. Default sqlite:<DataDir>/drydock.db.
+	Database string `yaml:"database"`
+	// BlobDir is where the filesystem driver keeps blobs. Default <DataDir>/blobs.
+	BlobDir string `yaml:"blobs"`
+	// TLSCert and TLSKey switch on HTTPS when both are set.
+	TLSCert string `yaml:"tlsCert"`
+	TLSKey  string `yaml:"tlsKey"`
+	// AdminPassword creates the first administrator on an empty database;
+	// empty means a random one printed once.
+	AdminPassword string `yaml:"-"`
+	// Anonymous runs the registry without authentication: local tests only.
+	Anonymous bool `yaml:"anonymous"`
+	// ReadOnly refuses pushes and deletes.
+	ReadOnly bool `yaml:"readOnly"`
+	// SparseManifests accepts image manifests whose layers were not pushed
+	// (partial mirrors); the config blob is still required.
+	SparseManifests bool `yaml:"sparseManifests"`
+	// Realm overrides the token endpoint URL in challenges (behind a proxy).
+	Realm string `yaml:"realm"`
+}
+
+// LoadFile reads a YAML config file over c; fields the file leaves out keep
+// their values.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("server: config: %w", err)
+	}
+	if err := yaml.Unmarshal(b, c); err != nil {
+		return fmt.Errorf("server: config %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadEnv reads DRYDOCK_* variables over c: DRYDOCK_ADDR, DRYDOCK_DATA,
+// DRYDOCK_DATABASE, DRYDOCK_BLOBS, DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY,
+// DRYDOCK_ADMIN_PASSWORD, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY, DRYDOCK_SPARSE_MANIFESTS,
+// DRYDOCK_REALM.
+func (c *Config) LoadEnv() error {
+	str := map[string]*string{
+		"DRYDOCK_ADDR": &c.Addr, "DRYDOCK_DATA": &c.DataDir, "DRYDOCK_DATABASE": &c.Database,
+		"DRYDOCK_BLOBS": &c.BlobDir, "DRYDOCK_TLS_CERT": &c.TLSCert, "DRYDOCK_TLS_KEY": &c.TLSKey,
+		"DRYDOCK_ADMIN_PASSWORD": &c.AdminPassword, "DRYDOCK_REALM": &c.Realm,
+	}
+	for k, p := range str {
+		if v, ok := os.LookupEnv(k); ok && v != "" {
+			*p = v
+		}
+	}
+	for k, p := range map[string]*bool{"DRYDOCK_ANONYMOUS": &c.Anonymous, "DRYDOCK_READ_ONLY": &c.ReadOnly, "DRYDOCK_SPARSE_MANIFESTS": &c.SparseManifests} {
+		if v, ok := os.LookupEnv(k); ok && v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("server: %s=%q is not a boolean", k, v)
+			}
+			*p = b
+		}
+	}
+	return nil
+}
+
+// Defaults fills what is unset and checks the rest.
+func (c *Config) Defaults() error {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:5000"
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("server: address %q: %w", c.Addr, err)
+	}
+	if c.DataDir == "" {
+		c.DataDir = "drydock-data"
+	}
+	if c.Database == "" {
+		c.Database = "sqlite:" + filepath.Join(c.DataDir, "drydock.db")
+	}
+	if c.BlobDir == "" {
+		c.BlobDir = filepath.Join(c.DataDir, "blobs")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("server: TLS needs both a certificate and a key")
+	}
+	return nil
+}
+
+// Loopback reports whether Addr listens only on this machine.
+func (c *Config) Loopback() bool {
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

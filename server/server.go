@@ -1,0 +1,189 @@
+// Package server assembles one `drydock serve` process: the store, the blob
+// store, auth (/token), the registry (/v2/), health (/healthz, /readyz) and
+// Prometheus metrics (/metrics). Tests start it in-process with New and
+// Handler; the CLI adds only flags and signals.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/registry"
+	"github.com/drydock/drydock/store"
+)
+
+// Server is an assembled drydock server.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	st      *store.Store
+	blobs   *blobstore.Store
+	reg     *registry.Registry
+	auth    *auth.Service // nil when anonymous
+	metrics *prometheus.Registry
+	handler http.Handler
+}
+
+// New opens the store and blob store named by cfg and builds the handlers.
+// Messages meant for the operator (a generated admin password, warnings) go
+// to out.
+func New(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (*Server, error) {
+	if err := cfg.Defaults(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("server: data directory: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: logger, st: st, metrics: prometheus.NewRegistry()}
+	if err := s.build(ctx, out); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) build(ctx context.Context, out io.Writer) error {
+	var err error
+	if s.blobs, err = blobstore.NewFilesystem(s.cfg.BlobDir); err != nil {
+		return err
+	}
+	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	audit, err := auditlog.New(s.st, auditlog.WithLogger(s.log))
+	if err != nil {
+		return err
+	}
+	opts := []registry.Option{
+		registry.WithLogger(s.log), registry.WithAuditor(audit),
+		registry.WithReadOnly(s.cfg.ReadOnly), registry.WithRegisterer(s.metrics),
+	}
+	if s.cfg.SparseManifests {
+		opts = append(opts, registry.WithSparseManifests())
+	}
+	mux := http.NewServeMux()
+	if s.cfg.Anonymous {
+		fmt.Fprintln(out, "drydock: WARNING: authentication is OFF (anonymous mode): anyone who can reach this port may push and delete")
+		opts = append(opts, registry.WithAnonymousAccess())
+	} else {
+		// The auth engineer's service: users, robots, namespaces, /token.
+		authOpts := []auth.Option{auth.WithRecorder(audit), auth.WithLogger(s.log)}
+		if s.cfg.Realm != "" {
+			authOpts = append(authOpts, auth.WithRealm(s.cfg.Realm))
+		}
+		if s.auth, err = auth.New(ctx, s.st, authOpts...); err != nil {
+			return err
+		}
+		if _, err := auth.EnsureAdmin(ctx, s.auth, s.cfg.AdminPassword, out); err != nil {
+			return err
+		}
+		opts = append(opts, registry.WithAuthorizer(s.auth))
+		mux.Handle("/token", s.auth.TokenHandler())
+		// /api/v1/ (accounts, namespaces, audit queries) mounts here when auth offers it.
+	}
+	if s.reg, err = registry.New(s.st, s.blobs, opts...); err != nil {
+		return err
+	}
+	mux.Handle("/v2/", s.reg)
+	mux.Handle("/v2", s.reg)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/readyz", s.ready)
+	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
+	s.handler = mux
+	return nil
+}
+
+// ready answers 200 when the store answers within two seconds.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.st.Ping(ctx); err != nil {
+		http.Error(w, "store unreachable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ok\n")
+}
+
+// Handler serves every endpoint.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Store is the server's store (for tools such as gc and tests).
+func (s *Server) Store() *store.Store { return s.st }
+
+// Auth is the auth service, or nil in anonymous mode.
+func (s *Server) Auth() *auth.Service { return s.auth }
+
+// Serve listens on cfg.Addr until ctx ends, then shuts down gracefully:
+// in-flight requests get 30 seconds to finish. ready, if not nil, is
+// called with the bound address once listening.
+func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("server: listen: %w", err)
+	}
+	tls := s.cfg.TLSCert != ""
+	if !tls && !s.cfg.Loopback() {
+		fmt.Fprintf(out, "drydock: WARNING: serving PLAIN HTTP on %s, which is not loopback: passwords and tokens cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy\n", ln.Addr())
+	}
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() {
+		if tls {
+			errc <- hs.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	scheme := map[bool]string{true: "https", false: "http"}[tls]
+	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func dsnKind(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres") {
+		return "postgres"
+	}
+	return dsn
+}
+
+// Close flushes the audit queue and closes the store.
+func (s *Server) Close() error {
+	s.reg.Close()
+	return s.st.Close()
+}
