@@ -28,3 +28,7 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 -timeout 40m ./...
+
+# The OCI distribution-spec conformance suite, every option on, against a
+# real `drydock serve` with authentication (fails on any failed check).
+scripts/conformance.sh
