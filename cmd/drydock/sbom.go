@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/drydock/drydock/catalog"
+	"github.com/drydock/drydock/image"
+	"github.com/drydock/drydock/inventory"
+	"github.com/drydock/drydock/sbom"
+)
+
+func init() { addCommand(newSBOMCmd) }
+
+// sbomFlags are the flags of `drydock sbom`.
+type sbomFlags struct {
+	format             string
+	platform           string
+	username, password string
+	insecure           bool
+	output             string
+	noCache            bool
+}
+
+func newSBOMCmd() *cobra.Command {
+	var f sbomFlags
+	cmd := &cobra.Command{
+		Use:   "sbom IMAGE",
+		Short: "List the packages in an image, with the layer that added each, as a table or an SBOM",
+		Long: "List the packages in an image as a table, drydock JSON, CycloneDX 1.6 or SPDX 2.3.\n" +
+			"IMAGE is docker-archive:FILE, oci:DIR[:TAG], dir:ROOTFS, a registry reference, or sbom:FILE\n" +
+			"to read back an SBOM (CycloneDX, SPDX or drydock JSON, from drydock or another tool).",
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSBOM(cmd.Context(), args[0], f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.format, "format", "", "table, json, cyclonedx or spdx (default: table on a terminal, json otherwise)")
+	fl.StringVar(&f.platform, "platform", "", "os/arch[/variant] to take from a multi-platform image (default linux/<host arch>)")
+	fl.StringVar(&f.username, "username", "", "registry user name (default: Docker credentials, else anonymous)")
+	fl.StringVar(&f.password, "password", "", "registry password or token")
+	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
+	fl.StringVarP(&f.output, "output", "o", "", "write to FILE (atomically) instead of standard output")
+	fl.BoolVar(&f.noCache, "no-cache", false, "catalog every layer afresh and keep nothing in the layer cache")
+	return cmd
+}
+
+// runSBOM is the verb without the shell: flags in, document out.
+func runSBOM(ctx context.Context, ref string, f sbomFlags, stdout, stderr io.Writer) error {
+	format, err := chooseFormat(f, stdout)
+	if err != nil {
+		return err
+	}
+	inv, err := loadInventory(ctx, ref, f)
+	if err != nil {
+		return err
+	}
+	for _, w := range inv.Warnings {
+		fmt.Fprintln(stderr, "drydock: warning:", w)
+	}
+	wr, err := sbom.NewWriter(format)
+	if err != nil {
+		return err
+	}
+	if f.output == "" {
+		return wr.Write(stdout, inv)
+	}
+	return writeAtomic(f.output, func(w io.Writer) error { return wr.Write(w, inv) })
+}
+
+// chooseFormat takes --format, else table for a person at a terminal and
+// json for a pipe or a file.
+func chooseFormat(f sbomFlags, stdout io.Writer) (sbom.Format, error) {
+	if f.format != "" {
+		return sbom.ParseFormat(f.format)
+	}
+	if file, ok := stdout.(*os.File); ok && f.output == "" && term.IsTerminal(int(file.Fd())) {
+		return sbom.FormatTable, nil
+	}
+	return sbom.FormatJSON, nil
+}
+
+// loadInventory reads a stored SBOM for sbom:FILE and catalogs the image
+// otherwise.
+func loadInventory(ctx context.Context, ref string, f sbomFlags) (*inventory.Inventory, error) {
+	if path, ok := strings.CutPrefix(ref, "sbom:"); ok {
+		return sbom.ReadFile(path)
+	}
+	var opts []image.Option
+	if f.platform != "" {
+		if parts := strings.Split(f.platform, "/"); len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
+			return nil, usageError{fmt.Errorf("--platform %q: want os/arch[/variant]", f.platform)}
+		}
+		opts = append(opts, image.WithPlatform(f.platform))
+	}
+	switch {
+	case f.username != "":
+		opts = append(opts, image.WithBasicAuth(f.username, f.password))
+	case f.password != "":
+		return nil, usageError{errors.New("--password needs --username")}
+	}
+	if f.insecure {
+		opts = append(opts, image.WithInsecure())
+	}
+	img, err := image.Open(ctx, ref, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var copts []catalog.Option
+	if f.noCache {
+		copts = append(copts, catalog.WithoutCache())
+	}
+	return catalog.Catalog(ctx, img, copts...)
+}
+
+// writeAtomic writes through a temporary file in the target's folder and
+// renames it into place, so a reader never sees half an SBOM and a failed
+// run leaves the old file as it was.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return usageError{fmt.Errorf("--output: %w", err)}
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
