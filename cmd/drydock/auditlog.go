@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drydock/drydock/auditlog"
+)
+
+func init() { addCommand(newAuditLogCmd) }
+
+func newAuditLogCmd() *cobra.Command {
+	env := &adminEnv{}
+	var since, until, format string
+	var denied bool
+	var f auditlog.Filter
+	cmd := &cobra.Command{
+		Use:   "audit-log [--since 24h] [--actor NAME] [--repo NS/REPO] [--action push] [--denied] [--format table|json]",
+		Short: "Show the audit log: logins, tokens, pushes, pulls, deletes, denials and account changes, newest first",
+		Args:  exactArgs(0),
+		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			now := time.Now()
+			if since != "" {
+				d, err := parseSpan(since)
+				if err != nil {
+					return usageError{fmt.Errorf("--since: %w", err)}
+				}
+				f.Since = now.Add(-d)
+			}
+			if until != "" {
+				d, err := parseSpan(until)
+				if err != nil {
+					return usageError{fmt.Errorf("--until: %w", err)}
+				}
+				f.Until = now.Add(-d)
+			}
+			if denied {
+				f.Outcome = auditlog.OutcomeDenied
+			}
+			if format != "table" && format != "json" {
+				return usageError{fmt.Errorf("--format %q: want table or json", format)}
+			}
+			es, err := env.audit.Query(ctx, f)
+			if err != nil {
+				return err
+			}
+			return printEvents(cmd.OutOrStdout(), es, format)
+		}),
+	}
+	env.addFlags(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&since, "since", "24h", "events newer than this age (24h, 7d)")
+	fl.StringVar(&until, "until", "", "events older than this age")
+	fl.StringVar(&f.Actor, "actor", "", "only this user or robot")
+	fl.StringVar(&f.Repo, "repo", "", "only this repository")
+	fl.StringVar(&f.Action, "action", "", "only this action (login, token, push, pull, delete, user.create, member.put, …)")
+	fl.StringVar(&f.Outcome, "outcome", "", "only allowed, denied or failed")
+	fl.BoolVar(&denied, "denied", false, "only denials (same as --outcome denied)")
+	fl.IntVar(&f.Limit, "limit", auditlog.DefaultLimit, "at most this many events")
+	fl.StringVar(&format, "format", "table", "table or json (one event per line)")
+	return cmd
+}
+
+func printEvents(w io.Writer, es []auditlog.Event, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		for _, e := range es {
+			if err := enc.Encode(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tREPO\tTARGET\tOUTCOME\tREASON")
+	for _, e := range es {
+		actor := e.Actor
+		if actor == "" {
+			actor = "(anonymous)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339), actor, e.Action, e.Repo, e.Target, e.Outcome, e.Reason)
+	}
+	return tw.Flush()
+}

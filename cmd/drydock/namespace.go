@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func init() { addCommand(newNamespaceCmd) }
+
+func newNamespaceCmd() *cobra.Command {
+	env := &adminEnv{}
+	cmd := &cobra.Command{Use: "namespace", Short: "Manage namespaces, the first element of repository names (create, list, public, delete)"}
+	env.addFlags(cmd)
+	var public bool
+	create := &cobra.Command{
+		Use:   "create NAME [--public]",
+		Short: "Create a namespace; --public lets anyone pull from it",
+		Args:  exactArgs(1),
+		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			if err := env.svc.CreateNamespace(ctx, env.actor, args[0], public); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "created namespace %s (public: %t)\n", args[0], public)
+			return err
+		}),
+	}
+	create.Flags().BoolVar(&public, "public", false, "anonymous pull (only pull) allowed")
+	setPublic := &cobra.Command{
+		Use:   "public NAME true|false",
+		Short: "Open a namespace to anonymous pulls, or close it",
+		Args:  exactArgs(2),
+		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			on, err := strconv.ParseBool(args[1])
+			if err != nil {
+				return usageError{fmt.Errorf("%q is not true or false", args[1])}
+			}
+			if err := env.svc.SetNamespacePublic(ctx, env.actor, args[0], on); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "namespace %s public: %t\n", args[0], on)
+			return err
+		}),
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List namespaces",
+		Args:  exactArgs(0),
+		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			ns, err := env.svc.ListNamespaces(ctx, env.actor)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tPUBLIC\tCREATED")
+			for _, n := range ns {
+				fmt.Fprintf(tw, "%s\t%t\t%s\n", n.Name, n.Public, n.Created.Format("2006-01-02T15:04:05Z"))
+			}
+			return tw.Flush()
+		}),
+	}
+	del := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a namespace with its members and robots (repositories stay)",
+		Args:  exactArgs(1),
+		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			if err := env.svc.DeleteNamespace(ctx, env.actor, args[0]); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "deleted namespace %s\n", args[0])
+			return err
+		}),
+	}
+	cmd.AddCommand(create, setPublic, list, del)
+	return cmd
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/server"
+	"github.com/drydock/drydock/store"
+)
+
+func init() { addCommand(newUserCmd) }
+
+// adminEnv is what the account verbs (user, robot, namespace, member,
+// audit-log) share: the same --data and --database as drydock serve, and
+// the services opened on them.
+type adminEnv struct {
+	data, database string
+
+	st    *store.Store
+	audit *auditlog.Log
+	svc   *auth.Service
+	actor auth.Principal
+}
+
+func (e *adminEnv) addFlags(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&e.data, "data", "", "data directory, as for drydock serve (default drydock-data, or $DRYDOCK_DATA)")
+	f.StringVar(&e.database, "database", "", "store DSN, as for drydock serve (default sqlite in the data directory, or $DRYDOCK_DATABASE)")
+}
+
+// open resolves the database like drydock serve does (flags over the
+// environment over defaults) and opens the store, the audit log and the
+// auth service. Whoever runs these verbs can read the database anyway, so
+// they act as a local administrator, named after the OS user in the trail.
+func (e *adminEnv) open(ctx context.Context) error {
+	var cfg server.Config
+	if err := cfg.LoadEnv(); err != nil {
+		return usageError{err}
+	}
+	if e.data != "" {
+		cfg.DataDir = e.data
+	}
+	if e.database != "" {
+		cfg.Database = e.database
+	}
+	if err := cfg.Defaults(); err != nil {
+		return usageError{err}
+	}
+	if !strings.Contains(cfg.Database, "://") {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+	}
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if e.audit, err = auditlog.New(st, auditlog.WithLogger(quiet)); err != nil {
+		st.Close()
+		return err
+	}
+	if e.svc, err = auth.New(ctx, st, auth.WithRecorder(e.audit), auth.WithLogger(quiet)); err != nil {
+		st.Close()
+		return err
+	}
+	e.st = st
+	e.actor = auth.Local(os.Getenv("USER"))
+	return nil
+}
+
+func (e *adminEnv) close() {
+	if e.st != nil {
+		e.st.Close()
+	}
+}
+
+// run wraps a verb body with open and close.
+func (e *adminEnv) run(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := e.open(cmd.Context()); err != nil {
+			return err
+		}
+		defer e.close()
+		err := fn(cmd.Context(), cmd, args)
+		// A name that is taken or missing is a mistake in the command
+		// line, not a failure of drydock.
+		if errors.Is(err, auth.ErrExists) || errors.Is(err, auth.ErrNotFound) {
+			return usageError{err}
+		}
+		return err
+	}
+}
+
+func newUserCmd() *cobra.Command {
+	env := &adminEnv{}
+	cmd := &cobra.Command{Use: "user", Short: "Manage registry users (add, list, passwd, disable, enable, delete)"}
+	env.addFlags(cmd)
+	var admin, stdin bool
+	add := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Add a user; prints a generated password once unless --password-stdin",
+		Args:  exactArgs(1),
+		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			pw, generated, err := readPassword(cmd.InOrStdin(), stdin)
+			if err != nil {
+				return err
+			}
+			if err := env.svc.AddUser(ctx, env.actor, args[0], pw, admin); err != nil {
+				return err
+			}
+			return reportPassword(cmd.OutOrStdout(), "created user "+args[0], pw, generated)
+		}),
+	}
+	add.Flags().BoolVar(&admin, "admin", false, "make the user a system administrator")
+	add.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of standard input")
+	passwd := &cobra.Command{
+		Use:   "passwd NAME",
+		Short: "Set a user's password and revoke their tokens; prints a generated one unless --password-stdin",
+		Args:  exactArgs(1),
+		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			pw, generated, err := readPassword(cmd.InOrStdin(), stdin)
+			if err != nil {
+				return err
+			}
+			if err := env.svc.SetPassword(ctx, env.actor, args[0], pw); err != nil {
+				return err
+			}
+			return reportPassword(cmd.OutOrStdout(), "changed the password of "+args[0], pw, generated)
+		}),
+	}
+	passwd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of standard input")
+	var format string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  exactArgs(0),
+		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+			us, err := env.svc.ListUsers(ctx, env.actor)
+			if err != nil {
+				return err
+			}
+			return printUsers(cmd.OutOrStdout(), us, format)
+		}),
+	}
+	list.Flags().StringVar(&format, "format", "table", "table or json")
+	simple := func(use, short string, do func(ctx context.Context, name string) error, done string) *cobra.Command {
+		return &cobra.Command{
+			Use: use + " NAME", Short: short, Args: exactArgs(1),
+			RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+				if err := do(ctx, args[0]); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", done, args[0])
+				return err
+			}),
+		}
+	}
+	cmd.AddCommand(add, passwd, list,
+		simple("delete", "Delete a user and their memberships", func(ctx context.Context, n string) error { return env.svc.DeleteUser(ctx, env.actor, n) }, "deleted user"),
+		simple("disable", "Disable a user and revoke their tokens", func(ctx context.Context, n string) error { return env.svc.SetUserDisabled(ctx, env.actor, n, true) }, "disabled user"),
+		simple("enable", "Enable a disabled user", func(ctx context.Context, n string) error { return env.svc.SetUserDisabled(ctx, env.actor, n, false) }, "enabled user"),
+	)
+	return cmd
+}
+
+// readPassword takes the first line of r, or makes a random password.
+func readPassword(r io.Reader, fromStdin bool) (string, bool, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return "", false, fmt.Errorf("read password: %w", err)
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			return "", false, usageError{fmt.Errorf("--password-stdin: standard input is empty")}
+		}
+		return line, false, nil
+	}
+	raw := make([]byte, 18)
+	if _, err := rand.Read(raw); err != nil {
+		return "", false, fmt.Errorf("generate password: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), true, nil
+}
+
+func reportPassword(w io.Writer, what, pw string, generated bool) error {
+	if !generated {
+		_, err := fmt.Fprintln(w, what)
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s\npassword: %s\n(shown only now)\n", what, pw)
+	return err
+}
+
+func printUsers(w io.Writer, us []auth.User, format string) error {
+	type row struct {
+		Name     string `json:"name"`
+		Admin    bool   `json:"admin"`
+		Disabled bool   `json:"disabled"`
+		Created  string `json:"created"`
+	}
+	rows := make([]row, 0, len(us))
+	for _, u := range us {
+		rows = append(rows, row{u.Name, u.Admin, u.Disabled, u.Created.Format("2006-01-02T15:04:05Z")})
+	}
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	case "table":
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tADMIN\tDISABLED\tCREATED")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%t\t%t\t%s\n", r.Name, r.Admin, r.Disabled, r.Created)
+		}
+		return tw.Flush()
+	}
+	return usageError{fmt.Errorf("--format %q: want table or json", format)}
+}
