@@ -3,6 +3,7 @@ package vulndb_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -150,6 +151,18 @@ func TestImportZipSkipsMalformedRecords(t *testing.T) {
 	}
 }
 
+func TestImportSkipsOversizedRecords(t *testing.T) {
+	rep, err := vulndb.Import(context.Background(), filepath.Join(t.TempDir(), "vuln.db"), "testdata/osv",
+		vulndb.WithMaxRecordSize(1000), vulndb.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := rep.Sources[0]
+	if sr.Records != 4 || sr.SkippedCount != 1 || !strings.Contains(sr.Skipped[0], "GO-2023-2102.json: vulndb: malformed input: record is over the 1000 byte limit") {
+		t.Errorf("report = %+v, want 4 records and the 1,239-byte Go record skipped as over the limit", sr)
+	}
+}
+
 func TestImportReplacesOnlyItsSource(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -290,6 +303,22 @@ func TestImportEnrichmentOnly(t *testing.T) {
 	}
 }
 
+func TestImportGzippedEPSS(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(fixture(t, "../epss.csv").data)
+	zw.Close()
+	dir := t.TempDir()
+	src := writeFile(t, filepath.Join(dir, "epss_scores-current.csv.gz"), gz.Bytes())
+	path := filepath.Join(dir, "vuln.db")
+	if _, err := vulndb.Import(context.Background(), path, "", vulndb.WithEPSSFile(src)); err != nil {
+		t.Fatal(err)
+	}
+	if s, ok, err := open(t, path).EPSS(context.Background(), "CVE-2023-38545"); !ok || err != nil || s != 0.00219 {
+		t.Errorf("EPSS(CVE-2023-38545) = %v, %v, %v; want 0.00219", s, ok, err)
+	}
+}
+
 func TestImportBadEnrichment(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -339,6 +368,27 @@ func TestImportBadSource(t *testing.T) {
 		var ie *vulndb.InputError
 		if !errors.As(err, &ie) || !errors.Is(err, tt.want) || ie.Path != tt.src {
 			t.Errorf("%s: err = %v, want an InputError about %s wrapping %v", tt.name, err, tt.src, tt.want)
+		}
+	}
+}
+
+func TestImportRemovesOldLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	old := writeFile(t, filepath.Join(dir, ".vuln.db-123.tmp"), []byte("killed update"))
+	oldDownload := writeFile(t, filepath.Join(dir, ".download-456"), []byte("killed download"))
+	recent := writeFile(t, filepath.Join(dir, ".vuln.db-789.tmp"), []byte("an update running now"))
+	long := time.Now().Add(-7 * time.Hour)
+	for _, p := range []string{old, oldDownload} {
+		if err := os.Chtimes(p, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := vulndb.Import(context.Background(), filepath.Join(dir, "vuln.db"), "testdata/osv/Go"); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{old: false, oldDownload: false, recent: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s exists = %v, want %v", filepath.Base(p), err == nil, want)
 		}
 	}
 }

@@ -57,6 +57,7 @@ func newWriter(ctx context.Context, path string, o *options, fresh bool) (w *wri
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("vulndb: %w", err)
 	}
+	removeLeftovers(dir, path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("vulndb: %w", err)
@@ -103,6 +104,24 @@ func newWriter(ctx context.Context, path string, o *options, fresh bool) (w *wri
 		return nil, fmt.Errorf("vulndb: %w", err)
 	}
 	return w, nil
+}
+
+// leftoverAge is how old a temporary file must be before a later writer
+// deletes it as the leftover of a killed update; a running update keeps
+// writing to its own, so its modification time stays recent.
+const leftoverAge = 6 * time.Hour
+
+// removeLeftovers deletes temporary files that killed updates left beside
+// the database.
+func removeLeftovers(dir, path string) {
+	for _, pattern := range []string{"." + filepath.Base(path) + "-*.tmp", ".download-*"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, m := range matches {
+			if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > leftoverAge {
+				os.Remove(m)
+			}
+		}
+	}
 }
 
 // copyInto copies the current database into the temporary file; a missing
