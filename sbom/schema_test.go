@@ -129,3 +129,25 @@ func TestSchemaRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestForeignFixturesValid checks that the hand-written documents standing
+// in for other tools' output are themselves valid, so that reading them
+// tests drydock against what a conforming tool may write.
+func TestForeignFixturesValid(t *testing.T) {
+	tests := []struct {
+		file   string
+		format sbom.Format
+	}{
+		{"trivy-debian.cdx.json", sbom.FormatCycloneDX},
+		{"syft-debian.spdx.json", sbom.FormatSPDX},
+	}
+	for _, tt := range tests {
+		b, err := os.ReadFile(filepath.Join("testdata", "foreign", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validate(t, tt.format, b); err != nil {
+			t.Errorf("%s is not valid %s: %v", tt.file, tt.format, err)
+		}
+	}
+}
