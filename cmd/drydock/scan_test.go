@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+
+	"github.com/drydock/drydock/image/imagetest"
+	"github.com/drydock/drydock/report"
+	"github.com/drydock/drydock/vulndb"
+)
+
+// vulnerableLayout is a bookworm image whose libc6 (source glibc) is below
+// the fix of CVE-2023-4911 and whose openssh-client is at its fix.
+func vulnerableLayout(t *testing.T) string {
+	t.Helper()
+	status := "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u1\nDescription: libc\n\n" +
+		"Package: openssh-client\nStatus: install ok installed\nArchitecture: amd64\nSource: openssh\nVersion: 1:9.2p1-2+deb12u3\nDescription: ssh\n\n"
+	img := imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t,
+		imagetest.File{Name: "etc/os-release", Body: testOSRelease},
+		imagetest.File{Name: "var/lib/dpkg/status", Body: status},
+	), CreatedBy: "ADD rootfs.tar /"})
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	return "oci:" + dir
+}
+
+// scanDB builds match's fixture records into a real database checked at
+// checked; it returns the file's path.
+func scanDB(t *testing.T, checked time.Time) string {
+	t.Helper()
+	files, err := filepath.Glob("../../match/testdata/osv/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("fixtures: %v", err)
+	}
+	var advs []*vulndb.Advisory
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a vulndb.Advisory
+		if err := json.Unmarshal(b, &a); err != nil {
+			t.Fatal(err)
+		}
+		advs = append(advs, &a)
+	}
+	path := filepath.Join(t.TempDir(), "vuln.db")
+	if err := vulndb.Build(context.Background(), path, advs, vulndb.WithClock(func() time.Time { return checked })); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestScanCommand(t *testing.T) {
+	ref := vulnerableLayout(t)
+	db := scanDB(t, time.Now())
+	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policyFile, []byte("apiVersion: drydock/v1\nkind: Policy\nseverity:\n  failOn: critical\nexceptions:\n  - id: CVE-2023-4911\n    reason: not reachable in this image\n    expires: 2099-01-01\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		// out and stderr must contain these.
+		out, stderr string
+	}{
+		{"pass without a threshold", []string{"--format", "table"}, 0, "CVE-2023-4911", ""},
+		{"fail on high", []string{"--fail-on", "high"}, 1, "1 vulnerability: 0 critical, 1 high", "CVE-2023-4911"},
+		{"fail on critical passes", []string{"--fail-on", "critical"}, 0, "HIGH", ""},
+		{"json", []string{"--format", "json", "--fail-on", "HIGH"}, 1, `"schema": "drydock/scan-report/v1"`, "severity.failOn"},
+		{"sarif", []string{"--format", "sarif"}, 0, `"version": "2.1.0"`, ""},
+		{"junit", []string{"--format", "junit", "--fail-on", "high"}, 1, `failures="2"`, ""},
+		{"cyclonedx", []string{"--format", "cyclonedx"}, 0, `"vulnerabilities"`, ""},
+		{"policy exception suppresses", []string{"--policy", policyFile, "--fail-on", "high"}, 0, "suppressed: CVE-2023-4911", ""},
+		{"bad format", []string{"--format", "xml"}, 2, "", "unknown format"},
+		{"bad threshold", []string{"--fail-on", "severe"}, 2, "", "--fail-on"},
+		{"unknown is no threshold", []string{"--fail-on", "unknown"}, 2, "", "--fail-on"},
+		{"missing policy", []string{"--policy", "/nonexistent/policy.yaml"}, 2, "", "policy"},
+		{"missing database", []string{"--db", "/nonexistent/vuln.db"}, 2, "", "no vulnerability database"},
+		{"bad platform", []string{"--platform", "linux"}, 2, "", "--platform"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"scan", ref, "--no-cache"}, tc.args...)
+			if !strings.Contains(strings.Join(tc.args, " "), "--db") {
+				args = append(args, "--db", db)
+			}
+			out, stderr, code := runDrydock(t, args...)
+			if code != tc.code || !strings.Contains(out, tc.out) || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("exit %d, want %d; stdout has %q: %v; stderr has %q: %v\nstdout:\n%s\nstderr:\n%s",
+					code, tc.code, tc.out, strings.Contains(out, tc.out), tc.stderr, strings.Contains(stderr, tc.stderr), out, stderr)
+			}
+		})
+	}
+}
+
+func TestScanCommandOutputAndStaleness(t *testing.T) {
+	ref := vulnerableLayout(t)
+	db := scanDB(t, time.Now().Add(-30*24*time.Hour))
+	file := filepath.Join(t.TempDir(), "scan.json")
+	out, stderr, code := runDrydock(t, "scan", ref, "--no-cache", "--db", db, "--format", "json", "--output", file)
+	if code != 0 || out != "" {
+		t.Fatalf("exit %d, stdout %q: want 0 and the report in the file; stderr: %s", code, out, stderr)
+	}
+	if !strings.Contains(stderr, "last checked") || !strings.Contains(stderr, "drydock db update") {
+		t.Errorf("stderr %q: want a staleness warning for a 30-day-old database", stderr)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report.JSONReport
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Total != 1 || rep.Findings[0].ID != "CVE-2023-4911" || rep.Findings[0].Layer == nil {
+		t.Errorf("report %+v: want CVE-2023-4911 in layer 0", rep.Summary)
+	}
+}
