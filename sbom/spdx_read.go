@@ -23,7 +23,7 @@ func readSPDX(data []byte, top map[string]json.RawMessage) (*inventory.Inventory
 	if ver != "SPDX-2.1" && ver != "SPDX-2.2" && ver != "SPDX-2.3" {
 		return nil, &InputError{Field: "spdxVersion", Err: fmt.Errorf("%w: %q (drydock reads SPDX-2.1 to SPDX-2.3 JSON)", ErrUnsupportedVersion, ver)}
 	}
-	doc, err := spdxjson.Read(bytes.NewReader(data))
+	doc, err := decodeSPDX(ver, data)
 	if err != nil {
 		return nil, &InputError{Err: fmt.Errorf("%w: %v", ErrInvalid, err)}
 	}
@@ -77,6 +77,21 @@ func readSPDX(data []byte, top map[string]json.RawMessage) (*inventory.Inventory
 		return nil, &InputError{Field: "packages", Err: err}
 	}
 	return inv, nil
+}
+
+// decodeSPDX decodes 2.3 straight into its model; tools-golang's generic
+// reader parses the whole document once more to find the version, which
+// for large SBOMs costs a third of the read. Older versions go through it
+// for its conversion to 2.3.
+func decodeSPDX(ver string, data []byte) (*spdx.Document, error) {
+	if ver == spdx.Version {
+		var doc spdx.Document
+		if err := json.Unmarshal(data, &doc); err != nil {
+			return nil, err
+		}
+		return &doc, nil
+	}
+	return spdxjson.Read(bytes.NewReader(data))
 }
 
 // isSPDXImage says whether a described package is the image rather than,
