@@ -92,7 +92,10 @@ func gatedRegistry(t *testing.T, w *world) *httptest.Server {
 
 func ref(t *testing.T, srv *httptest.Server, repo string) name.Reference {
 	t.Helper()
-	r, err := name.ParseReference(strings.TrimPrefix(srv.URL, "http://")+"/"+repo+":v1", name.Insecure)
+	if !strings.Contains(repo, ":") {
+		repo += ":v1"
+	}
+	r, err := name.ParseReference(strings.TrimPrefix(srv.URL, "http://")+"/"+repo, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}
