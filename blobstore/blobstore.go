@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	storagedriver "github.com/distribution/distribution/v3/registry/storage/driver"
 	"github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
@@ -87,8 +88,9 @@ func (s *Store) Delete(ctx context.Context, d Digest) error {
 	return nil
 }
 
-// Walk calls fn for every stored blob (for garbage collection).
-func (s *Store) Walk(ctx context.Context, fn func(d Digest, size int64) error) error {
+// Walk calls fn for every stored blob with its size and modification time
+// (for garbage collection).
+func (s *Store) Walk(ctx context.Context, fn func(d Digest, size int64, mod time.Time) error) error {
 	for alg := range hexLen {
 		err := s.d.Walk(ctx, "/blobs/"+alg, func(fi storagedriver.FileInfo) error {
 			if fi.IsDir() {
@@ -104,7 +106,7 @@ func (s *Store) Walk(ctx context.Context, fn func(d Digest, size int64) error) e
 			if err != nil {
 				return nil // not ours; leave it alone
 			}
-			return fn(d, fi.Size())
+			return fn(d, fi.Size(), fi.ModTime())
 		})
 		var nf storagedriver.PathNotFoundError
 		if err != nil && !errors.As(err, &nf) {

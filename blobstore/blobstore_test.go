@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drydock/drydock/blobstore"
 )
@@ -86,7 +87,7 @@ func TestPutAndRead(t *testing.T) {
 				t.Errorf("read from offset 7 = %q, want %q", got, "drydock")
 			}
 			var walked []string
-			if err := s.Walk(ctx, func(w blobstore.Digest, size int64) error {
+			if err := s.Walk(ctx, func(w blobstore.Digest, size int64, _ time.Time) error {
 				walked = append(walked, w.String())
 				return nil
 			}); err != nil || len(walked) != 1 || walked[0] != d.String() {

@@ -1,0 +1,158 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/store"
+)
+
+// GCOptions steer CollectGarbage.
+type GCOptions struct {
+	// Delete really deletes; false (the default) only reports — a dry run.
+	Delete bool
+	// Grace keeps anything younger, so a push in progress (blobs uploaded,
+	// manifest not yet) is never collected. Zero means one hour.
+	Grace time.Duration
+	// Log receives one line per action; nil discards them.
+	Log io.Writer
+}
+
+// GCReport counts what was (or, in a dry run, would be) removed.
+type GCReport struct {
+	Links         int   // repository → blob links no manifest needs
+	Blobs         int   // blob rows and their bytes
+	Bytes         int64 // bytes of those blobs
+	StrayFiles    int   // blob files with no row (a crash between move and record)
+	StaleUploads  int   // upload sessions untouched for longer than the grace period
+	DryRun        bool
+	FailedDeletes int
+}
+
+// CollectGarbage removes what no manifest needs: unreferenced blob links,
+// then blobs no repository links, then stray files and stale uploads. Run
+// it with the registry stopped or read-only: a push racing the sweep could
+// lose a blob it is re-uploading.
+func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store, o GCOptions) (GCReport, error) {
+	if o.Grace == 0 {
+		o.Grace = time.Hour
+	}
+	if o.Grace < 0 {
+		return GCReport{}, errors.New("registry: gc: negative grace period")
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	verb := "would remove"
+	if o.Delete {
+		verb = "removed"
+	}
+	cutoff := time.Now().Add(-o.Grace)
+	rep := GCReport{DryRun: !o.Delete}
+
+	links, err := st.UnreferencedLinks(ctx, cutoff)
+	if err != nil {
+		return rep, err
+	}
+	for _, l := range links {
+		if o.Delete {
+			if err := st.UnlinkBlob(ctx, l.Repo, l.Digest); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return rep, err
+			}
+		}
+		rep.Links++
+		fmt.Fprintf(o.Log, "%s link %s@%s\n", verb, l.Repo, l.Digest)
+	}
+
+	orphans, err := st.OrphanBlobs(ctx, cutoff)
+	if err != nil {
+		return rep, err
+	}
+	if !o.Delete {
+		// A dry run has not removed the links, so count the blobs they free too.
+		orphans = append(orphans, freedBy(ctx, st, links)...)
+	}
+	for _, ds := range orphans {
+		d, err := blobstore.ParseDigest(ds)
+		if err != nil {
+			continue
+		}
+		size, _ := blobs.Stat(ctx, d)
+		if o.Delete {
+			gone, err := st.DeleteOrphanBlob(ctx, ds)
+			if err != nil {
+				return rep, err
+			}
+			if !gone {
+				continue // linked again meanwhile
+			}
+			if err := blobs.Delete(ctx, d); err != nil && !errors.Is(err, blobstore.ErrBlobUnknown) {
+				rep.FailedDeletes++
+				fmt.Fprintf(o.Log, "could not delete bytes of %s: %v\n", ds, err)
+				continue
+			}
+		}
+		rep.Blobs++
+		rep.Bytes += size
+		fmt.Fprintf(o.Log, "%s blob %s (%d bytes)\n", verb, ds, size)
+	}
+
+	err = blobs.Walk(ctx, func(d blobstore.Digest, size int64, mod time.Time) error {
+		if mod.After(cutoff) {
+			return nil // maybe a push between its move and its record
+		}
+		if _, known, err := st.BlobExists(ctx, d.String()); err != nil || known {
+			return err
+		}
+		if o.Delete {
+			if err := blobs.Delete(ctx, d); err != nil {
+				rep.FailedDeletes++
+				return nil
+			}
+		}
+		rep.StrayFiles++
+		fmt.Fprintf(o.Log, "%s stray file %s (%d bytes)\n", verb, d, size)
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+
+	ups, err := st.StaleUploads(ctx, cutoff)
+	if err != nil {
+		return rep, err
+	}
+	for _, u := range ups {
+		if o.Delete {
+			if err := blobs.Cancel(ctx, u.ID); err != nil {
+				return rep, err
+			}
+			if err := st.DeleteUpload(ctx, u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return rep, err
+			}
+		}
+		rep.StaleUploads++
+		fmt.Fprintf(o.Log, "%s upload %s in %s (%d bytes, last written %s)\n", verb, u.ID, u.Repo, u.Written, u.UpdatedAt.Format(time.RFC3339))
+	}
+	return rep, nil
+}
+
+// freedBy lists blobs whose only links are among links (for dry runs).
+func freedBy(ctx context.Context, st *store.Store, links []store.BlobLink) []string {
+	byDigest := map[string]int{}
+	for _, l := range links {
+		byDigest[l.Digest]++
+	}
+	var out []string
+	for d, n := range byDigest {
+		repos, err := st.BlobRepositories(ctx, d)
+		if err == nil && len(repos) == n {
+			out = append(out, d)
+		}
+	}
+	return out
+}
