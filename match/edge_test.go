@@ -204,3 +204,47 @@ func BenchmarkMatch300(b *testing.B) {
 		})
 	}
 }
+
+// Red Hat's records name source or binary RPMs and write epochs; the
+// catalog keeps the epoch in the PURL. Facts of RHSA-2024:2447 (openssl
+// 1:3.0.7-27.el9 on RHEL 9).
+func TestRPMSourceNameAndEpoch(t *testing.T) {
+	const eco = "Red Hat:enterprise_linux:9::baseos"
+	src := match.NewMemSource(record(t, `{"id": "RHSA-2024:2447", "modified": "2024-04-30T00:00:00Z",
+	  "upstream": ["CVE-2023-5678", "CVE-2024-0727"],
+	  "summary": "Moderate: openssl security and bug fix update",
+	  "affected": [{"package": {"ecosystem": "`+eco+`", "name": "openssl"},
+	    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:3.0.7-27.el9"}]}]}]}`))
+	rpm := func(version, purlEpoch string) inventory.Package {
+		p := pkg(inventory.TypeRPM, eco, "openssl-libs", version)
+		p.SourceName, p.SourceVersion = "openssl", version
+		p.PURL = "pkg:rpm/redhat/openssl-libs@" + version + "?arch=x86_64"
+		if purlEpoch != "" {
+			p.PURL += "&epoch=" + purlEpoch
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		pkg  inventory.Package
+		want int
+	}{
+		{"below the fix, epoch from the PURL", rpm("3.0.7-24.el9", "1"), 2},
+		{"at the fix, epoch from the PURL", rpm("3.0.7-27.el9", "1"), 0},
+		{"above the fix, epoch in the version", rpm("1:3.0.7-28.el9", ""), 0},
+	}
+	for _, tc := range tests {
+		got, err := match.Match(context.Background(), &inventory.Inventory{Packages: []inventory.Package{tc.pkg}}, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tc.want {
+			t.Errorf("%s: %d findings, want %d", tc.name, len(got), tc.want)
+		}
+		for _, f := range got {
+			if f.DistroSeverity != "moderate" || f.Installed != "1:3.0.7-24.el9" {
+				t.Errorf("%s: %s distro severity %q installed %q, want moderate and the epoch shown", tc.name, f.ID, f.DistroSeverity, f.Installed)
+			}
+		}
+	}
+}

@@ -149,30 +149,34 @@ type hit struct {
 }
 
 func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, q query) ([]Finding, error) {
-	advs, err := m.advisories(ctx, q.ecosystem, q.name)
-	if err != nil || len(advs) == 0 {
-		return nil, err
-	}
 	var hits []hit
-	ecoKey, nameKey := vulndb.EcosystemKey(q.ecosystem), vulndb.NameKey(q.ecosystem, q.name)
-	for _, adv := range advs {
-		if adv == nil || adv.Withdrawn != nil {
-			continue
+	seen := map[*vulndb.Advisory]bool{}
+	for _, name := range q.names {
+		advs, err := m.advisories(ctx, q.ecosystem, name)
+		if err != nil {
+			return nil, err
 		}
-		for i := range adv.Affected {
-			aff := &adv.Affected[i]
-			// Compared by vulndb's keys, so "Alpine:3.19.1" finds "Alpine:v3.19".
-			if vulndb.EcosystemKey(aff.Package.Ecosystem) != ecoKey ||
-				vulndb.NameKey(aff.Package.Ecosystem, aff.Package.Name) != nameKey {
+		ecoKey, nameKey := vulndb.EcosystemKey(q.ecosystem), vulndb.NameKey(q.ecosystem, name)
+		for _, adv := range advs {
+			if adv == nil || adv.Withdrawn != nil || seen[adv] {
 				continue
 			}
-			ok, fixed, err := m.affects(aff, q.version)
-			if err != nil {
-				m.opts.warn(fmt.Sprintf("%s: %s %s %s: %v; not matched", adv.ID, q.ecosystem, q.name, q.version, err))
-				continue
-			}
-			if ok {
-				hits = append(hits, hit{adv: adv, aff: aff, fixed: fixed})
+			for i := range adv.Affected {
+				aff := &adv.Affected[i]
+				// Compared by vulndb's keys, so "Alpine:3.19.1" finds "Alpine:v3.19".
+				if vulndb.EcosystemKey(aff.Package.Ecosystem) != ecoKey ||
+					vulndb.NameKey(aff.Package.Ecosystem, aff.Package.Name) != nameKey {
+					continue
+				}
+				ok, fixed, err := m.affects(aff, q.version)
+				if err != nil {
+					m.opts.warn(fmt.Sprintf("%s: %s %s %s: %v; not matched", adv.ID, q.ecosystem, name, q.version, err))
+					continue
+				}
+				if ok {
+					seen[adv] = true
+					hits = append(hits, hit{adv: adv, aff: aff, fixed: fixed})
+				}
 			}
 		}
 	}

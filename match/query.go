@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/package-url/packageurl-go"
+
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/vulndb"
 )
@@ -13,8 +15,11 @@ import (
 // query is what one inventory package is looked up and compared as.
 type query struct {
 	ecosystem string // the OSV ecosystem, release included ("Debian:12")
-	name      string // the OSV package name (the source package for distros)
-	version   string // the version compared (the source version for Debian/Ubuntu)
+	// names are the OSV package names to look up, in order: the source
+	// package for distros; for RPM the source and then the binary name,
+	// since Red Hat's records name either.
+	names   []string
+	version string // the version compared (the source version for Debian/Ubuntu)
 }
 
 // binNMU matches the "+bN" suffix of a binary-only rebuild: the source
@@ -26,14 +31,15 @@ var binNMU = regexp.MustCompile(`\+b[0-9]+$`)
 // package, whose subpackages share its version. Go binaries record the
 // standard library as a package of its own, which OSV calls "stdlib".
 func queryOf(p *inventory.Package) (query, error) {
-	q := query{ecosystem: p.Ecosystem, name: p.Name, version: p.Version}
+	q := query{ecosystem: p.Ecosystem, version: p.Version}
+	name := p.Name
 	if q.ecosystem == "" {
 		return q, fmt.Errorf("no OSV ecosystem recorded")
 	}
 	switch p.Type {
 	case inventory.TypeDeb:
 		if p.SourceName != "" {
-			q.name = p.SourceName
+			name = p.SourceName
 		}
 		if p.SourceVersion != "" {
 			q.version = p.SourceVersion
@@ -41,16 +47,39 @@ func queryOf(p *inventory.Package) (query, error) {
 		q.version = binNMU.ReplaceAllString(q.version, "")
 	case inventory.TypeAPK:
 		if p.SourceName != "" {
-			q.name = p.SourceName
+			name = p.SourceName
 		}
+	case inventory.TypeRPM:
+		if p.SourceName != "" && p.SourceName != p.Name {
+			q.names = append(q.names, p.SourceName)
+		}
+		q.version = rpmEpochVersion(p)
 	case inventory.TypeGoStdlib:
-		q.name = "stdlib"
+		name = "stdlib"
 		q.version = goToolchainVersion(q.version)
 	}
-	if q.name == "" {
+	if name == "" {
 		return q, fmt.Errorf("no package name")
 	}
+	q.names = append(q.names, name)
 	return q, nil
+}
+
+// rpmEpochVersion puts the epoch the PURL records ("?epoch=1") in front of
+// the version, as Red Hat's advisories write theirs ("1:3.0.7-27.el9"): an
+// installed "3.0.7-28.el9" read without it sorts below every epoch-1 fix.
+func rpmEpochVersion(p *inventory.Package) string {
+	if strings.Contains(p.Version, ":") || p.PURL == "" {
+		return p.Version
+	}
+	u, err := packageurl.FromString(p.PURL)
+	if err != nil {
+		return p.Version
+	}
+	if e := u.Qualifiers.Map()["epoch"]; e != "" && e != "0" {
+		return e + ":" + p.Version
+	}
+	return p.Version
 }
 
 var goPre = regexp.MustCompile(`^([0-9]+\.[0-9]+)(?:\.([0-9]+))?(beta|rc)([0-9]+)$`)

@@ -241,19 +241,26 @@ func cyclonedxSchema(t *testing.T) *jsonschema.Schema {
 
 func TestJUnit(t *testing.T) {
 	tests := []struct {
-		failOn       match.Severity
-		verdict      *policy.Verdict
+		failOn match.Severity
+		// policy, when set, is evaluated and its verdict decides failures.
+		policy       []policy.Option
 		wantFailures int
 		wantTests    int
 	}{
 		{match.SeverityHigh, nil, 5, 7},
 		{match.SeverityCritical, nil, 1, 7},
 		{match.SeverityUnknown, nil, 0, 7},
-		{match.SeverityCritical, &policy.Verdict{Policy: policy.PolicyID{Name: "ci"}, Reasons: []policy.Reason{{Rule: "maxAge", Message: "image is 400 days old"}}}, 2, 8},
+		// log4j fails, and so does the policy's own testcase.
+		{match.SeverityUnknown, []policy.Option{policy.WithFailOn(match.SeverityCritical)}, 2, 8},
+		// A passing policy: its testcase passes, and nothing fails.
+		{match.SeverityUnknown, []policy.Option{policy.WithIgnoreUnfixed()}, 0, 8},
 	}
 	for _, tc := range tests {
 		r := scanned(t)
-		r.FailOn, r.Verdict = tc.failOn, tc.verdict
+		r.FailOn = tc.failOn
+		if tc.policy != nil {
+			r.Verdict = judge(t, r, tc.policy...)
+		}
 		var doc struct {
 			Tests    int `xml:"tests,attr"`
 			Failures int `xml:"failures,attr"`

@@ -71,7 +71,7 @@ func (junitWriter) Write(w io.Writer, r *Report) error {
 		detail := findingDetail(r, f)
 		if r.failing(f) {
 			c.Failure = &junitFailure{
-				Message: fmt.Sprintf("%s is %s, at or above --fail-on %s; fixed in %s", f.ID, f.Severity, r.FailOn, fixedText(f)),
+				Message: fmt.Sprintf("%s is %s, at or above the fail threshold; fixed in %s", f.ID, f.Severity, fixedText(f)),
 				Type:    f.Severity.String(),
 				Text:    detail,
 			}

@@ -162,8 +162,19 @@ func Count(fs []match.Finding) Counts {
 	return c
 }
 
-// failing reports whether f is at or above the report's threshold.
+// failing reports whether f blocks the image. Where a policy judged, its
+// severity rule's list decides, so the report and the exit code agree even
+// when the policy counts unknown severities as something else or takes its
+// threshold from a file; without one, FailOn does.
 func (r *Report) failing(f *match.Finding) bool {
+	if r.Verdict != nil {
+		for _, reason := range r.Verdict.Reasons {
+			if reason.Rule == policy.RuleSeverity && slices.Contains(reason.IDs, f.ID) {
+				return true
+			}
+		}
+		return false
+	}
 	return r.FailOn != match.SeverityUnknown && f.Severity >= r.FailOn
 }
 

@@ -64,6 +64,20 @@ func scanned(t testing.TB) *report.Report {
 	}
 }
 
+// judge evaluates a real policy built from opts over r's findings.
+func judge(t testing.TB, r *report.Report, opts ...policy.Option) *policy.Verdict {
+	t.Helper()
+	p, err := policy.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := p.Evaluate(context.Background(), policy.Input{Inventory: r.Inventory, Findings: r.Findings, Now: r.Time})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func write(t testing.TB, f report.Format, r *report.Report) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -119,9 +133,7 @@ func TestTableCleansControlCharacters(t *testing.T) {
 
 func TestJSON(t *testing.T) {
 	r := scanned(t)
-	r.Verdict = &policy.Verdict{Policy: policy.PolicyID{Name: "ci"}, Pass: false,
-		Reasons:  []policy.Reason{{Rule: policy.RuleSeverity, Message: "5 findings at or above high", IDs: []string{"CVE-2021-44228"}}},
-		Findings: r.Findings}
+	r.Verdict = judge(t, r, policy.WithFailOn(match.SeverityHigh))
 	var got report.JSONReport
 	if err := json.Unmarshal(write(t, report.FormatJSON, r), &got); err != nil {
 		t.Fatal(err)
