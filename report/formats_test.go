@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -286,5 +287,25 @@ func TestJUnit(t *testing.T) {
 		if doc.Tests != tc.wantTests || doc.Failures != tc.wantFailures || failed != tc.wantFailures {
 			t.Errorf("fail-on %v: tests=%d failures=%d (failed cases %d), want %d and %d", tc.failOn, doc.Tests, doc.Failures, failed, tc.wantTests, tc.wantFailures)
 		}
+	}
+}
+
+// BenchmarkWrite writes a 300-finding report in every format.
+func BenchmarkWrite(b *testing.B) {
+	r := scanned(b)
+	base := r.Findings
+	for len(r.Findings) < 300 {
+		r.Findings = append(r.Findings, base...)
+	}
+	r.Findings = r.Findings[:300]
+	for _, f := range report.Formats {
+		b.Run(string(f), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := report.Write(io.Discard, f, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
