@@ -1,0 +1,273 @@
+package auth
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/drydock/drydock/auditlog"
+)
+
+// JSON shapes of the API.
+type (
+	apiUser struct {
+		Name     string    `json:"name"`
+		Admin    bool      `json:"admin"`
+		Disabled bool      `json:"disabled"`
+		Created  time.Time `json:"created"`
+	}
+	apiNamespace struct {
+		Name    string    `json:"name"`
+		Public  bool      `json:"public"`
+		Created time.Time `json:"created"`
+	}
+	apiMember struct {
+		User string `json:"user"`
+		Role string `json:"role"`
+	}
+	apiRobot struct {
+		Name      string     `json:"name"`
+		Namespace string     `json:"namespace"`
+		Role      string     `json:"role"`
+		ExpiresAt *time.Time `json:"expires_at,omitempty"`
+		Disabled  bool       `json:"disabled"`
+		CreatedBy string     `json:"created_by"`
+		Created   time.Time  `json:"created"`
+		// Secret is set only in the answer to a creation.
+		Secret string `json:"secret,omitempty"`
+	}
+)
+
+func toAPIRobot(r Robot) apiRobot {
+	out := apiRobot{Name: r.Name, Namespace: r.Namespace, Role: r.Role.String(), Disabled: r.Disabled, CreatedBy: r.CreatedBy, Created: r.Created}
+	if !r.Expires.IsZero() {
+		e := r.Expires
+		out.ExpiresAt = &e
+	}
+	return out
+}
+
+var apiRoutes = []apiRoute{
+	{"GET", "/api/v1/users", listUsersAPI},
+	{"POST", "/api/v1/users", createUserAPI},
+	{"DELETE", "/api/v1/users/{user}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+		return noContent(w, a.s.DeleteUser(r.Context(), p, r.PathValue("user")))
+	}},
+	{"GET", "/api/v1/namespaces", listNamespacesAPI},
+	{"POST", "/api/v1/namespaces", createNamespaceAPI},
+	{"PATCH", "/api/v1/namespaces/{ns}", patchNamespaceAPI},
+	{"DELETE", "/api/v1/namespaces/{ns}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+		return noContent(w, a.s.DeleteNamespace(r.Context(), p, r.PathValue("ns")))
+	}},
+	{"GET", "/api/v1/namespaces/{ns}/members", listMembersAPI},
+	{"PUT", "/api/v1/namespaces/{ns}/members/{user}", putMemberAPI},
+	{"DELETE", "/api/v1/namespaces/{ns}/members/{user}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+		return noContent(w, a.s.RemoveMember(r.Context(), p, r.PathValue("ns"), r.PathValue("user")))
+	}},
+	{"GET", "/api/v1/namespaces/{ns}/robots", listRobotsAPI},
+	{"POST", "/api/v1/namespaces/{ns}/robots", createRobotAPI},
+	{"DELETE", "/api/v1/namespaces/{ns}/robots/{robot}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+		return noContent(w, a.s.DeleteRobot(r.Context(), p, RobotName(r.PathValue("ns"), r.PathValue("robot"))))
+	}},
+	{"GET", "/api/v1/audit-log", auditLogAPI},
+}
+
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func listUsersAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	us, err := a.s.ListUsers(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]apiUser, 0, len(us))
+	for _, u := range us {
+		out = append(out, apiUser{u.Name, u.Admin, u.Disabled, u.Created})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	return nil
+}
+
+func createUserAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	var in struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+		Admin    bool   `json:"admin"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if err := a.s.AddUser(r.Context(), p, in.Name, in.Password, in.Admin); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, apiUser{Name: in.Name, Admin: in.Admin, Created: a.s.now().UTC()})
+	return nil
+}
+
+func listNamespacesAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	ns, err := a.s.ListNamespaces(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]apiNamespace, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, apiNamespace(n))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"namespaces": out})
+	return nil
+}
+
+func createNamespaceAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	var in struct {
+		Name   string `json:"name"`
+		Public bool   `json:"public"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if err := a.s.CreateNamespace(r.Context(), p, in.Name, in.Public); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, apiNamespace{Name: in.Name, Public: in.Public, Created: a.s.now().UTC()})
+	return nil
+}
+
+func patchNamespaceAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	var in struct {
+		Public *bool `json:"public"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Public == nil {
+		return inputErrorf("request body: nothing to change (want {\"public\": true|false})")
+	}
+	ns := r.PathValue("ns")
+	if err := a.s.SetNamespacePublic(r.Context(), p, ns, *in.Public); err != nil {
+		return err
+	}
+	n, err := a.s.store.GetNamespace(r.Context(), ns)
+	if err != nil {
+		return wrapStore("namespace "+ns, err)
+	}
+	writeJSON(w, http.StatusOK, apiNamespace(n))
+	return nil
+}
+
+func listMembersAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	ms, err := a.s.ListMembers(r.Context(), p, r.PathValue("ns"))
+	if err != nil {
+		return err
+	}
+	out := make([]apiMember, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, apiMember{m.User, m.Role.String()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"members": out})
+	return nil
+}
+
+func putMemberAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	var in struct {
+		Role string `json:"role"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	role, err := ParseRole(in.Role)
+	if err != nil {
+		return err
+	}
+	user := r.PathValue("user")
+	if err := a.s.PutMember(r.Context(), p, r.PathValue("ns"), user, role); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, apiMember{user, role.String()})
+	return nil
+}
+
+func listRobotsAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	rs, err := a.s.ListRobots(r.Context(), p, r.PathValue("ns"))
+	if err != nil {
+		return err
+	}
+	out := make([]apiRobot, 0, len(rs))
+	for _, rb := range rs {
+		out = append(out, toAPIRobot(rb))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"robots": out})
+	return nil
+}
+
+func createRobotAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	var in struct {
+		Name      string     `json:"name"`
+		Role      string     `json:"role"`
+		ExpiresAt *time.Time `json:"expires_at"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	role, err := ParseRole(in.Role)
+	if err != nil {
+		return err
+	}
+	var exp time.Time
+	if in.ExpiresAt != nil {
+		exp = *in.ExpiresAt
+	}
+	rb, secret, err := a.s.CreateRobot(r.Context(), p, r.PathValue("ns"), in.Name, role, exp)
+	if err != nil {
+		return err
+	}
+	out := toAPIRobot(rb)
+	out.Secret = secret
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// auditLogAPI answers audit queries; only system administrators may read
+// the whole trail.
+func auditLogAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	if a.audit == nil {
+		return errNotFoundf("this server keeps no queryable audit log")
+	}
+	if err := a.s.requireAdmin(r.Context(), p, "audit.query", ""); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := auditlog.Filter{Actor: q.Get("actor"), Repo: q.Get("repo"), Action: q.Get("action"), Outcome: q.Get("outcome")}
+	for _, t := range []struct {
+		key string
+		dst *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v := q.Get(t.key); v != "" {
+			tm, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return inputErrorf("%s=%q is not an RFC 3339 time", t.key, v)
+			}
+			*t.dst = tm
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return inputErrorf("limit=%q is not a number", v)
+		}
+		f.Limit = n
+	}
+	es, err := a.audit.Query(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []auditlog.Event{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": es})
+	return nil
+}

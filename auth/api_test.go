@@ -1,0 +1,139 @@
+package auth_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// apiClient calls the REST API as one caller.
+type apiClient struct {
+	t    *testing.T
+	srv  *httptest.Server
+	auth func(*http.Request)
+}
+
+func (c apiClient) call(method, path, body string) (int, map[string]any, http.Header) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, c.srv.URL+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if c.auth != nil {
+		c.auth(req)
+	}
+	resp, err := c.srv.Client().Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			c.t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)
+		}
+	}
+	return resp.StatusCode, out, resp.Header
+}
+
+func TestAPI(t *testing.T) {
+	w := newWorld(t)
+	mux := http.NewServeMux()
+	mux.Handle("/token", w.svc.TokenHandler())
+	mux.Handle("/api/v1/", w.svc.APIHandler(w.audit))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	basicAs := func(user string) apiClient {
+		return apiClient{t, srv, func(r *http.Request) { r.SetBasicAuth(user, w.secrets[user]) }}
+	}
+	bearerAs := func(user string) apiClient {
+		tok := w.token(t, user).token // no scope: the API checks rights itself
+		return apiClient{t, srv, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }}
+	}
+	nobody := apiClient{t: t, srv: srv}
+	root, nora, alice, anon := basicAs("root"), bearerAs("nora"), bearerAs("alice"), bearerAs("")
+
+	tests := []struct {
+		name       string
+		c          apiClient
+		method     string
+		path, body string
+		want       int
+		wantBody   string // substring of the JSON answer
+	}{
+		{"no credentials", nobody, "GET", "/api/v1/namespaces", "", 401, "UNAUTHORIZED"},
+		{"anonymous sees public namespaces", anon, "GET", "/api/v1/namespaces", "", 200, `"pub"`},
+		{"root creates a namespace", root, "POST", "/api/v1/namespaces", `{"name":"ops","public":true}`, 201, `"ops"`},
+		{"again", root, "POST", "/api/v1/namespaces", `{"name":"ops"}`, 409, "EXISTS"},
+		{"bad name", root, "POST", "/api/v1/namespaces", `{"name":"Ops!"}`, 400, "invalid namespace name"},
+		{"unknown field", root, "POST", "/api/v1/namespaces", `{"name":"x","pubic":true}`, 400, "unknown field"},
+		{"not JSON", root, "POST", "/api/v1/namespaces", `name=x`, 400, "request body"},
+		{"too large", root, "POST", "/api/v1/namespaces", `{"name":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "TOO_LARGE"},
+		{"ns admin cannot create namespaces", nora, "POST", "/api/v1/namespaces", `{"name":"mine"}`, 403, "FORBIDDEN"},
+		{"ns admin adds a member", nora, "PUT", "/api/v1/namespaces/team/members/olga", `{"role":"reader"}`, 200, `"reader"`},
+		{"unknown role", nora, "PUT", "/api/v1/namespaces/team/members/olga", `{"role":"boss"}`, 400, "unknown role"},
+		{"reader cannot add members", alice, "PUT", "/api/v1/namespaces/team/members/olga", `{"role":"admin"}`, 403, "FORBIDDEN"},
+		{"members listed", alice, "GET", "/api/v1/namespaces/team/members", "", 200, `"olga"`},
+		{"missing namespace", nora, "GET", "/api/v1/namespaces/ghost/members", "", 404, "NOT_FOUND"},
+		{"ns admin makes team public", nora, "PATCH", "/api/v1/namespaces/team", `{"public":true}`, 200, `"public":true`},
+		{"empty patch", nora, "PATCH", "/api/v1/namespaces/team", `{}`, 400, "nothing to change"},
+		{"robot with a past expiry", nora, "POST", "/api/v1/namespaces/team/robots", `{"name":"late","role":"reader","expires_at":"2000-01-01T00:00:00Z"}`, 400, "in the past"},
+		{"robots listed without secrets", nora, "GET", "/api/v1/namespaces/team/robots", "", 200, `"robot$team+ci"`},
+		{"reader cannot list robots", alice, "GET", "/api/v1/namespaces/team/robots", "", 403, "FORBIDDEN"},
+		{"robot deleted", nora, "DELETE", "/api/v1/namespaces/team/robots/old", "", 204, ""},
+		{"member removed", nora, "DELETE", "/api/v1/namespaces/team/members/olga", "", 204, ""},
+		{"root adds a user", root, "POST", "/api/v1/users", `{"name":"dave","password":"long enough password"}`, 201, `"dave"`},
+		{"short password", root, "POST", "/api/v1/users", `{"name":"erin","password":"short"}`, 400, "too short"},
+		{"users are for admins", alice, "GET", "/api/v1/users", "", 403, "FORBIDDEN"},
+		{"users listed", root, "GET", "/api/v1/users", "", 200, `"dave"`},
+		{"user deleted", root, "DELETE", "/api/v1/users/dave", "", 204, ""},
+		{"audit log for admins", root, "GET", "/api/v1/audit-log?actor=nora&action=member.put", "", 200, `"target":"olga"`},
+		{"audit log not for others", alice, "GET", "/api/v1/audit-log", "", 403, "FORBIDDEN"},
+		{"bad since", root, "GET", "/api/v1/audit-log?since=yesterday", "", 400, "RFC 3339"},
+		{"bad outcome", root, "GET", "/api/v1/audit-log?outcome=maybe", "", 400, "outcome"},
+		{"openapi document", nobody, "GET", "/api/v1/openapi.json", "", 200, `"openapi":"3.0.3"`},
+	}
+	for _, tt := range tests {
+		status, body, hdr := tt.c.call(tt.method, tt.path, tt.body)
+		if status != tt.want {
+			t.Errorf("%s: %s %s = %d %v, want %d", tt.name, tt.method, tt.path, status, body, tt.want)
+			continue
+		}
+		if tt.want == 401 && !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer realm=") {
+			t.Errorf("%s: WWW-Authenticate %q, want a Bearer challenge", tt.name, hdr.Get("WWW-Authenticate"))
+		}
+		got, _ := json.Marshal(body)
+		if !strings.Contains(string(got), tt.wantBody) {
+			t.Errorf("%s: answer %s lacks %s", tt.name, got, tt.wantBody)
+		}
+		if !strings.HasSuffix(tt.path, "openapi.json") && strings.Contains(string(got), `"secret"`) {
+			t.Errorf("%s: answer carries a secret: %s", tt.name, got)
+		}
+	}
+
+	// A robot made through the API logs in with the secret it answered.
+	status, body, _ := nora.call("POST", "/api/v1/namespaces/team/robots", `{"name":"deploy","role":"writer"}`)
+	secret, _ := body["secret"].(string)
+	if status != 201 || secret == "" || body["name"] != "robot$team+deploy" {
+		t.Fatalf("create robot = %d %v, want 201 with name and secret", status, body)
+	}
+	w.secrets["robot$team+deploy"] = secret
+	if r := w.token(t, "robot$team+deploy", "repository:team/app:push"); r.status != 200 {
+		t.Errorf("robot from the API cannot log in: %d", r.status)
+	}
+	// Failed Basic logins on the API count against the same limit.
+	bad := apiClient{t, srv, func(r *http.Request) { r.SetBasicAuth("root", "wrong password!") }}
+	if status, _, _ := bad.call("GET", "/api/v1/users", ""); status != 401 {
+		t.Errorf("wrong password on the API: %d, want 401", status)
+	}
+}
