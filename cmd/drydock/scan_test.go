@@ -72,6 +72,13 @@ func TestScanCommand(t *testing.T) {
 	if err := os.WriteFile(policyFile, []byte("apiVersion: drydock/v1\nkind: Policy\nseverity:\n  failOn: critical\nexceptions:\n  - id: CVE-2023-4911\n    reason: not reachable in this image\n    expires: 2099-01-01\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	vexFile := filepath.Join(t.TempDir(), "app.openvex.json")
+	if err := os.WriteFile(vexFile, []byte(`{"@context": "https://openvex.dev/ns/v0.2.0",
+	  "@id": "https://vex.example.com/app/1", "author": "Platform Security", "timestamp": "2026-01-10T12:00:00Z", "version": 1,
+	  "statements": [{"vulnerability": {"name": "CVE-2023-4911"}, "products": [{"@id": "pkg:deb/debian/libc6"}],
+	    "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -87,6 +94,8 @@ func TestScanCommand(t *testing.T) {
 		{"junit", []string{"--format", "junit", "--fail-on", "high"}, 1, `failures="2"`, ""},
 		{"cyclonedx", []string{"--format", "cyclonedx"}, 0, `"vulnerabilities"`, ""},
 		{"policy exception suppresses", []string{"--policy", policyFile, "--fail-on", "high"}, 0, "suppressed: CVE-2023-4911", ""},
+		{"VEX statement suppresses", []string{"--vex", vexFile, "--fail-on", "high"}, 0, "suppressed: CVE-2023-4911", ""},
+		{"missing VEX file", []string{"--vex", "/nonexistent/x.openvex.json"}, 2, "", "x.openvex.json"},
 		{"bad format", []string{"--format", "xml"}, 2, "", "unknown format"},
 		{"bad threshold", []string{"--fail-on", "severe"}, 2, "", "--fail-on"},
 		{"unknown is no threshold", []string{"--fail-on", "unknown"}, 2, "", "--fail-on"},
