@@ -145,6 +145,7 @@ func testAroundFixedVersions(t *testing.T, src match.Source) {
 		{"Go module at fixed", pkg(inventory.TypeGoModule, "Go", "golang.org/x/net", "v0.17.0"), nil, nil},
 		{"Go module pseudo-version above", pkg(inventory.TypeGoModule, "Go", "golang.org/x/net", "v0.17.1-0.20231011150407-1b5a2d8a8bd0"), nil, nil},
 		{"Go stdlib second pair", pkg(inventory.TypeGoStdlib, "Go", "go", "go1.21.1"), []string{"CVE-2023-39325"}, []string{"1.21.3"}},
+		{"Go stdlib as scalibr records it, with an experiment", pkg(inventory.TypeGoStdlib, "Go", "stdlib", "1.21.1 X:boringcrypto"), []string{"CVE-2023-39325"}, []string{"1.21.3"}},
 		{"Go stdlib at first fix", pkg(inventory.TypeGoStdlib, "Go", "go", "go1.20.10"), nil, nil},
 		{"Go stdlib rc of 1.21 is affected", pkg(inventory.TypeGoStdlib, "Go", "go", "go1.21rc2"), []string{"CVE-2023-39325"}, []string{"1.21.3"}},
 		{"Go stdlib at second fix", pkg(inventory.TypeGoStdlib, "Go", "go", "go1.21.3"), nil, nil},

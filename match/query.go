@@ -87,6 +87,8 @@ var goPre = regexp.MustCompile(`^([0-9]+\.[0-9]+)(?:\.([0-9]+))?(beta|rc)([0-9]+
 // goToolchainVersion turns the toolchain's "go1.21.3" or "go1.22rc1" into
 // the SemVer OSV's Go database uses ("1.21.3", "1.22.0-rc.1").
 func goToolchainVersion(v string) string {
+	// Builds with GOEXPERIMENT record "go1.22.1 X:boringcrypto".
+	v, _, _ = strings.Cut(strings.TrimSpace(v), " ")
 	v = strings.TrimPrefix(v, "go")
 	if m := goPre.FindStringSubmatch(v); m != nil {
 		patch := m[2]

@@ -77,12 +77,23 @@ func (tableWriter) Write(w io.Writer, r *Report) error {
 	return nil
 }
 
-// createdByText drops the "/bin/sh -c #(nop) " noise docker history adds.
+// createdByText drops the noise builders add around a build step: docker's
+// "/bin/sh -c #(nop) ", BuildKit's "RUN /bin/sh -c " and "# buildkit".
 func createdByText(l *inventory.Layer) string {
 	s := strings.TrimSpace(l.CreatedBy)
-	s = strings.TrimPrefix(s, "/bin/sh -c ")
+	run := strings.HasPrefix(s, "RUN ")
+	s = strings.TrimPrefix(s, "RUN ")
+	s, shell := strings.CutPrefix(s, "/bin/sh -c ")
+	if shell && !strings.HasPrefix(s, "#(nop)") {
+		run = true
+	}
 	s = strings.TrimPrefix(s, "#(nop) ")
-	return strings.TrimSpace(s)
+	s = strings.TrimSuffix(strings.TrimSpace(s), "# buildkit")
+	s = strings.TrimSpace(s)
+	if run {
+		s = "RUN " + s
+	}
+	return s
 }
 
 // shorten cuts s to n runes with an ellipsis, after making it one line.
