@@ -1,6 +1,9 @@
 package catalog_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/drydock/drydock/image/imagetest"
@@ -164,4 +167,82 @@ func escapePlus(v string) string {
 		}
 	}
 	return out
+}
+
+// zipOf builds a zip archive (a jar, a war, an egg) from name/body pairs.
+func zipOf(t testing.TB, files ...[2]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		w, err := zw.Create(f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(f[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestArchivesAndEggs(t *testing.T) {
+	war := zipOf(t,
+		[2]string{"META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n"},
+		[2]string{"WEB-INF/lib/inner-2.0.jar", jar(t, "com.inner", "inner", "2.0")},
+	)
+	img := imagetest.Image(t, imagetest.Step{CreatedBy: "COPY", Layer: imagetest.Layer(t,
+		file("srv/app.war", war),
+		file("usr/lib/python3/site-packages/legacy-0.3-py3.11.egg-info/PKG-INFO", pyMetadata("legacy", "0.3")),
+	)})
+	inv := catalogV1(t, img)
+	if p := findPkg(inv, inventory.TypeJava, "com.inner:inner"); p == nil || p.Version != "2.0" || p.Path != "srv/app.war" || p.PURL != "pkg:maven/com.inner/inner@2.0" {
+		t.Errorf("jar nested in a war: got %+v, want com.inner:inner 2.0 in srv/app.war; all: %v", p, names(inv))
+	}
+	if p := findPkg(inv, inventory.TypePython, "legacy"); p == nil || p.Version != "0.3" {
+		t.Errorf("egg-info: got %+v, want legacy 0.3; all: %v", p, names(inv))
+	}
+}
+
+// dpkg lists /bin/app while the file sits at usr/bin/app behind the /usr
+// merge: the Go binary is still the deb's, not reported again as Go.
+func TestOwnershipAcrossUsrMerge(t *testing.T) {
+	img := imagetest.Image(t,
+		imagetest.Step{CreatedBy: "base", Layer: imagetest.Layer(t,
+			file("etc/os-release", debianRelease),
+			symlink("bin", "usr/bin"),
+			file("var/lib/dpkg/status", dpkgEntry("goapp", "1.0-1", "", installed)),
+			file("var/lib/dpkg/info/goapp.list", "/bin/goapp\n"),
+			exe("usr/bin/goapp", goBinary(t)),
+			exe("opt/free/goapp", goBinary(t)),
+		)},
+	)
+	inv := catalogV1(t, img)
+	for _, p := range inv.Packages {
+		if p.Path == "usr/bin/goapp" {
+			t.Errorf("dpkg-owned Go binary reported as %s %s", p.Type, p.Name)
+		}
+	}
+	if p := findPkg(inv, inventory.TypeGoStdlib, "stdlib"); p == nil || p.Path != "opt/free/goapp" {
+		t.Errorf("unowned Go binary: got %+v, want its stdlib at opt/free/goapp", p)
+	}
+}
+
+// An entry the image reader refuses (a path escaping the root) is a
+// warning naming it; the rest of the layer is still cataloged.
+func TestSkippedEntriesAreWarnings(t *testing.T) {
+	img := imagetest.Image(t, imagetest.Step{CreatedBy: "evil", Layer: imagetest.Layer(t,
+		file("../../escape/package.json", pkgJSON("evil", "6.6.6")),
+		file("srv/node_modules/good/package.json", pkgJSON("good", "1.0.0")),
+	)})
+	inv := catalogV1(t, img)
+	if got := names(inv); len(got) != 1 || got[0] != "npm/good@1.0.0" {
+		t.Errorf("packages: got %v, want [npm/good@1.0.0]", got)
+	}
+	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "escape") {
+		t.Errorf("warnings: got %q, want one naming the escaping entry", inv.Warnings)
+	}
 }

@@ -67,16 +67,41 @@ func (v view) distro() distro {
 }
 
 // owned is every path an OS package manager says it installed, from the
-// final versions of the ownership lists.
+// final versions of the ownership lists. Since the /usr merge, /bin, /sbin
+// and /lib are links into /usr while package lists may still name the old
+// place (and the reverse), so each owned path counts under both names.
 func (v view) owned() map[string]bool {
 	out := map[string]bool{}
 	for _, h := range v {
 		for _, p := range h[len(h)-1].file.Owns {
 			out[p] = true
+			if alias, ok := usrMergeAlias(p); ok {
+				out[alias] = true
+			}
 		}
 	}
 	return out
 }
+
+func usrMergeAlias(p string) (string, bool) {
+	if rest, ok := strings.CutPrefix(p, "usr/"); ok {
+		p = rest
+		for _, d := range mergedDirs {
+			if strings.HasPrefix(p, d) {
+				return p, true
+			}
+		}
+		return "", false
+	}
+	for _, d := range mergedDirs {
+		if strings.HasPrefix(p, d) {
+			return "usr/" + p, true
+		}
+	}
+	return "", false
+}
+
+var mergedDirs = []string{"bin/", "sbin/", "lib/", "lib32/", "lib64/", "libx32/"}
 
 func isOSType(t string) bool {
 	return t == inventory.TypeDeb || t == inventory.TypeAPK || t == inventory.TypeRPM
