@@ -139,6 +139,16 @@ func TestEnrichment(t *testing.T) {
 	if err != nil || got[0].KEV {
 		t.Errorf("WithEnricher(nil): KEV=%v err=%v, want enrichment off", got[0].KEV, err)
 	}
+
+	// The vulndb database enriches as it matches.
+	db := fixtureDB(t, vulndb.WithKEV("CVE-2021-44228"), vulndb.WithEPSS(map[string]float64{"CVE-2021-44228": 0.944}))
+	got, err = match.Match(context.Background(), inv, db)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Match(vulndb) = %v, %v; want two findings", got, err)
+	}
+	if !got[0].KEV || got[0].EPSS == nil || *got[0].EPSS != 0.944 || got[1].KEV {
+		t.Errorf("vulndb enrichment: log4j KEV=%v EPSS=%v, ip KEV=%v; want true 0.944 false", got[0].KEV, got[0].EPSS, got[1].KEV)
+	}
 }
 
 // failing is a Source whose database is gone.

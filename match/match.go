@@ -27,6 +27,13 @@ type Enricher interface {
 	EPSS(ctx context.Context, id string) (score float64, ok bool, err error)
 }
 
+// The vulndb database is the Source drydock scans with, and it carries KEV
+// and EPSS.
+var (
+	_ Source   = (*vulndb.DB)(nil)
+	_ Enricher = (*vulndb.DB)(nil)
+)
+
 // Option configures Match.
 type Option func(*options) error
 

@@ -24,8 +24,9 @@ func fixtures(t testing.TB) *match.MemSource {
 	return src
 }
 
-// fixtureDB builds the same records into a real vulndb SQLite database.
-func fixtureDB(t testing.TB) *vulndb.DB {
+// fixtureDB builds the same records into a real vulndb SQLite database,
+// with opts (KEV, EPSS) given to Build.
+func fixtureDB(t testing.TB, opts ...vulndb.Option) *vulndb.DB {
 	t.Helper()
 	files, err := filepath.Glob("testdata/osv/*.json")
 	if err != nil || len(files) == 0 {
@@ -41,7 +42,7 @@ func fixtureDB(t testing.TB) *vulndb.DB {
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "vulndb.sqlite")
-	if err := vulndb.Build(ctx, path, advs); err != nil {
+	if err := vulndb.Build(ctx, path, advs, opts...); err != nil {
 		t.Fatal(err)
 	}
 	db, err := vulndb.Open(ctx, path)
