@@ -24,7 +24,7 @@ import (
 // (a corrupt lockfile, a file over the size limit) becomes a warning in
 // Inventory.Warnings; a layer that cannot be read is an error naming it.
 func Catalog(ctx context.Context, img image.Image, opts ...Option) (*inventory.Inventory, error) {
-	o, _ := defaults()
+	o := defaults()
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err

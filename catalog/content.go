@@ -23,8 +23,6 @@ type content struct {
 	size int64
 }
 
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
-
 // read takes at most maxFileSize bytes from r; size is the header's claim,
 // which decides memory or disk but is not trusted as a bound.
 func (s *layerScanner) read(r io.Reader, size int64) (*content, error) {

@@ -24,13 +24,12 @@ const (
 	defaultSpoolSize   = 8 << 20
 )
 
-func defaults() (*options, error) {
-	o := &options{
+func defaults() *options {
+	return &options{
 		maxFileSize: defaultMaxFileSize,
 		spoolSize:   defaultSpoolSize,
 		concurrency: min(runtime.GOMAXPROCS(0), 4),
 	}
-	return o, nil
 }
 
 // cacheDirOrDefault resolves the cache folder only when a cache is used, so

@@ -1,11 +1,13 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 
@@ -70,7 +72,7 @@ func (s *layerScanner) matters(e *image.Entry) bool {
 	if ownerKindOf(e.Path) != ownerNone {
 		return true
 	}
-	api := entryAPI{path: e.Path, info: entryInfo{name: filepath.Base(e.Path), size: e.Size, mode: 0o644}}
+	api := entryAPI{path: e.Path, info: entryInfo{name: path.Base(e.Path), size: e.Size, mode: 0o644}}
 	s.reqBuf = required(s.plugins, api, s.reqBuf)
 	return len(s.reqBuf) > 0
 }
@@ -110,7 +112,7 @@ func (s *layerScanner) file(ctx context.Context, e *image.Entry, res *layerResul
 			}
 			return nil
 		}
-		r = io.MultiReader(bytesReader(head[:n]), r)
+		r = io.MultiReader(bytes.NewReader(head[:n]), r)
 	}
 
 	c, err := s.read(r, e.Size)
