@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -74,7 +73,7 @@ func New(opts ...Option) (*Policy, error) {
 // Load reads and compiles the policy file at path; options override the
 // file's settings. Relative `vex:` paths are read from the file's folder.
 func Load(path string, opts ...Option) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, maxPolicySize)
 	if err != nil {
 		return nil, &LoadError{File: path, Err: fmt.Errorf("policy: cannot read: %w", err)}
 	}
@@ -91,6 +90,9 @@ func Parse(data []byte, name string, opts ...Option) (*Policy, error) {
 	}
 	if spec.Name == "" {
 		spec.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+		if spec.Name == "" || spec.Name == "." || spec.Name == string(filepath.Separator) {
+			spec.Name = "policy"
+		}
 	}
 	return build(spec, root, name, opts)
 }

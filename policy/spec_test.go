@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,6 +127,24 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "no-such-policy.yaml") {
 		t.Errorf("error %q does not name the file", err)
+	}
+}
+
+// Paths that are not regular files are refused rather than read: a device
+// or a pipe would block or never end.
+func TestLoadIrregularFiles(t *testing.T) {
+	if _, err := Load("testdata"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("Load(a folder) = %v, want a not-a-regular-file error", err)
+	}
+	if _, err := New(WithVEX(os.DevNull)); !errors.Is(err, ErrVEX) || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("New(WithVEX(%s)) = %v, want ErrVEX saying not a regular file", os.DevNull, err)
+	}
+	big := filepath.Join(t.TempDir(), "big.openvex.json")
+	if err := os.WriteFile(big, make([]byte, maxVEXSize+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(WithVEX(big)); !errors.Is(err, ErrVEX) || !strings.Contains(err.Error(), "byte limit") {
+		t.Errorf("New(WithVEX(oversized)) = %v, want ErrVEX naming the limit", err)
 	}
 }
 

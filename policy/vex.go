@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -57,14 +56,7 @@ func loadVEXFiles(paths []string, baseDir, file string, root *yaml.Node) ([]vexD
 // loadVEX reads one OpenVEX JSON document and checks every statement, so a
 // malformed statement is a load error instead of a finding quietly counted.
 func loadVEX(path string) (vexDocument, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return vexDocument{}, fmt.Errorf("%w: %w", ErrVEX, err)
-	}
-	if st.Size() > maxVEXSize {
-		return vexDocument{}, detail(ErrVEX, "%s is %d bytes, over the %d byte limit", path, st.Size(), maxVEXSize)
-	}
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, maxVEXSize)
 	if err != nil {
 		return vexDocument{}, fmt.Errorf("%w: %w", ErrVEX, err)
 	}
