@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -268,4 +269,42 @@ func tokenFrom(t *testing.T, svc *auth.Service, user, secret string) string {
 		t.Fatalf("token from second service: status %d, %v", resp.StatusCode, err)
 	}
 	return body.Token
+}
+
+func TestTokenPasswordGrant(t *testing.T) {
+	w := newWorld(t)
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+	}{
+		{"password grant", url.Values{"grant_type": {"password"}, "username": {"wendy"}, "password": {pw},
+			"service": {"drydock"}, "scope": {"repository:team/app:pull,push repository:other/lib:pull"}, "client_id": {"containerd"}}, 200},
+		{"wrong password", url.Values{"grant_type": {"password"}, "username": {"wendy"}, "password": {"nope nope nope"}}, 401},
+		{"refresh token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}}, 400},
+		{"no username", url.Values{"grant_type": {"password"}, "password": {pw}}, 400},
+	}
+	for _, tt := range tests {
+		resp, err := w.srv.Client().PostForm(w.srv.URL+"/token", tt.form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: status %d %v, want %d", tt.name, resp.StatusCode, body, tt.want)
+			continue
+		}
+		if tt.want != 200 {
+			continue
+		}
+		tok, _ := body["access_token"].(string)
+		if _, err := w.svc.Authorize(request(tok), "team/app", "push"); err != nil {
+			t.Errorf("%s: push with the granted token: %v", tt.name, err)
+		}
+		if _, err := w.svc.Authorize(request(tok), "other/lib", "pull"); err == nil {
+			t.Errorf("%s: pull on other/lib allowed, want refused (not granted)", tt.name)
+		}
+	}
 }

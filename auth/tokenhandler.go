@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,18 +30,41 @@ type tokenResponse struct {
 // (a user's password or a robot's secret) or none (anonymous), and issues
 // a token holding, for each asked scope, the asked actions the caller is
 // allowed — fewer than asked rather than a refusal, as the spec says.
+// POST takes the same as an OAuth2 password grant form.
 func (s *Service) TokenHandler() http.Handler {
 	return http.HandlerFunc(s.serveToken)
 }
 
 func (s *Service) serveToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET")
-		writeError(w, http.StatusMethodNotAllowed, "UNSUPPORTED", "the token endpoint takes GET")
+	var q url.Values
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		q = r.URL.Query()
+	case http.MethodPost:
+		// OAuth2's password grant, which containerd and buildkit try
+		// first: the same credentials and scopes, sent as a form.
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			writeError(w, http.StatusBadRequest, "INVALID_REQUEST", "form: "+err.Error())
+			return
+		}
+		q = r.PostForm
+		if gt := q.Get("grant_type"); gt != "password" {
+			writeError(w, http.StatusBadRequest, "UNSUPPORTED", fmt.Sprintf("grant_type %q (only password is supported; no refresh tokens are issued)", gt))
+			return
+		}
+		if q.Get("username") == "" {
+			writeError(w, http.StatusBadRequest, "INVALID_REQUEST", "the password grant needs a username")
+			return
+		}
+		// login reads credentials from one place, the Basic header.
+		r.SetBasicAuth(q.Get("username"), q.Get("password"))
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeError(w, http.StatusMethodNotAllowed, "UNSUPPORTED", "the token endpoint takes GET (or POST with an OAuth2 password grant)")
 		return
 	}
-	q := r.URL.Query()
 	if svc := q.Get("service"); svc != "" && svc != s.opts.service {
 		writeError(w, http.StatusBadRequest, "INVALID_REQUEST", fmt.Sprintf("unknown service %q (this is %q)", svc, s.opts.service))
 		return

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOpenAPIMatchesRoutes keeps openapi.json and the route table in step:
@@ -40,5 +41,37 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				t.Errorf("%s %s: operation lacks an operationId or responses (%v)", method, path, err)
 			}
 		}
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := newLimiter(2, 10*time.Second, func() time.Time { return now })
+	steps := []struct {
+		advance  time.Duration
+		fail     bool // record a failure after the check
+		wantOK   bool
+		wantWait time.Duration // when refused
+	}{
+		{0, true, true, 0},                  // 2 → 1
+		{0, true, true, 0},                  // 1 → 0
+		{0, false, false, 10 * time.Second}, // empty: a whole refill to wait
+		{4 * time.Second, false, false, 6 * time.Second},
+		{6 * time.Second, true, true, 0}, // one token back, spent
+		{0, false, false, 10 * time.Second},
+		{time.Hour, false, true, 0}, // full again, capped at the burst
+	}
+	for i, s := range steps {
+		now = now.Add(s.advance)
+		ok, wait := l.check("alice")
+		if ok != s.wantOK || (!ok && wait != s.wantWait) {
+			t.Errorf("step %d: check = %t, wait %s; want %t, wait %s", i, ok, wait, s.wantOK, s.wantWait)
+		}
+		if s.fail {
+			l.fail("alice")
+		}
+	}
+	if ok, _ := l.check("bob"); !ok {
+		t.Error("bob is limited by alice's failures, want separate buckets")
 	}
 }
