@@ -1,7 +1,6 @@
 package vulndb
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -192,33 +191,6 @@ func isZip(path string) bool {
 // putFunc stores one record read from entry; the walkers read at most
 // limit+1 bytes of it so that parseRecord can refuse an oversized one.
 type putFunc func(entry string, raw []byte) error
-
-func walkZip(path string, limit int64, put putFunc) error {
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		return &InputError{Path: path, Err: malformed("%v", err)}
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		if f.FileInfo().IsDir() || !strings.EqualFold(filepath.Ext(f.Name), ".json") {
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return &InputError{Path: path, Entry: f.Name, Err: malformed("%v", err)}
-		}
-		// A checksum or inflate failure is the zip's fault, not the record's.
-		raw, err := io.ReadAll(io.LimitReader(rc, limit+1))
-		rc.Close()
-		if err != nil {
-			return &InputError{Path: path, Entry: f.Name, Err: malformed("%v", err)}
-		}
-		if err := put(f.Name, raw); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func walkFolder(root string, limit int64, put putFunc) error {
 	var files []string

@@ -27,6 +27,7 @@ func main() {
 	records := flag.Int("records", 300000, "records in the generated corpus")
 	lookups := flag.Int("lookups", 20000, "lookups to time")
 	dir := flag.String("dir", "", "work folder (default: a new temporary folder, removed at the end)")
+	reuse := flag.Bool("reuse", false, "reuse the corpus already in -dir instead of generating it")
 	importOnly := flag.String("import", "", "internal: import this zip into -db and exit")
 	dbFlag := flag.String("db", "", "internal: database path for -import")
 	flag.Parse()
@@ -49,14 +50,17 @@ func main() {
 	db := filepath.Join(work, "vuln.db")
 	os.Remove(db)
 
-	start := time.Now()
-	jsonBytes, err := generate(src, *records)
-	if err != nil {
-		log.Fatal(err)
+	if *reuse && size(src) > 0 {
+		fmt.Printf("corpus: reused %s (%.1f MiB zip)\n", src, mib(size(src)))
+	} else {
+		start := time.Now()
+		jsonBytes, err := generate(src, *records)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("corpus: %d records, %.1f MiB JSON, %.1f MiB zip, generated in %v\n",
+			*records, mib(jsonBytes), mib(size(src)), time.Since(start).Round(time.Millisecond))
 	}
-	zipSize := size(src)
-	fmt.Printf("corpus: %d records, %.1f MiB JSON, %.1f MiB zip, generated in %v\n",
-		*records, mib(jsonBytes), mib(zipSize), time.Since(start).Round(time.Millisecond))
 
 	for _, run := range []string{"import (new database)", "re-import (unchanged corpus)"} {
 		wall, ru, err := importChild(src, db)
