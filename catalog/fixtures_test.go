@@ -113,8 +113,10 @@ var (
 	goBinErr  error
 )
 
-// goBinary compiles a small Go program with the local toolchain, once per
-// test run; it needs no network (standard library only, GOPROXY=off).
+// goBinary compiles a small Go program with one module dependency using
+// the local toolchain, once per test run. It needs no network: GOPROXY=off
+// makes the go command take github.com/google/uuid from the module cache,
+// where it is because osv-scalibr, which this package builds on, uses it.
 func goBinary(t testing.TB) string {
 	t.Helper()
 	goBinOnce.Do(func() {
@@ -129,15 +131,15 @@ func goBinary(t testing.TB) string {
 				err = os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
 			}
 		}
-		write("go.mod", "module example.com/hello\n\ngo 1.22\n")
-		write("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n")
+		write("go.mod", "module example.com/hello\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n")
+		write("main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"github.com/google/uuid\"\n)\n\nfunc main() { fmt.Println(uuid.NewString()) }\n")
 		if err != nil {
 			goBinErr = err
 			return
 		}
 		cmd := exec.Command("go", "build", "-ldflags=-s -w", "-o", "hello", ".")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOWORK=off")
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOSUMDB=off", "GOWORK=off")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			goBinErr = fmt.Errorf("go build: %v\n%s", err, out)
 			return
