@@ -115,10 +115,21 @@ func compile(env *cel.Env, src string, want *cel.Type, costLimit uint64) (cel.Pr
 	)
 }
 
+// addCost adds an evaluation's actual cost to the evaluation's running total.
+func addCost(spent *uint64, det *cel.EvalDetails) {
+	if det == nil {
+		return
+	}
+	if c := det.ActualCost(); c != nil {
+		*spent += *c
+	}
+}
+
 // check runs the rule on vars and reports whether it is violated and, if so,
 // the IDs its ids expression names.
-func (r *rule) check(ctx context.Context, vars map[string]any) (violated bool, ids []string, err error) {
-	out, _, err := r.prog.ContextEval(ctx, vars)
+func (r *rule) check(ctx context.Context, vars map[string]any, spent *uint64) (violated bool, ids []string, err error) {
+	out, det, err := r.prog.ContextEval(ctx, vars)
+	addCost(spent, det)
 	if err != nil {
 		if ctx.Err() != nil {
 			// The caller gave up; say so with the context's own error.
@@ -134,7 +145,8 @@ func (r *rule) check(ctx context.Context, vars map[string]any) (violated bool, i
 	if !violated || r.ids == nil {
 		return violated, nil, nil
 	}
-	list, _, err := r.ids.ContextEval(ctx, vars)
+	list, det, err := r.ids.ContextEval(ctx, vars)
+	addCost(spent, det)
 	if err != nil {
 		return true, nil, &RuleError{Rule: r.name, Err: fmt.Errorf("ids: %w", err)}
 	}

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -174,6 +175,33 @@ func TestCELCostBomb(t *testing.T) {
 	}
 	if _, err := mustParse(t, small).Evaluate(context.Background(), Input{Inventory: inv}); err != nil {
 		t.Errorf("default cost limit: %v", err)
+	}
+}
+
+// Many rules that each stay under the limit still share one budget, so a
+// policy cannot multiply the bound by repeating a costly rule.
+func TestCELCostBudgetAcrossRules(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	for i := range 50 {
+		fmt.Fprintf(&b, "  - name: r%d\n    message: m\n    deny: packages.all(a, packages.all(b, a.name != b.name + 'x'))\n", i)
+	}
+	inv := testInventory()
+	for range 300 {
+		inv.Packages = append(inv.Packages, debPkg("p", "1", "s"))
+	}
+	// One rule costs about 304² × a few units: under the limit alone.
+	one := mustParse(t, "rules:\n  - name: r0\n    message: m\n    deny: packages.all(a, packages.all(b, a.name != b.name + 'x'))\n")
+	if _, err := one.Evaluate(context.Background(), Input{Inventory: inv, Now: testNow}); err != nil {
+		t.Fatalf("one rule: %v", err)
+	}
+	_, err := mustParse(t, b.String()).Evaluate(context.Background(), Input{Inventory: inv, Now: testNow})
+	var re *RuleError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "cost limit") {
+		t.Fatalf("50 costly rules: error %v, want a *RuleError about the cost limit", err)
+	}
+	if re.Rule == "r0" || re.Rule == "r49" {
+		t.Errorf("budget ran out at rule %s; want a rule in the middle", re.Rule)
 	}
 }
 

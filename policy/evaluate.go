@@ -37,8 +37,15 @@ func (p *Policy) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 	p.checkAge(v, inv, now)
 	if len(p.rules) > 0 {
 		vars := celVars(inv, counting, p.unknownAs, now)
+		// One cost budget for all rules together: each program stops itself
+		// at the limit, and no further rule starts once the total passes it,
+		// so a policy of many costly rules is bounded as well as one.
+		var spent uint64
 		for _, r := range p.rules {
-			violated, ids, err := r.check(ctx, vars)
+			if spent > p.costLimit {
+				return nil, &RuleError{Rule: r.name, Err: fmt.Errorf("not started: the rules before it used %d of the policy's cost limit of %d", spent, p.costLimit)}
+			}
+			violated, ids, err := r.check(ctx, vars, &spent)
 			if err != nil {
 				return nil, err
 			}

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -112,6 +113,57 @@ func TestDefaultPassesAndSaysSo(t *testing.T) {
 	}
 	if strict.ID().Digest == Default().ID().Digest {
 		t.Error("the default policy and a --fail-on policy share a digest")
+	}
+}
+
+func TestDefaultIsNewWithoutOptions(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := Default().ID(), p.ID(); got != want {
+		t.Errorf("Default().ID() = %+v, New().ID() = %+v; want equal", got, want)
+	}
+}
+
+// One Policy serves many requests at once (registry, admission); verdicts
+// from concurrent calls equal the serial one.
+func TestEvaluateConcurrent(t *testing.T) {
+	p, err := Load(filepath.Join("testdata", "full.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := benchInput()
+	want, err := p.Evaluate(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			v, err := p.Evaluate(context.Background(), in)
+			switch {
+			case err != nil:
+				errs <- err
+			case reasonsText(v.Reasons) != reasonsText(want.Reasons) || len(v.Suppressed) != len(want.Suppressed):
+				errs <- fmt.Errorf("concurrent verdict %v, want %v", v.Reasons, want.Reasons)
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestParseTooLarge(t *testing.T) {
+	data := append(policyYAML("description: |\n"), []byte(strings.Repeat("  x\n", maxPolicySize/4+1))...)
+	_, err := Parse(data, "big.yaml")
+	if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "byte limit") {
+		t.Errorf("Parse(%d bytes) = %v, want a size error", len(data), err)
 	}
 }
 

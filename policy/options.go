@@ -20,10 +20,10 @@ type settings struct {
 	costLimit   uint64
 }
 
-// DefaultCostLimit bounds the CEL cost of one rule's evaluation on one image.
-// A cost unit is roughly one operation; 300 packages × a few comparisons is a
-// few thousand, so a legitimate rule stays far below it while a hostile one
-// (nested comprehensions over ranges) stops in well under a second.
+// DefaultCostLimit bounds the CEL cost of the custom rules in one
+// evaluation. A cost unit is roughly one operation; a rule over 300 packages
+// costs a few thousand, so legitimate policies stay far below it, while a
+// hostile one (nested comprehensions) is stopped in well under a second.
 const DefaultCostLimit = 1_000_000
 
 // WithFailOn fails the verdict on any counting finding at or above sev,
@@ -73,9 +73,11 @@ func WithBaseDir(dir string) Option {
 	}
 }
 
-// WithCostLimit bounds the CEL runtime cost of each custom rule per
-// evaluation; a rule that reaches it makes Evaluate return a *RuleError.
-// Default: DefaultCostLimit. It must be positive.
+// WithCostLimit bounds the CEL runtime cost of the custom rules in one
+// evaluation: a rule that reaches it is stopped, and once the rules together
+// have spent it no further rule starts, so the total stays under twice the
+// limit. Either way Evaluate returns a *RuleError. Default: DefaultCostLimit.
+// It must be positive.
 func WithCostLimit(limit uint64) Option {
 	return func(s *settings) error {
 		if limit == 0 {

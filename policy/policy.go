@@ -13,9 +13,9 @@ package policy
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +47,7 @@ type Policy struct {
 	maxAge      time.Duration // 0: no limit
 	maxAgeText  string
 	rules       []*rule
+	costLimit   uint64
 }
 
 // DefaultName is the name of the policy used when none is given.
@@ -55,11 +56,8 @@ const DefaultName = "default"
 // Default is the policy used when none is given: it enforces nothing and
 // every verdict it gives says so in a note.
 func Default() *Policy {
-	p, err := New()
-	if err != nil {
-		// New without options cannot fail; a failure here is a bug.
-		panic(err)
-	}
+	p := &Policy{id: PolicyID{Name: DefaultName}, costLimit: DefaultCostLimit}
+	p.id.Digest = p.digest()
 	return p
 }
 
@@ -84,6 +82,9 @@ func Load(path string, opts ...Option) (*Policy, error) {
 // Parse reads and compiles a policy from data; name is used in errors and,
 // when the file sets no name, as the policy's name.
 func Parse(data []byte, name string, opts ...Option) (*Policy, error) {
+	if len(data) > maxPolicySize {
+		return nil, &LoadError{File: name, Err: detail(ErrSyntax, "%d bytes is over the %d byte limit for a policy", len(data), maxPolicySize)}
+	}
 	spec, root, err := decodeFile(data, name)
 	if err != nil {
 		return nil, err
@@ -107,6 +108,7 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 		id:          PolicyID{Name: spec.Name},
 		description: spec.Description,
 		fixableOnly: s.fixableOnly,
+		costLimit:   s.costLimit,
 	}
 	var err error
 	if p.failOn, err = parseSeverity(spec.Severity.FailOn, false); err != nil {
@@ -141,10 +143,7 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 		return nil, err
 	}
 	p.vex = append(p.vex, extra...)
-	p.id.Digest, err = p.digest(s.costLimit)
-	if err != nil {
-		return nil, fmt.Errorf("policy: digest: %w", err)
-	}
+	p.id.Digest = p.digest()
 	return p, nil
 }
 
@@ -156,39 +155,35 @@ func (p *Policy) enforcesNothing() bool {
 	return p.failOn == match.SeverityUnknown && len(p.registries) == 0 && p.maxAge == 0 && len(p.rules) == 0
 }
 
-// canonical is the effective policy in a fixed order, hashed into the digest.
-type canonical struct {
-	Name        string   `json:"name"`
-	FailOn      string   `json:"failOn"`
-	UnknownAs   string   `json:"unknownAs"`
-	FixableOnly bool     `json:"fixableOnly"`
-	Exceptions  []string `json:"exceptions"`
-	VEX         []string `json:"vex"`
-	Registries  []string `json:"registries"`
-	MaxAge      int64    `json:"maxAgeSeconds"`
-	Rules       []string `json:"rules"`
-	CostLimit   uint64   `json:"costLimit"`
-}
-
-func (p *Policy) digest(costLimit uint64) (string, error) {
-	c := canonical{
-		Name: p.id.Name, FailOn: severityName(p.failOn), UnknownAs: severityName(p.unknownAs),
-		FixableOnly: p.fixableOnly, Registries: p.registries, MaxAge: int64(p.maxAge / time.Second),
-		CostLimit: costLimit,
+// digest hashes the effective policy, field by field in a fixed order with
+// every value quoted, so no two different policies write the same text.
+func (p *Policy) digest() string {
+	h := sha256.New()
+	field := func(name string, values ...string) {
+		fmt.Fprintf(h, "%s", name)
+		for _, v := range values {
+			fmt.Fprintf(h, " %q", v)
+		}
+		fmt.Fprintln(h)
 	}
+	field("name", p.id.Name)
+	field("failOn", severityName(p.failOn))
+	field("unknownAs", severityName(p.unknownAs))
+	field("fixableOnly", strconv.FormatBool(p.fixableOnly))
 	for _, e := range p.exceptions {
-		c.Exceptions = append(c.Exceptions, strings.Join([]string{e.id, e.pkg, e.purl, e.reason, e.expires.Format(time.RFC3339)}, "\x00"))
+		field("exception", e.id, e.pkg, e.purl, e.reason, e.expires.UTC().Format(time.RFC3339))
 	}
 	for _, d := range p.vex {
-		c.VEX = append(c.VEX, d.digest)
+		field("vex", d.digest)
 	}
+	field("registries", p.registries...)
+	field("maxAge", p.maxAge.String())
 	for _, r := range p.rules {
-		c.Rules = append(c.Rules, strings.Join([]string{r.name, r.message, r.effect, r.source, r.idsSource}, "\x00"))
+		field("rule", r.name, r.message, r.effect, r.source, r.idsSource)
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	field("costLimit", strconv.FormatUint(p.costLimit, 10))
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
+
+// Description is the policy's description from its file, if any.
+func (p *Policy) Description() string { return p.description }
