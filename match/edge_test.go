@@ -93,6 +93,7 @@ func TestBadDataWarnsAndDoesNotMatch(t *testing.T) {
 		pkg(inventory.TypeGoModule, "Go", "example.com/m", "v1.0.0"),
 		pkg(inventory.TypeGoModule, "Go", "example.com/n", "(devel)"),
 		pkg(inventory.TypeGoModule, "Go", "example.com/n", "v1.0.0"),
+		pkg(inventory.TypeGoModule, "Go", "example.com/n", "v1."+strings.Repeat("0", 100_000)),
 		{Name: "mystery", Version: "1", Type: inventory.TypeRPM},
 	}}
 	var warnings []string
@@ -103,7 +104,7 @@ func TestBadDataWarnsAndDoesNotMatch(t *testing.T) {
 	if len(got) != 1 || got[0].ID != "GHSA-cvss-bad-0001" || got[0].Severity != match.SeverityUnknown {
 		t.Fatalf("findings = %+v, want only GHSA-cvss-bad-0001 for example.com/n v1.0.0, severity unknown", got)
 	}
-	want := []string{`fixed "not a version!"`, `"(devel)"`, `CVSS v3.1 vector "CVSS:3.1/AV:Q"`, "1 rpm package(s) have no OSV ecosystem"}
+	want := []string{`fixed "not a version!"`, `"(devel)"`, "a 100003-byte version", `CVSS v3.1 vector "CVSS:3.1/AV:Q"`, "1 rpm package(s) have no OSV ecosystem"}
 	all := strings.Join(warnings, "\n")
 	for _, w := range want {
 		if !strings.Contains(all, w) {

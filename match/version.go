@@ -59,9 +59,18 @@ func (vs *versions) parse(rangeType, eco, v string) (semantic.Version, error) {
 	return p.v, p.err
 }
 
+// maxVersionLen bounds the versions compared. The longest real ones (Debian
+// backports with +deb…u…~bpo…, Go pseudo-versions) stay under 100 bytes;
+// semantic's parsers take time quadratic in the length, so a hostile
+// package.json with a 100 kB version would stall a scan for seconds.
+const maxVersionLen = 256
+
 func parseVersion(k versionKey) (semantic.Version, error) {
 	if strings.TrimSpace(k.v) == "" {
 		return nil, fmt.Errorf("empty version: %w", errNotAVersion)
+	}
+	if len(k.v) > maxVersionLen {
+		return nil, fmt.Errorf("a %d-byte version, longer than %d: %w", len(k.v), maxVersionLen, errNotAVersion)
 	}
 	semverLike := k.semver
 	switch k.ecosystem {
