@@ -130,32 +130,6 @@ func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
 	})
 }
 
-func (p *Policy) checkRegistry(v *Verdict, inv *inventory.Inventory) {
-	if len(p.registries) == 0 {
-		return
-	}
-	switch {
-	case inv.Name == "":
-		v.Reasons = append(v.Reasons, Reason{Rule: RuleRegistries, Message: fmt.Sprintf("image %s has no registry name to check against the allowed registries", describeImage(inv))})
-	case !registryAllowed(p.registries, inv.Name):
-		v.Reasons = append(v.Reasons, Reason{Rule: RuleRegistries, Message: fmt.Sprintf("image %s is not from an allowed registry", normalizeName(inv.Name)), IDs: []string{normalizeName(inv.Name)}})
-	}
-}
-
-func (p *Policy) checkAge(v *Verdict, inv *inventory.Inventory, now time.Time) {
-	if p.maxAge == 0 {
-		return
-	}
-	if inv.Created == nil || inv.Created.IsZero() {
-		v.Reasons = append(v.Reasons, Reason{Rule: RuleMaxAge, Message: fmt.Sprintf("image %s states no creation time, so its age (max %s) cannot be checked", describeImage(inv), p.maxAgeText)})
-		return
-	}
-	age := now.Sub(*inv.Created)
-	if age > p.maxAge {
-		v.Reasons = append(v.Reasons, Reason{Rule: RuleMaxAge, Message: fmt.Sprintf("image was created %s (%s ago), older than the maximum age of %s", inv.Created.UTC().Format(time.RFC3339), formatAge(age), p.maxAgeText)})
-	}
-}
-
 // effectiveSeverity maps an unknown severity per severity.unknownAs.
 func effectiveSeverity(f *match.Finding, unknownAs match.Severity) match.Severity {
 	if f.Severity == match.SeverityUnknown {
@@ -169,16 +143,6 @@ func packageName(f *match.Finding) string {
 		return f.Package.PURL
 	}
 	return f.Package.Name
-}
-
-func describeImage(inv *inventory.Inventory) string {
-	switch {
-	case inv.Digest != "":
-		return inv.Digest
-	case inv.Source != "":
-		return inv.Source
-	}
-	return "(unnamed)"
 }
 
 func plural(n int, one, many string) string {
