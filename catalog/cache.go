@@ -15,7 +15,8 @@ import (
 // under a folder named by cacheVersion so that a new cataloger never reads
 // an old cataloger's results.
 type layerCache struct {
-	dir string
+	dir         string
+	maxFileSize int64 // results read under another limit are not reused
 }
 
 // diffIDPattern admits only digests, which also keeps a hostile DiffID from
@@ -43,7 +44,7 @@ func (c *layerCache) load(diffID string) *layerResult {
 		return nil
 	}
 	var res layerResult
-	if err := json.Unmarshal(data, &res); err != nil || res.Version != cacheVersion {
+	if err := json.Unmarshal(data, &res); err != nil || res.Version != cacheVersion || res.MaxFileSize != c.maxFileSize {
 		return nil
 	}
 	if res.Files == nil {

@@ -182,3 +182,20 @@ func TestWithoutCacheWritesNothing(t *testing.T) {
 		t.Errorf("default cache folder: %v", err)
 	}
 }
+
+// A layer read under a smaller file limit skipped files; its result is not
+// reused under a larger one.
+func TestCacheKeepsTheFileLimit(t *testing.T) {
+	big := pkgJSON("big", "1.0.0") + strings.Repeat(" ", 2048)
+	img := imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t, file("srv/node_modules/big/package.json", big)), CreatedBy: "app"})
+	dir := t.TempDir()
+	small := run(t, counted(t, img), catalog.WithCacheDir(dir), catalog.WithMaxFileSize(1024))
+	if len(small.Packages) != 0 || len(small.Warnings) != 1 {
+		t.Fatalf("with a 1 KiB limit: got %v and warnings %q, want no package and one warning", names(small), small.Warnings)
+	}
+	c := counted(t, img)
+	full := run(t, c, catalog.WithCacheDir(dir))
+	if c.total() != 1 || findPkg(full, inventory.TypeNPM, "big") == nil {
+		t.Errorf("default limit after a small one: walks %d, packages %v; want 1 walk and npm/big", c.total(), names(full))
+	}
+}

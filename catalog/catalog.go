@@ -36,7 +36,7 @@ func Catalog(ctx context.Context, img image.Image, opts ...Option) (*inventory.I
 		if err != nil {
 			return nil, err
 		}
-		cache = &layerCache{dir: dir}
+		cache = &layerCache{dir: dir, maxFileSize: o.maxFileSize}
 	}
 	routeScalibrLogs()
 	plugins, err := newPlugins()

@@ -23,6 +23,10 @@ import (
 	scalibrlog "github.com/google/osv-scalibr/log"
 )
 
+// javaMaxOpenedBytes bounds what one Java archive may unpack, nested
+// archives included.
+const javaMaxOpenedBytes = 256 << 20
+
 // kind says how an extractor wants its input, beyond a reader.
 type kind int
 
@@ -62,8 +66,13 @@ var constructors = []struct {
 // newPlugins builds the extractors. Their own size limits are lifted
 // (zero means none) because the layer scanner applies drydock's, and says
 // so in a warning where an extractor would silently pass the file by.
+// Nested archives are read into memory by the Java extractor, so what it
+// may open in all is bounded well below its own default of 4 GiB: a zip
+// bomb costs a warning, not the process.
 func newPlugins() ([]plugin, error) {
-	cfg := &cpb.PluginConfig{}
+	cfg := &cpb.PluginConfig{PluginSpecific: []*cpb.PluginSpecificConfig{{
+		Config: &cpb.PluginSpecificConfig_JavaArchive{JavaArchive: &cpb.JavaArchiveConfig{MaxOpenedBytes: javaMaxOpenedBytes}},
+	}}}
 	out := make([]plugin, 0, len(constructors)+1)
 	for _, c := range constructors {
 		ex, err := c.new(cfg)

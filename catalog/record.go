@@ -24,6 +24,9 @@ const cacheVersion = "catalog-v1"
 // every image built on that layer.
 type layerResult struct {
 	Version string `json:"version"`
+	// MaxFileSize is the per-file limit the layer was read with: files over
+	// it were not cataloged, so a result is only reused under the same one.
+	MaxFileSize int64 `json:"maxFileSize"`
 	// Files are the package files the layer added or changed, by path:
 	// package databases, lockfiles, manifests, binaries, archives, and the
 	// OS package managers' file lists. A file with no packages still counts:

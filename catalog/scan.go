@@ -27,7 +27,7 @@ type layerScanner struct {
 // scan catalogs one layer on its own. The result depends on nothing but the
 // layer's content, which is what makes it cacheable by DiffID.
 func (s *layerScanner) scan(ctx context.Context, l image.Layer) (*layerResult, error) {
-	res := &layerResult{Version: cacheVersion, Files: map[string]*fileResult{}}
+	res := &layerResult{Version: cacheVersion, MaxFileSize: s.o.maxFileSize, Files: map[string]*fileResult{}}
 	err := l.Walk(ctx, func(e *image.Entry) error {
 		if err := ctx.Err(); err != nil {
 			return err
