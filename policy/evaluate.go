@@ -26,7 +26,7 @@ func (p *Policy) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 		now = time.Now()
 	}
 	inv := in.Inventory
-	v := &Verdict{Policy: p.id, Image: inv.Digest}
+	v := &Verdict{Policy: p.id, Image: inv.Digest, At: now.UTC()}
 	if p.enforcesNothing() {
 		v.Notes = append(v.Notes, fmt.Sprintf("policy %q enforces no rule: every image passes", p.id.Name))
 	}

@@ -59,8 +59,8 @@ func TestEvaluateAllReasons(t *testing.T) {
 	if got, want := countingIDs(v), []string{"CVE-2023-4911", "CVE-2023-38545"}; !slices.Equal(got, want) {
 		t.Errorf("counting = %v, want %v", got, want)
 	}
-	if v.Policy != p.ID() || v.Policy.Name != "production" || v.Image != testDigest {
-		t.Errorf("verdict names policy %+v and image %q, want %+v and %q", v.Policy, v.Image, p.ID(), testDigest)
+	if v.Policy != p.ID() || v.Policy.Name != "production" || v.Image != testDigest || !v.At.Equal(testNow) {
+		t.Errorf("verdict names policy %+v, image %q, time %v; want %+v, %q, %v", v.Policy, v.Image, v.At, p.ID(), testDigest, testNow)
 	}
 
 	err = v.Err()

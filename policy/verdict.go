@@ -40,6 +40,9 @@ type Verdict struct {
 	Policy PolicyID `json:"policy"`
 	// Image is the digest judged, so a stored verdict names what it is about.
 	Image string `json:"image,omitempty"`
+	// At is the time of judgement (Input.Now, or the clock when unset), so
+	// a stored verdict can be replayed with the same expiry and age checks.
+	At time.Time `json:"at"`
 	// Pass is true when no rule failed.
 	Pass bool `json:"pass"`
 	// Reasons lists every rule that failed, in policy order.
