@@ -29,7 +29,7 @@ type call struct {
 }
 
 // do sends c and returns the status, headers and the OCI error code (if any).
-func do(t *testing.T, srv *httptest.Server, c call) (int, http.Header, string, []byte) {
+func do(t testing.TB, srv *httptest.Server, c call) (int, http.Header, string, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 )
 
 // newServer starts an open registry (no authorizer, on purpose) on st.
-func newServer(t *testing.T, st *store.Store, opts ...registry.Option) *httptest.Server {
+func newServer(t testing.TB, st *store.Store, opts ...registry.Option) *httptest.Server {
 	t.Helper()
 	blobs, err := blobstore.NewFilesystem(t.TempDir())
 	if err != nil {
@@ -154,7 +154,7 @@ func TestReferrersWithGoContainerRegistry(t *testing.T) {
 }
 
 // put sends one request and checks its status.
-func put(t *testing.T, srv *httptest.Server, path, method, contentType, body string, want int) *http.Response {
+func put(t testing.TB, srv *httptest.Server, path, method, contentType, body string, want int) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if contentType != "" {
