@@ -118,6 +118,11 @@ func (s *Service) Revoke(ctx context.Context, actor Principal, jti string) error
 		return wrapStore("revoke token", err)
 	}
 	s.record(ctx, auditlog.Event{Actor: actor.Name, Action: "token.revoke", Target: jti, Outcome: auditlog.OutcomeAllowed})
+	// Revocations are rare, so tidying the list here keeps it short
+	// without a background job.
+	if _, err := s.PruneRevoked(ctx); err != nil {
+		s.log.WarnContext(ctx, "pruning revoked tokens failed", "err", err)
+	}
 	return nil
 }
 

@@ -108,7 +108,7 @@ func (e *adminEnv) run(fn func(ctx context.Context, cmd *cobra.Command, args []s
 
 func newUserCmd() *cobra.Command {
 	env := &adminEnv{}
-	cmd := &cobra.Command{Use: "user", Short: "Manage registry users (add, list, passwd, disable, enable, delete)"}
+	cmd := &cobra.Command{Use: "user", Short: "Manage registry users (add, list, passwd, disable, enable, revoke-tokens, delete)"}
 	env.addFlags(cmd)
 	var admin, stdin bool
 	add := &cobra.Command{
@@ -174,6 +174,7 @@ func newUserCmd() *cobra.Command {
 		simple("delete", "Delete a user and their memberships", func(ctx context.Context, n string) error { return env.svc.DeleteUser(ctx, env.actor, n) }, "deleted user"),
 		simple("disable", "Disable a user and revoke their tokens", func(ctx context.Context, n string) error { return env.svc.SetUserDisabled(ctx, env.actor, n, true) }, "disabled user"),
 		simple("enable", "Enable a disabled user", func(ctx context.Context, n string) error { return env.svc.SetUserDisabled(ctx, env.actor, n, false) }, "enabled user"),
+		simple("revoke-tokens", "Refuse every token issued so far to a user or robot", func(ctx context.Context, n string) error { return env.svc.RevokeUserTokens(ctx, env.actor, n) }, "revoked the tokens of"),
 	)
 	return cmd
 }
