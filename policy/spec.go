@@ -146,20 +146,24 @@ func checkHeader(root *yaml.Node, file string) error {
 
 // checkKeys walks the node tree beside the Go type and refuses any mapping
 // key that the type does not declare, so a misspelt field ("failon") is an
-// error instead of a silently absent rule.
+// error instead of a silently absent rule. It also checks each value's shape
+// (mapping, list, string, true/false), so those errors name the field too.
 func checkKeys(n *yaml.Node, t reflect.Type, path, file string) error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
 	if n.Kind == yaml.AliasNode {
 		return &LoadError{File: file, Line: n.Line, Field: path, Err: detail(ErrSyntax, "YAML aliases are not allowed in a policy")}
 	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // an empty value leaves the field at its zero value
+	}
+	shape := func(want string) error {
+		return &LoadError{File: file, Line: n.Line, Field: path, Err: detail(ErrInvalidValue, "want %s, got %s", want, describeNode(n))}
+	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			return nil // the decoder reports the type mismatch with its line
-		}
 		fields := yamlFields(t)
+		if n.Kind != yaml.MappingNode {
+			return shape("a mapping with " + strings.Join(sortedKeys(fields), ", "))
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			f, ok := fields[k.Value]
@@ -172,15 +176,34 @@ func checkKeys(n *yaml.Node, t reflect.Type, path, file string) error {
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			return nil
+			return shape("a list")
 		}
 		for i, item := range n.Content {
 			if err := checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), file); err != nil {
 				return err
 			}
 		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+			return shape("true or false")
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return shape("a string")
+		}
 	}
 	return nil
+}
+
+// describeNode words what a value is, for shape errors.
+func describeNode(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return fmt.Sprintf("%q", n.Value)
 }
 
 func yamlFields(t reflect.Type) map[string]reflect.StructField {

@@ -42,8 +42,10 @@ func TestLoadInvalid(t *testing.T) {
 		{"rule-ids-type.yaml", ErrRuleCompile, 7, "rules[0].ids", "want list(string)"},
 		{"rule-duplicate-name.yaml", ErrInvalidValue, 7, "rules[1].name", "used twice"},
 		{"two-documents.yaml", ErrSyntax, 3, "", "more than one YAML document"},
-		{"value-wrong-type.yaml", ErrInvalidValue, 3, "", "`sometimes` into bool"},
-		{"section-wrong-type.yaml", ErrInvalidValue, 3, "", "cannot unmarshal"},
+		{"value-wrong-type.yaml", ErrInvalidValue, 3, "fixableOnly", `want true or false, got "sometimes"`},
+		{"section-wrong-type.yaml", ErrInvalidValue, 3, "severity", "want a mapping with failOn, unknownAs, got a list"},
+		{"vex-not-a-list.yaml", ErrInvalidValue, 3, "vex", `want a list, got "app.openvex.json"`},
+		{"exception-not-a-mapping.yaml", ErrInvalidValue, 4, "exceptions[0]", "want a mapping with expires, id, package, purl, reason"},
 		{"empty.yaml", ErrSyntax, 0, "", "empty"},
 		{"yaml-syntax.yaml", ErrSyntax, 0, "", "found unexpected end of stream"},
 	}
