@@ -53,7 +53,7 @@ var (
 	hashed   []byte
 )
 
-func pwHash(t *testing.T) []byte {
+func pwHash(t testing.TB) []byte {
 	hashOnce.Do(func() {
 		var err error
 		if hashed, err = bcrypt.GenerateFromPassword([]byte(pw), 10); err != nil {
@@ -70,7 +70,7 @@ func pwHash(t *testing.T) []byte {
 //	pub    (public):  nobody
 //	other  (private): olga admin
 //	root is a system administrator.
-func newWorld(t *testing.T, opts ...auth.Option) *world {
+func newWorld(t testing.TB, opts ...auth.Option) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{st: storetest.SQLite(t), clock: &clock{t: time.Now().UTC()}, secrets: map[string]string{}}
@@ -140,12 +140,12 @@ type tokenReply struct {
 
 // token asks /token for scopes as user ("" for anonymous) with the
 // fixture's secret for that user.
-func (w *world) token(t *testing.T, user string, scopes ...string) tokenReply {
+func (w *world) token(t testing.TB, user string, scopes ...string) tokenReply {
 	t.Helper()
 	return w.tokenWith(t, user, w.secrets[user], scopes...)
 }
 
-func (w *world) tokenWith(t *testing.T, user, secret string, scopes ...string) tokenReply {
+func (w *world) tokenWith(t testing.TB, user, secret string, scopes ...string) tokenReply {
 	t.Helper()
 	q := url.Values{"service": {"drydock"}, "scope": scopes}
 	req, err := http.NewRequest(http.MethodGet, w.srv.URL+"/token?"+q.Encode(), nil)
