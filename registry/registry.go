@@ -12,6 +12,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -33,8 +34,9 @@ type Registry struct {
 	auditq *auditQueue
 
 	// uploadMu serialises requests on one upload session within this
-	// process; the store's offset check catches the rest.
-	uploadMu sync.Map // id → *sync.Mutex
+	// process (striped by id, so nothing accumulates); the store's offset
+	// check catches concurrent requests on other replicas.
+	uploadMu [64]sync.Mutex
 
 	pulledMu sync.Mutex
 	pulled   map[string]time.Time // repo@digest → last time recorded
@@ -207,8 +209,9 @@ func (rg *Registry) markPulled(repo, digest string) {
 
 // lockUpload serialises work on one upload session; call the result to unlock.
 func (rg *Registry) lockUpload(id string) func() {
-	v, _ := rg.uploadMu.LoadOrStore(id, &sync.Mutex{})
-	mu := v.(*sync.Mutex)
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	mu := &rg.uploadMu[h.Sum32()%uint32(len(rg.uploadMu))]
 	mu.Lock()
 	return mu.Unlock
 }

@@ -97,6 +97,10 @@ func (rg *Registry) mount(r *http.Request, repo, from string, d blobstore.Digest
 func (rg *Registry) serveUpload(w http.ResponseWriter, r *http.Request, rt route) {
 	ctx := r.Context()
 	id := rt.ref
+	if !validUploadID(id) {
+		rg.writeError(w, r, newError(CodeBlobUploadUnknown, "%q", id))
+		return
+	}
 	var want blobstore.Digest
 	if r.Method == http.MethodPut {
 		// Check the digest before touching the session: a bad request must
@@ -130,7 +134,6 @@ func (rg *Registry) serveUpload(w http.ResponseWriter, r *http.Request, rt route
 			rg.writeError(w, r, err)
 			return
 		}
-		rg.uploadMu.Delete(id)
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusNoContent)
 	case http.MethodPatch:
@@ -155,8 +158,7 @@ func (rg *Registry) serveUpload(w http.ResponseWriter, r *http.Request, rt route
 		if err != nil {
 			if errors.Is(err, blobstore.ErrDigestMismatch) || errors.Is(err, blobstore.ErrUploadCorrupt) {
 				_ = rg.st.DeleteUpload(ctx, id) // the bytes are gone; so is the session
-				rg.uploadMu.Delete(id)
-			}
+					}
 			rg.writeError(w, r, uploadErr(err))
 			return
 		}
@@ -167,7 +169,6 @@ func (rg *Registry) serveUpload(w http.ResponseWriter, r *http.Request, rt route
 		if err := rg.st.DeleteUpload(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 			rg.log.Warn("registry: finished upload not removed", "id", id, "err", err)
 		}
-		rg.uploadMu.Delete(id)
 		rg.blobCreated(w, rt.name, want)
 	}
 }
@@ -277,4 +278,18 @@ func (rg *Registry) blobCreated(w http.ResponseWriter, repo string, d blobstore.
 	h.Set("Docker-Content-Digest", d.String())
 	h.Set("Content-Length", "0")
 	w.WriteHeader(http.StatusCreated)
+}
+
+// validUploadID accepts only ids NewUploadID could have made, so a crafted
+// id never reaches a storage path.
+func validUploadID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
