@@ -158,7 +158,7 @@ func (rg *Registry) serveUpload(w http.ResponseWriter, r *http.Request, rt route
 		if err != nil {
 			if errors.Is(err, blobstore.ErrDigestMismatch) || errors.Is(err, blobstore.ErrUploadCorrupt) {
 				_ = rg.st.DeleteUpload(ctx, id) // the bytes are gone; so is the session
-					}
+			}
 			rg.writeError(w, r, uploadErr(err))
 			return
 		}
