@@ -259,3 +259,28 @@ func TestRPMSourceNameAndEpoch(t *testing.T) {
 		}
 	}
 }
+
+// A finding is described by the record about its one CVE, not by the
+// bulletin that fixed several ("curl - security update").
+func TestSummaryPrefersTheCVERecord(t *testing.T) {
+	inv := &inventory.Inventory{Packages: []inventory.Package{
+		deb("libc6", "2.36-9+deb12u1", "glibc", ""),
+		deb("libcurl4", "7.88.1-10+deb12u4", "curl", ""),
+		pkg(inventory.TypePython, "PyPI", "requests", "2.30.0"),
+	}}
+	got, err := match.Match(context.Background(), inv, fixtures(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"CVE-2023-4911":  "A buffer overflow was discovered in the GNU C Library's dynamic loader",
+		"CVE-2023-46218": "This flaw allows a malicious HTTP server",
+		"CVE-2023-28322": "curl - security update", // only the bulletin speaks of it
+		"CVE-2023-32681": "Unintended leak of Proxy-Authorization header in requests",
+	}
+	for _, f := range got {
+		if w, ok := want[f.ID]; ok && !strings.HasPrefix(f.Summary, w) {
+			t.Errorf("%s summary = %q, want it to start %q", f.ID, f.Summary, w)
+		}
+	}
+}

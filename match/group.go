@@ -113,9 +113,6 @@ func (m *matcher) finding(p *inventory.Package, q query, hits []hit, idx []int, 
 				f.Fixed = append(f.Fixed, fx)
 			}
 		}
-		if f.Summary == "" {
-			f.Summary = h.adv.Summary
-		}
 		if f.DistroSeverity == "" {
 			f.DistroSeverity = distroSeverity(h.adv, h.aff)
 		}
@@ -141,9 +138,7 @@ func (m *matcher) finding(p *inventory.Package, q query, hits []hit, idx []int, 
 		b := f.Ratings[best]
 		f.Severity, f.Score, f.Vector = b.Severity, b.Score, b.Vector
 	}
-	if f.Summary == "" {
-		f.Summary = firstLine(hits[idx[0]].adv.Details)
-	}
+	f.Summary = summaryOf(hits, idx)
 	f.ID, f.IDs = primaryID(ids)
 	return f
 }
@@ -174,6 +169,32 @@ func primaryID(ids []string) (string, []string) {
 		}
 	}
 	return primary, all
+}
+
+// summaryOf picks the words that describe the vulnerability: from a record
+// about this one CVE (DEBIAN-CVE-…, a GHSA aliasing it) before a bulletin
+// (a DSA's "glibc - security update" says little), its summary or else the
+// first line of its details.
+func summaryOf(hits []hit, idx []int) string {
+	for _, specific := range []bool{true, false} {
+		for _, i := range idx {
+			a := hits[i].adv
+			if aboutOneCVE(a.ID, a.Aliases) != specific {
+				continue
+			}
+			if s := strings.TrimSpace(a.Summary); s != "" {
+				return firstLine(s)
+			}
+			if s := firstLine(a.Details); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func aboutOneCVE(id string, aliases []string) bool {
+	return len(cvesOf(append([]string{id}, aliases...))) == 1
 }
 
 func firstLine(s string) string {

@@ -71,7 +71,7 @@ func (junitWriter) Write(w io.Writer, r *Report) error {
 		detail := findingDetail(r, f)
 		if r.failing(f) {
 			c.Failure = &junitFailure{
-				Message: fmt.Sprintf("%s is %s, at or above the fail threshold; fixed in %s", f.ID, f.Severity, fixedText(f)),
+				Message: fmt.Sprintf("%s is %s, at or above the fail threshold; %s", f.ID, f.Severity, fixPhrase(f)),
 				Type:    f.Severity.String(),
 				Text:    detail,
 			}
@@ -113,6 +113,13 @@ func (junitWriter) Write(w io.Writer, r *Report) error {
 	return err
 }
 
+func fixPhrase(f *match.Finding) string {
+	if len(f.Fixed) == 0 {
+		return "no fixed version yet"
+	}
+	return "fixed in " + strings.Join(f.Fixed, ", ")
+}
+
 func failOnText(r *Report) string {
 	if r.FailOn == 0 {
 		return "none"
@@ -137,7 +144,7 @@ func findingDetail(r *Report, f *match.Finding) string {
 	fmt.Fprintf(&b, "package: %s %s (%s) at %s\n", f.Package.Name, f.Installed, f.Package.Type, f.Package.Path)
 	fmt.Fprintf(&b, "fixed in: %s\n", fixedText(f))
 	if l := r.Inventory.LayerOf(&f.Package); l != nil {
-		fmt.Fprintf(&b, "layer %d: %s\n", l.Index, clean(l.CreatedBy))
+		fmt.Fprintf(&b, "layer %d: %s\n", l.Index, clean(createdByText(l)))
 	}
 	for _, ref := range f.References {
 		fmt.Fprintf(&b, "%s\n", ref)
