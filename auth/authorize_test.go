@@ -7,6 +7,8 @@ import (
 
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/store/storetest"
 )
 
 // endpoint is one kind of registry request as the registry presents it to
@@ -40,11 +42,16 @@ var endpoints = []endpoint{
 	{"referrers GET", []call{{"$", []string{"pull"}}}},
 }
 
-// TestAuthorizeMatrix checks every role against every endpoint kind.
-// Expectations are one letter per endpoint, in the order of endpoints:
-// A allowed, C challenge (401), D denied (403).
+// TestAuthorizeMatrix checks every role against every endpoint kind at
+// the Authorizer, on SQLite and on PostgreSQL (the registry-level matrix
+// is in registry_matrix_test.go). Expectations are one letter per
+// endpoint, in the order of endpoints: A allowed, C challenge (401),
+// D denied (403).
 func TestAuthorizeMatrix(t *testing.T) {
-	w := newWorld(t)
+	storetest.Run(t, func(t *testing.T, st *store.Store) { authorizeMatrix(t, newWorldOn(t, st)) })
+}
+
+func authorizeMatrix(t *testing.T, w *world) {
 	scopes := []string{
 		"repository:team/app:pull,push,delete", "repository:pub/app:pull,push,delete",
 		"repository:other/lib:pull", auth.CatalogScope,

@@ -72,8 +72,14 @@ func pwHash(t testing.TB) []byte {
 //	root is a system administrator.
 func newWorld(t testing.TB, opts ...auth.Option) *world {
 	t.Helper()
+	return newWorldOn(t, storetest.SQLite(t), opts...)
+}
+
+// newWorldOn builds the fixture on st, an empty migrated store.
+func newWorldOn(t testing.TB, st *store.Store, opts ...auth.Option) *world {
+	t.Helper()
 	ctx := context.Background()
-	w := &world{st: storetest.SQLite(t), clock: &clock{t: time.Now().UTC()}, secrets: map[string]string{}}
+	w := &world{st: st, clock: &clock{t: time.Now().UTC()}, secrets: map[string]string{}}
 	var err error
 	w.audit, err = auditlog.New(w.st, auditlog.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), auditlog.WithClock(w.clock.Now))
 	if err != nil {

@@ -75,3 +75,34 @@ func TestLimiter(t *testing.T) {
 		t.Error("bob is limited by alice's failures, want separate buckets")
 	}
 }
+
+func TestParseScopes(t *testing.T) {
+	tests := []struct {
+		in      []string
+		want    []string
+		wantErr bool
+	}{
+		{[]string{"repository:team/app:pull,push"}, []string{"repository:team/app:pull,push"}, false},
+		{[]string{"repository:team/app:pull repository:pub/x:pull", "registry:catalog:*"}, []string{"repository:team/app:pull", "repository:pub/x:pull", "registry:catalog:*"}, false},
+		{[]string{"repository(plugin):team/app:pull"}, []string{"repository:team/app:pull"}, false},
+		{[]string{"repository:host:5000/app:pull"}, []string{"repository:host:5000/app:pull"}, false},
+		{[]string{"repository:team/app:"}, []string{"repository:team/app:"}, false},
+		{[]string{"nocolon"}, nil, true},
+		{[]string{"repository::pull"}, nil, true},
+		{[]string{strings.Repeat("repository:a/b:pull ", MaxScopes+1)}, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseScopes(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseScopes(%q) error %v, want error %t", tt.in, err, tt.wantErr)
+			continue
+		}
+		var s []string
+		for _, sc := range got {
+			s = append(s, sc.String())
+		}
+		if strings.Join(s, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("ParseScopes(%q) = %v, want %v", tt.in, s, tt.want)
+		}
+	}
+}

@@ -17,12 +17,20 @@ func (sc Scope) String() string {
 	return sc.Type + ":" + sc.Name + ":" + strings.Join(sc.Actions, ",")
 }
 
+// MaxScopes bounds the scopes of one token request: each costs store
+// lookups, and a real client asks for two or three (a mount's source and
+// target, perhaps the catalog).
+const MaxScopes = 64
+
 // ParseScopes reads every scope in the values of the "scope" parameters.
 // Clients either repeat the parameter or separate scopes with spaces.
 func ParseScopes(values []string) ([]Scope, error) {
 	var out []Scope
 	for _, v := range values {
 		for _, f := range strings.Fields(v) {
+			if len(out) == MaxScopes {
+				return nil, inputErrorf("more than %d scopes in one token request", MaxScopes)
+			}
 			sc, err := parseScope(f)
 			if err != nil {
 				return nil, err
