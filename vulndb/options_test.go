@@ -33,3 +33,23 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaults(t *testing.T) {
+	t.Setenv("DRYDOCK_DB", "/srv/drydock/vuln.db")
+	t.Setenv("DRYDOCK_OSV_URL", "https://mirror.example/osv/")
+	if got, want := vulndb.DefaultPath(), "/srv/drydock/vuln.db"; got != want {
+		t.Errorf("DefaultPath with DRYDOCK_DB = %q, want %q", got, want)
+	}
+	if got, want := vulndb.DefaultBaseURL(), "https://mirror.example/osv"; got != want {
+		t.Errorf("DefaultBaseURL with DRYDOCK_OSV_URL = %q, want %q", got, want)
+	}
+	t.Setenv("DRYDOCK_DB", "")
+	t.Setenv("DRYDOCK_OSV_URL", "")
+	t.Setenv("XDG_CACHE_HOME", "/home/ci/.cache")
+	if got, want := vulndb.DefaultPath(), filepath.Join("/home/ci/.cache", "drydock", "vuln.db"); got != want {
+		t.Errorf("DefaultPath = %q, want %q", got, want)
+	}
+	if got, want := vulndb.DefaultBaseURL(), vulndb.PublicOSVURL; got != want {
+		t.Errorf("DefaultBaseURL = %q, want %q", got, want)
+	}
+}

@@ -78,9 +78,11 @@ func newWriter(ctx context.Context, path string, o *options, fresh bool) (w *wri
 		return nil, fmt.Errorf("vulndb: %w", err)
 	}
 	// No journal and no syncs while building: the file is thrown away on
-	// failure, and publish syncs it once, whole, before the rename.
+	// failure, and publish syncs it once, whole, before the rename. A 16 MiB
+	// page cache: bench/vulndb measured 64 MiB to cost 90 MiB more peak RSS
+	// and no less CPU, the file being in the OS page cache anyway.
 	w.db, err = sql.Open("sqlite", sqliteURI(w.tmp, "rwc")+
-		"&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-65536)&_pragma=locking_mode(EXCLUSIVE)")
+		"&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-16384)&_pragma=locking_mode(EXCLUSIVE)")
 	if err != nil {
 		return nil, fmt.Errorf("vulndb: %w", err)
 	}
