@@ -284,3 +284,17 @@ func TestSummaryPrefersTheCVERecord(t *testing.T) {
 		}
 	}
 }
+
+// Wolfi's records name the package itself: a subpackage is found by its
+
+func TestWolfiByPackageAndOrigin(t *testing.T) {
+	src := match.NewMemSource(record(t, `{"id": "CGA-test-0001", "aliases": ["CVE-2024-0727"], "modified": "2024-02-01T00:00:00Z",
+	  "affected": [{"package": {"ecosystem": "Wolfi", "name": "libcrypto3"},
+	    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.2.1-r0"}]}]}]}`))
+	p := pkg(inventory.TypeAPK, "Wolfi", "libcrypto3", "3.2.0-r3")
+	p.SourceName = "openssl"
+	got, err := match.Match(context.Background(), &inventory.Inventory{Packages: []inventory.Package{p}}, src)
+	if err != nil || len(got) != 1 || got[0].ID != "CVE-2024-0727" {
+		t.Errorf("Match = %+v, %v; want CVE-2024-0727 through the package's own name", got, err)
+	}
+}

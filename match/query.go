@@ -46,8 +46,15 @@ func queryOf(p *inventory.Package) (query, error) {
 		}
 		q.version = binNMU.ReplaceAllString(q.version, "")
 	case inventory.TypeAPK:
-		if p.SourceName != "" {
-			name = p.SourceName
+		if p.SourceName != "" && p.SourceName != p.Name {
+			switch baseEcosystem(q.ecosystem) {
+			case "Wolfi", "Chainguard", "MinimOS":
+				// Their records name the package itself, some the origin.
+				q.names = append(q.names, p.SourceName)
+			default:
+				// Alpine's secdb names the origin (aports) package only.
+				name = p.SourceName
+			}
 		}
 	case inventory.TypeRPM:
 		if p.SourceName != "" && p.SourceName != p.Name {
