@@ -81,6 +81,19 @@ func TestAuthenticatedRegistry(t *testing.T) {
 				}
 			}
 
+			// The catalog lists only what the caller may pull.
+			reg, _ := name.NewRegistry(host, name.Insecure)
+			for who, want := range map[string]string{auth.AdminUser: "team/app", "bob": ""} {
+				pw := adminPW
+				if who == "bob" {
+					pw = "bob's long password"
+				}
+				repos, err := remote.Catalog(ctx, reg, remote.WithAuth(&authn.Basic{Username: who, Password: pw}))
+				if err != nil || strings.Join(repos, ",") != want {
+					t.Errorf("catalog for %s = %v, %v; want [%s]", who, repos, err, want)
+				}
+			}
+
 			// The push and bob's refusal are in the audit log; the registry
 			// records asynchronously, so allow it a moment.
 			want := map[string]auditlog.Filter{
