@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/openvex/go-vex/pkg/vex"
+
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/match"
 )
@@ -66,6 +68,7 @@ func (p *Policy) suppress(v *Verdict, inv *inventory.Inventory, findings []match
 	counting := make([]match.Finding, 0, len(findings))
 	expiredUsed := make([]bool, len(p.exceptions))
 	unfixed := 0
+	actions := map[*vex.Statement]bool{} // one note per "affected" statement
 next:
 	for i := range findings {
 		f := &findings[i]
@@ -81,9 +84,17 @@ next:
 			v.Suppressed = append(v.Suppressed, Suppression{FindingID: f.ID, Package: packageName(f), By: ByException, Reason: e.reason})
 			continue next
 		}
-		if vv := vexFor(p.vex, inv, f); vv != nil && vv.suppresses() {
-			v.Suppressed = append(v.Suppressed, Suppression{FindingID: f.ID, Package: packageName(f), By: ByVEX, Reason: vv.reason()})
-			continue
+		if vv := vexFor(p.vex, inv, f); vv != nil {
+			if vv.suppresses() {
+				v.Suppressed = append(v.Suppressed, Suppression{FindingID: f.ID, Package: packageName(f), By: ByVEX, Reason: vv.reason()})
+				continue
+			}
+			// An "affected" statement carries what to do about it; the
+			// reader of a failing verdict wants that next to the finding.
+			if vv.stmt.Status == vex.StatusAffected && vv.stmt.ActionStatement != "" && !actions[vv.stmt] {
+				actions[vv.stmt] = true
+				v.Notes = append(v.Notes, fmt.Sprintf("VEX: %s affects this image; action: %s", vv.stmt.Vulnerability.Name, vv.stmt.ActionStatement))
+			}
 		}
 		if p.fixableOnly && len(f.Fixed) == 0 {
 			unfixed++

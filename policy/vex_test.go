@@ -19,6 +19,7 @@ func TestVEX(t *testing.T) {
 		finding    match.Finding
 		inventory  func() *inventory.Inventory // nil: the test image
 		suppressed string                      // want the Suppression.Reason to contain this; "" for not suppressed
+		note       string                      // a note the verdict must carry, if any
 	}{
 		{
 			name:       "not_affected for a subcomponent of the image, matched through an alias",
@@ -31,8 +32,9 @@ func TestVEX(t *testing.T) {
 			suppressed: "VEX fixed",
 		},
 		{
-			name:    "affected does not suppress",
+			name:    "affected does not suppress, and its action is noted",
 			finding: newFinding(t, "CVE-2023-4911", match.SeverityHigh, "libc6"),
+			note:    "VEX: CVE-2023-4911 affects this image; action: Rebuild on the Debian 12.2 base image, which has glibc 2.36-9+deb12u3.",
 		},
 		{
 			name:    "under_investigation does not suppress",
@@ -67,6 +69,9 @@ func TestVEX(t *testing.T) {
 				in.Inventory = tt.inventory()
 			}
 			v := mustEvaluate(t, p, in)
+			if tt.note != "" && !slices.Contains(v.Notes, tt.note) {
+				t.Errorf("notes %q, want %q", v.Notes, tt.note)
+			}
 			if tt.suppressed == "" {
 				if len(v.Suppressed) != 0 || v.Pass {
 					t.Fatalf("suppressed %+v, pass %v; want the finding to count and fail", v.Suppressed, v.Pass)
