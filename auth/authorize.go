@@ -99,8 +99,9 @@ func (s *Service) decide(ctx context.Context, p Principal, c *claims, repo strin
 		if p.Kind == "anonymous" {
 			// The registry answers 401 without auditing, so the
 			// denial is recorded here.
+			// The reason stays out of the answer: it would tell anyone
+			// which namespaces exist.
 			s.record(ctx, auditlog.Event{Action: strings.Join(actions, ","), Repo: repo, Outcome: auditlog.OutcomeDenied, Reason: reason, Addr: addr})
-			chal.Reason = reason
 			return p, chal
 		}
 		// The registry records every 403 with the error's text, which
