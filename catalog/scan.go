@@ -42,12 +42,11 @@ func (s *layerScanner) scan(ctx context.Context, l image.Layer) (*layerResult, e
 		case image.TypeHardlink:
 			// Tar stores a hard link's content once, under the first name;
 			// a package file reached by a second name says what the first did.
-			if s.matters(e) {
-				fr := &fileResult{}
-				if target, ok := res.Files[e.Linkname]; ok {
-					*fr = *target
-				}
-				res.Files[e.Path] = fr
+			if target, ok := res.Files[e.Linkname]; ok {
+				fr := *target
+				res.Files[e.Path] = &fr
+			} else if s.matters(e) {
+				res.Files[e.Path] = &fileResult{}
 			}
 		case image.TypeSymlink, image.TypeOther:
 			// A link or device where a lower layer had a package file hides
