@@ -58,7 +58,7 @@ func Update(ctx context.Context, dbPath string, opts ...Option) (rep *Report, er
 				return importOSV(ctx, w, path, m)
 			})
 		if err != nil {
-			return nil, fmt.Errorf("vulndb: update %s: %w", eco, err)
+			return nil, fmt.Errorf("updating %s: %w", eco, err)
 		}
 		rep.Sources = append(rep.Sources, sr)
 	}
@@ -79,7 +79,7 @@ func Update(ctx context.Context, dbPath string, opts ...Option) (rep *Report, er
 				return e.load(ctx, w, f, m)
 			})
 		if err != nil {
-			return nil, fmt.Errorf("vulndb: update %s: %w", e.source, err)
+			return nil, fmt.Errorf("updating %s: %w", e.source, err)
 		}
 		rep.Sources = append(rep.Sources, sr)
 	}
