@@ -15,7 +15,8 @@ import (
 type Principal struct {
 	// Name is the user or robot name ("alice", "robot$team+ci"); "" for anonymous.
 	Name string
-	// Kind is "user", "robot" or "anonymous".
+	// Kind is "user", "robot" or "anonymous" ("local" for a CLI verb run
+	// on the server itself, see Local).
 	Kind string
 	// Admin is true for system administrators.
 	Admin bool

@@ -51,10 +51,18 @@ type Member struct {
 }
 
 // Store keeps accounts, namespaces, memberships, the token signing key and
-// revoked token ids. *store.Store satisfies it. Lookups of a missing row
-// return an error wrapping ErrNotFound; a create that collides returns one
-// wrapping ErrExists.
+// revoked token ids: the four small interfaces below, which *store.Store
+// satisfies together. Lookups of a missing row return an error wrapping
+// ErrNotFound; a create that collides returns one wrapping ErrExists.
 type Store interface {
+	UserStore
+	RobotStore
+	NamespaceStore
+	KeyStore
+}
+
+// UserStore keeps users.
+type UserStore interface {
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, name string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
@@ -62,14 +70,20 @@ type Store interface {
 	UpdateUser(ctx context.Context, u User) error
 	// DeleteUser removes the user and their memberships.
 	DeleteUser(ctx context.Context, name string) error
+}
 
+// RobotStore keeps robot accounts.
+type RobotStore interface {
 	CreateRobot(ctx context.Context, r Robot) error
 	GetRobot(ctx context.Context, name string) (Robot, error)
 	// ListRobots lists a namespace's robots, or every robot when ns is "".
 	ListRobots(ctx context.Context, ns string) ([]Robot, error)
 	UpdateRobot(ctx context.Context, r Robot) error
 	DeleteRobot(ctx context.Context, name string) error
+}
 
+// NamespaceStore keeps namespaces and their members.
+type NamespaceStore interface {
 	CreateNamespace(ctx context.Context, ns Namespace) error
 	GetNamespace(ctx context.Context, name string) (Namespace, error)
 	ListNamespaces(ctx context.Context) ([]Namespace, error)
@@ -84,7 +98,10 @@ type Store interface {
 	// ListMemberships lists every namespace a user belongs to.
 	ListMemberships(ctx context.Context, user string) ([]Member, error)
 	DeleteMember(ctx context.Context, ns, user string) error
+}
 
+// KeyStore keeps the token signing key and the revoked token ids.
+type KeyStore interface {
 	// GetSigningKey returns the token signing key (PKCS#8 PEM) and its id.
 	GetSigningKey(ctx context.Context) (kid string, pemKey []byte, err error)
 	// AddSigningKey stores the key unless one exists already (then ErrExists),
