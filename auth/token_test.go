@@ -87,6 +87,7 @@ func TestTokenEndpointRefusals(t *testing.T) {
 		{"robot with a user's password", "robot$team+ci", pw, "", 401},
 		{"expired robot", "robot$team+old", "", "", 401},
 		{"malformed scope", "alice", pw, "nocolons", 400},
+		{"absurdly long name", strings.Repeat("a", 5000), pw, "", 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,8 +109,13 @@ func TestTokenEndpointRefusals(t *testing.T) {
 		})
 	}
 	failed := w.events(t, auditlog.Filter{Action: "login", Outcome: auditlog.OutcomeFailed})
-	if len(failed) != 4 {
-		t.Errorf("%d failed-login events, want 4: %+v", len(failed), failed)
+	if len(failed) != 5 {
+		t.Errorf("%d failed-login events, want 5: %+v", len(failed), failed)
+	}
+	for _, e := range failed {
+		if len(e.Actor) > 200 {
+			t.Errorf("a failed login recorded a %d-byte actor", len(e.Actor))
+		}
 	}
 }
 

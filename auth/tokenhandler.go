@@ -119,6 +119,8 @@ func (s *Service) serveToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+const maxAccountName = 200
+
 // login authenticates the request's Basic credentials, or none for an
 // anonymous caller, under the failed-login rate limit.
 func (s *Service) login(ctx context.Context, r *http.Request, addr string) (Principal, int64, error) {
@@ -126,6 +128,11 @@ func (s *Service) login(ctx context.Context, r *http.Request, addr string) (Prin
 		return Principal{Kind: "anonymous"}, 0, nil
 	}
 	name, secret, ok := r.BasicAuth()
+	// No valid account name is this long (robots reach 135 bytes); a longer
+	// one is refused before it reaches the store, the limiter or the trail.
+	if len(name) > maxAccountName {
+		name, ok = "", false
+	}
 	if !ok || name == "" {
 		s.record(ctx, auditlog.Event{Action: "login", Outcome: auditlog.OutcomeFailed, Reason: "malformed Authorization header (want Basic)", Addr: addr})
 		return Principal{}, 0, fmt.Errorf("%w: malformed Authorization header", ErrBadCredentials)
