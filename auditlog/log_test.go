@@ -130,3 +130,23 @@ func TestRetention(t *testing.T) {
 		t.Error("WithRetention(1h) accepted, want an error (at least a day)")
 	}
 }
+
+// TestRecordLogsWhenTheStoreFails closes the database under the log: the
+// event must still leave a line, marked with the store's error.
+func TestRecordLogsWhenTheStoreFails(t *testing.T) {
+	var buf bytes.Buffer
+	st := storetest.SQLite(t)
+	g := newLog(t, st, &buf, time.Now)
+	st.Close()
+	err := g.Record(context.Background(), auditlog.Event{Actor: "bob", Action: "delete", Repo: "team/app", Outcome: auditlog.OutcomeAllowed})
+	if err == nil {
+		t.Fatal("Record on a closed store returned nil, want the store's error")
+	}
+	var line map[string]any
+	if jerr := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &line); jerr != nil {
+		t.Fatalf("no JSON line written: %v (%q)", jerr, buf.String())
+	}
+	if line["actor"] != "bob" || line["action"] != "delete" || line["store_error"] == nil || line["level"] != "WARN" {
+		t.Errorf("log line %v, want bob's delete at WARN with store_error", line)
+	}
+}
