@@ -3,6 +3,7 @@ package image
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -73,18 +74,14 @@ func (l *v1Layer) Walk(ctx context.Context, fn WalkFunc) error {
 		return l.fail(err)
 	}
 	defer rc.Close()
-	s := &stream{
-		limits:     l.limits,
-		diffID:     l.diffID,
-		plainBlob:  l.storedUncompressed,
-		blobDigest: "",
-	}
+	s := &stream{limits: l.limits, diffID: l.diffID, plainBlob: l.storedUncompressed}
 	if l.verifyBlob {
 		s.blobDigest = l.digest
 	}
 	err = s.walk(ctx, rc, fn)
-	if le, ok := err.(*layerFailure); ok {
-		return l.fail(le.err)
+	var lf *layerFailure
+	if errors.As(err, &lf) {
+		return l.fail(lf.err)
 	}
 	return err
 }
