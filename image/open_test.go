@@ -130,6 +130,25 @@ func TestOpenDockerSave(t *testing.T) {
 	}
 }
 
+// TestOpenDockerSave25 reads the manifest digest that docker 25 and later
+// put in the archive beside the plain tar layers.
+func TestOpenDockerSave25(t *testing.T) {
+	src := appImage(t, "saved25")
+	file := filepath.Join(t.TempDir(), "saved25.tar")
+	want := writeDockerSave25(t, file, src, "registry.local/app:25")
+	img, err := image.Open(context.Background(), "docker-archive:"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Digest() != want.String() || img.Name() != "registry.local/app" {
+		t.Errorf("got digest %q name %q, want %s and registry.local/app", img.Digest(), img.Name(), want)
+	}
+	got, err := walkAll(t, img)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("walk: got %+v, %v; want the two files", got, err)
+	}
+}
+
 func TestOpenOCILayout(t *testing.T) {
 	dir := t.TempDir()
 	p, err := layout.Write(dir, empty.Index)
@@ -315,4 +334,30 @@ func TestOpenBadReferences(t *testing.T) {
 	}
 	_, err := image.Open(context.Background(), "dir:"+notLayout, image.WithPlatform("linux"))
 	wantImageError(t, err, "", `platform "linux"`)
+}
+
+func TestOpenDirLimits(t *testing.T) {
+	root := t.TempDir()
+	for _, n := range []string{"a", "b", "c"} {
+		if err := os.WriteFile(filepath.Join(root, n), []byte(strings.Repeat(n, 100)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img, err := image.Open(context.Background(), "dir:"+root, image.WithLimits(image.Limits{MaxEntries: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = walkAll(t, img)
+	var le *image.LayerError
+	if !errors.As(err, &le) || !errors.Is(err, image.ErrLimit) || !strings.Contains(err.Error(), "dir:"+root) {
+		t.Fatalf("got %v, want an ErrLimit LayerError naming dir:%s", err, root)
+	}
+	img, err = image.Open(context.Background(), "dir:"+root, image.WithLimits(image.Limits{MaxFileSize: 50}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = walkAll(t, img)
+	if !errors.Is(err, image.ErrTooLarge) || !strings.Contains(err.Error(), "a is 100 bytes") {
+		t.Fatalf("got %v, want ErrTooLarge for a", err)
+	}
 }
