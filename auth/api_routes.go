@@ -50,6 +50,7 @@ func toAPIRobot(r Robot) apiRobot {
 var apiRoutes = []apiRoute{
 	{"GET", "/api/v1/users", listUsersAPI},
 	{"POST", "/api/v1/users", createUserAPI},
+	{"PUT", "/api/v1/users/{user}/password", setPasswordAPI},
 	{"DELETE", "/api/v1/users/{user}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
 		return noContent(w, a.s.DeleteUser(r.Context(), p, r.PathValue("user")))
 	}},
@@ -107,6 +108,18 @@ func createUserAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) 
 	}
 	writeJSON(w, http.StatusCreated, apiUser{Name: in.Name, Admin: in.Admin, Created: a.s.now().UTC()})
 	return nil
+}
+
+// setPasswordAPI lets users change their own password (and admins
+// anyone's); every token the user holds stops working.
+func setPasswordAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	return noContent(w, a.s.SetPassword(r.Context(), p, r.PathValue("user"), in.Password))
 }
 
 func listNamespacesAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {

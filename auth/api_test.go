@@ -96,11 +96,15 @@ func TestAPI(t *testing.T) {
 		{"short password", root, "POST", "/api/v1/users", `{"name":"erin","password":"short"}`, 400, "too short"},
 		{"users are for admins", alice, "GET", "/api/v1/users", "", 403, "FORBIDDEN"},
 		{"users listed", root, "GET", "/api/v1/users", "", 200, `"dave"`},
+		{"not someone else's", nora, "PUT", "/api/v1/users/alice/password", `{"password":"nora was here!!"}`, 403, "FORBIDDEN"},
+		{"root resets it", root, "PUT", "/api/v1/users/dave/password", `{"password":"another long one"}`, 204, ""},
 		{"user deleted", root, "DELETE", "/api/v1/users/dave", "", 204, ""},
 		{"audit log for admins", root, "GET", "/api/v1/audit-log?actor=nora&action=member.put", "", 200, `"target":"olga"`},
 		{"audit log not for others", alice, "GET", "/api/v1/audit-log", "", 403, "FORBIDDEN"},
 		{"bad since", root, "GET", "/api/v1/audit-log?since=yesterday", "", 400, "RFC 3339"},
 		{"bad outcome", root, "GET", "/api/v1/audit-log?outcome=maybe", "", 400, "outcome"},
+		{"alice changes her password", alice, "PUT", "/api/v1/users/alice/password", `{"password":"alice's new passphrase"}`, 204, ""},
+		{"her old token is revoked", alice, "GET", "/api/v1/namespaces", "", 401, "UNAUTHORIZED"},
 		{"openapi document", nobody, "GET", "/api/v1/openapi.json", "", 200, `"openapi":"3.0.3"`},
 	}
 	for _, tt := range tests {
