@@ -3,6 +3,8 @@ package catalog_test
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,6 +74,11 @@ func TestCatalogFindsEveryEcosystem(t *testing.T) {
 		{inventory.TypePython, "bar", "2.0", "PyPI", "pkg:pypi/bar@2.0", "usr/local/lib/python3.11/site-packages/bar-2.0.dist-info/METADATA", 2},
 	}
 	comparePackages(t, inv, want)
+	if !slices.IsSortedFunc(inv.Packages, func(a, b inventory.Package) int {
+		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version), cmp.Compare(a.Path, b.Path))
+	}) {
+		t.Errorf("packages are not sorted by type, name, version, path: %v", names(inv))
+	}
 
 	if len(inv.Warnings) != 0 {
 		t.Errorf("warnings: got %q, want none", inv.Warnings)
