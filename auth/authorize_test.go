@@ -213,3 +213,17 @@ func TestVisible(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAuthorize measures one registry request's check: signature,
+// claims, revocation list, account and membership lookups in SQLite.
+func BenchmarkAuthorize(b *testing.B) {
+	w := newWorld(b)
+	tok := w.token(b, "wendy", "repository:team/app:pull,push").token
+	r := request(tok)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := w.svc.Authorize(r, "team/app", "push"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -314,3 +314,20 @@ func TestTokenPasswordGrant(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRobotToken measures a whole /token answer for a robot: its
+// secret check (SHA-256), the grant, signing and the two audit rows.
+func BenchmarkRobotToken(b *testing.B) {
+	w := newWorld(b)
+	h := w.svc.TokenHandler()
+	req := httptest.NewRequest(http.MethodGet, "/token?service=drydock&scope=repository:team/app:pull,push", nil)
+	req.SetBasicAuth("robot$team+ci", w.secrets["robot$team+ci"])
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
