@@ -65,7 +65,8 @@ func (c *layerCache) store(diffID string, res *layerResult) error {
 		return fmt.Errorf("catalog: encoding cache entry for %s: %w", diffID, err)
 	}
 	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// What an image holds is not everyone's business on a shared machine.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("catalog: cache: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
