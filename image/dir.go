@@ -30,6 +30,7 @@ func (i *dirImage) Layers() []Layer      { return []Layer{i.layer} }
 
 // dirLayer walks a directory tree as if it were a layer. DiffID is "": the
 // tree is not content-addressed and may change, so it must not be cached.
+// Names are not decoded: a ".wh." file in a root filesystem is a file.
 type dirLayer struct {
 	source string
 	root   string

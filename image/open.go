@@ -15,7 +15,9 @@ import (
 //	REFERENCE                  a registry (the default; "docker://" is accepted)
 //
 // From an index, the image for WithPlatform is taken (default linux/<host
-// arch>). A dir: image has no Digest, ConfigDigest or Platform and its one
+// arch>), and Digest is that image's manifest digest. A docker-archive
+// written by docker before version 25 holds no manifest: its Digest is ""
+// and each plain tar layer's Digest is its DiffID. A dir: image has no Digest, ConfigDigest or Platform and its one
 // layer has DiffID "", so that nothing caches it by digest: the tree can
 // change between two walks.
 //

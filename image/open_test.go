@@ -314,7 +314,7 @@ func TestOpenBadReferences(t *testing.T) {
 	}{
 		{"", "empty"},
 		{"oci-archive:x.tar", `unknown transport "oci-archive"`},
-		{"sbom:x.json", `unknown transport "sbom"`},
+		{"sbom:x.json", "package sbom reads it"},
 		{"docker-archive:", "needs a file"},
 		{"docker-archive:" + missing, "no such file"},
 		{"oci:", "needs a directory"},

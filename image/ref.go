@@ -19,7 +19,7 @@ const (
 // confusing "not a valid registry reference".
 var otherTransports = []string{
 	"containers-storage", "docker-daemon", "oci-archive", "ostree", "sif",
-	"tarball", "file", "http", "https", "sbom",
+	"tarball", "file", "http", "https",
 }
 
 // parsedRef is a reference split into its transport and what follows.
@@ -76,6 +76,9 @@ func parseRef(ref string) (parsedRef, error) {
 			return parsedRef{}, fmt.Errorf("%w: oci: needs a directory", errRef)
 		}
 		return p, nil
+	}
+	if prefix == "sbom" {
+		return parsedRef{}, fmt.Errorf("%w: an sbom: reference is a document, not an image; package sbom reads it", errRef)
 	}
 	for _, t := range otherTransports {
 		if prefix == t {

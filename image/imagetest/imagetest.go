@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -146,7 +147,7 @@ func Layers(t testing.TB, layers ...v1.Layer) v1.Image {
 	t.Helper()
 	steps := make([]Step, len(layers))
 	for i, l := range layers {
-		steps[i] = Step{Layer: l, CreatedBy: "RUN step " + string(rune('0'+i%10))}
+		steps[i] = Step{Layer: l, CreatedBy: "RUN step " + strconv.Itoa(i)}
 	}
 	return Image(t, steps...)
 }
