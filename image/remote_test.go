@@ -2,6 +2,7 @@ package image_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -117,4 +118,39 @@ func TestOpenRegistryBasicAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantSame(t, img, src)
+}
+
+// TestOpenRegistryTamperedBlob: a registry that serves other bytes for a
+// layer than its digest names, of the same size and the same content once
+// decompressed (only the gzip header's OS byte differs), so that only a
+// check of the blob digest can notice. go-containerregistry checks blobs
+// it fetches, which is why the walk does not hash them again: this test
+// is what holds it to that.
+func TestOpenRegistryTamperedBlob(t *testing.T) {
+	src := appImage(t, "tampered")
+	m, _ := src.Manifest()
+	layers, _ := src.Layers()
+	rc, _ := layers[1].Compressed()
+	other, _ := io.ReadAll(rc)
+	other[9] ^= 0x01 // gzip header: OS
+	target := "/blobs/" + m.Layers[1].Digest.String()
+	host := serve(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, target) {
+				w.Write(other)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	push(t, host+"/team/app:1.0", src)
+	img, err := image.Open(context.Background(), host+"/team/app:1.0", image.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = walkAll(t, img)
+	var le *image.LayerError
+	if !errors.As(err, &le) || le.Index != 1 || !strings.Contains(err.Error(), host+"/team/app:1.0") || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("got %v, want a checksum LayerError for layer 1 naming the image", err)
+	}
 }
