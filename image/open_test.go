@@ -111,6 +111,22 @@ func TestOpenDockerSave(t *testing.T) {
 		t.Fatalf("walk: got %+v, %v; want the two files", got, err)
 	}
 
+	// Plain and gzip layers mixed in one archive.
+	mixed := filepath.Join(t.TempDir(), "mixed.tar")
+	writeDockerSave(t, mixed, src, "app:latest", func(i int, b []byte) []byte {
+		if i == 1 {
+			return imagetest.Gzip(t, b)
+		}
+		return b
+	})
+	img, err = image.Open(context.Background(), "docker-archive:"+mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := walkAll(t, img); err != nil || len(got) != 2 || got[1].Body != "binary saved" {
+		t.Fatalf("mixed archive: got %+v, %v; want the two files", got, err)
+	}
+
 	// A layer whose bytes changed after the config was written.
 	bad := filepath.Join(t.TempDir(), "bad.tar")
 	writeDockerSave(t, bad, src, "app:latest", func(i int, b []byte) []byte {

@@ -77,7 +77,6 @@ type stream struct {
 	limits     Limits
 	diffID     string       // "" skips the DiffID check
 	blobDigest string       // "" skips the stored blob check
-	plainBlob  bool         // the blob is known to be plain tar
 	stored     *countReader // the blob as read from the source
 	raw        io.Reader    // the blob as the decompressor reads it
 	plain      *plainReader
@@ -135,10 +134,8 @@ func (s *stream) open(blob io.Reader) (io.Reader, func(), error) {
 	s.plain = &plainReader{limits: s.limits}
 	s.plain.h = h
 	noop := func() {}
-	if s.plainBlob {
-		s.raw, s.plain.r = s.stored, s.stored
-		return s.plain, noop, nil
-	}
+	// Sniffed even where the source says the blob is plain tar: a
+	// docker-archive may mix plain and compressed layers.
 	sniff := bufio.NewReaderSize(s.stored, readBuf)
 	s.raw = sniff
 	magic, err := sniff.Peek(4)

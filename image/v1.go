@@ -74,7 +74,7 @@ func (l *v1Layer) Walk(ctx context.Context, fn WalkFunc) error {
 		return l.fail(err)
 	}
 	defer rc.Close()
-	s := &stream{limits: l.limits, diffID: l.diffID, plainBlob: l.storedUncompressed}
+	s := &stream{limits: l.limits, diffID: l.diffID}
 	if l.verifyBlob {
 		s.blobDigest = l.digest
 	}
