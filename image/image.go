@@ -53,7 +53,9 @@ type Layer interface {
 	// without verifying the layer's digests (the rest was never read). Any
 	// other error from fn stops the walk and is returned as is. Errors from
 	// the layer itself (corrupt data, a digest mismatch, a limit passed) are
-	// *LayerError.
+	// *LayerError. Entries stream: the digests are compared when the layer
+	// ends, so whatever fn learnt from a walk that returned an error must be
+	// thrown away. The root directory itself is not reported.
 	Walk(ctx context.Context, fn WalkFunc) error
 }
 

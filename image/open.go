@@ -33,7 +33,7 @@ func Open(ctx context.Context, ref string, opts ...Option) (Image, error) {
 	}
 	o, err := makeOptions(opts)
 	if err != nil {
-		return nil, err
+		return nil, &ImageError{Image: ref, Err: err}
 	}
 	p, err := parseRef(ref)
 	if err != nil {

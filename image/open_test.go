@@ -349,7 +349,7 @@ func TestOpenBadReferences(t *testing.T) {
 		})
 	}
 	_, err := image.Open(context.Background(), "dir:"+notLayout, image.WithPlatform("linux"))
-	wantImageError(t, err, "", `platform "linux"`)
+	wantImageError(t, err, "dir:"+notLayout, `platform "linux"`)
 }
 
 func TestOpenDirLimits(t *testing.T) {

@@ -94,7 +94,7 @@ func makeOptions(opts []Option) (*options, error) {
 			continue
 		}
 		if err := opt(o); err != nil {
-			return nil, &ImageError{Image: "(options)", Err: err}
+			return nil, err
 		}
 	}
 	return o, nil

@@ -108,7 +108,7 @@ type v1Meta struct {
 func FromV1(img v1.Image, source string, opts ...Option) (Image, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
-		return nil, err
+		return nil, &ImageError{Image: source, Err: err}
 	}
 	var meta v1Meta
 	if ref, err := name.ParseReference(source); err == nil {
