@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,6 +46,11 @@ var (
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
+	// wmu serialises writes to SQLite inside this process. SQLite allows
+	// one writer at a time anyway; queueing on a mutex costs microseconds,
+	// while contending on the file lock means sleeping in SQLite's busy
+	// handler for milliseconds. Nil for PostgreSQL.
+	wmu *sync.Mutex
 }
 
 // Open connects to the database named by dsn and applies every pending
@@ -82,7 +88,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// that only queue on the write lock.
 		db.SetMaxOpenConns(8)
 		db.SetMaxIdleConns(8)
-		s = &Store{db: db, dialect: SQLite}
+		s = &Store{db: db, dialect: SQLite, wmu: &sync.Mutex{}}
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
@@ -174,6 +180,10 @@ var (
 
 // ExecContext runs a statement with `?` placeholders.
 func (s *Store) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.wmu != nil {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
 	return s.db.ExecContext(ctx, s.Rebind(query), args...)
 }
 
@@ -182,9 +192,26 @@ func (s *Store) QueryContext(ctx context.Context, query string, args ...any) (*s
 	return s.db.QueryContext(ctx, s.Rebind(query), args...)
 }
 
-// QueryRowContext runs a one-row query with `?` placeholders.
+// QueryRowContext runs a one-row query with `?` placeholders. An INSERT,
+// UPDATE or DELETE … RETURNING is a write and is serialised like one.
 func (s *Store) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.wmu != nil && isWrite(query) {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
 	return s.db.QueryRowContext(ctx, s.Rebind(query), args...)
+}
+
+func isWrite(query string) bool {
+	q := strings.TrimSpace(query)
+	if len(q) < 6 {
+		return false
+	}
+	switch strings.ToUpper(q[:6]) {
+	case "INSERT", "UPDATE", "DELETE":
+		return true
+	}
+	return false
 }
 
 // Tx is a transaction whose queries use `?` placeholders.
@@ -214,6 +241,10 @@ func (t *Tx) Dialect() Dialect { return t.dialect }
 // InTx runs fn in a transaction, committing if it returns nil and rolling
 // back otherwise. fn's error is returned as is, so errors.Is still works.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.wmu != nil {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

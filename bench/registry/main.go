@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -26,8 +28,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 type config struct {
@@ -43,13 +48,13 @@ func main() {
 	var c config
 	flag.StringVar(&c.drydock, "drydock", "", "drydock binary (required)")
 	flag.StringVar(&c.registry, "registry", "", "CNCF registry binary (optional: without it only drydock is measured)")
-	flag.IntVar(&c.images, "images", 16, "images per round")
+	flag.IntVar(&c.images, "images", 8, "images per round")
 	flag.IntVar(&c.layers, "layers", 4, "layers per image")
-	flag.Int64Var(&c.layerSize, "layer-size", 4<<20, "bytes per layer")
+	flag.Int64Var(&c.layerSize, "layer-size", 2<<20, "bytes per layer")
 	flag.IntVar(&c.concurrency, "concurrency", 4, "images pushed or pulled at once")
-	flag.IntVar(&c.rounds, "rounds", 3, "rounds; the best of each is kept")
+	flag.IntVar(&c.rounds, "rounds", 5, "rounds; the median is reported")
 	flag.IntVar(&c.rate, "rate", 500, "manifest GETs per second in the latency test")
-	flag.DurationVar(&c.latencyFor, "latency-duration", 10*time.Second, "length of the latency test")
+	flag.DurationVar(&c.latencyFor, "latency-duration", 10*time.Second, "length of the latency test per registry")
 	flag.Parse()
 	if c.drydock == "" {
 		fmt.Fprintln(os.Stderr, "registry-bench: --drydock is required")
@@ -62,98 +67,135 @@ func main() {
 }
 
 type result struct {
-	pushMBs, pullMBs float64
-	p50, p99, max    time.Duration
-	achievedRate     float64
-	errors           int64
+	push, pull   []float64 // MB/s per round
+	lat          []time.Duration
+	achievedRate float64
+	errors       int64
+}
+
+// target is one registry under test.
+type target struct {
+	label, addr string
+	res         result
 }
 
 func run(c config) error {
-	fmt.Printf("images %d × %d layers × %d bytes, concurrency %d, best of %d rounds; latency at %d req/s for %s\n",
+	fmt.Printf("images %d × %d layers × %d bytes, concurrency %d, %d rounds; latency at %d req/s for %s per registry\n",
 		c.images, c.layers, c.layerSize, c.concurrency, c.rounds, c.rate, c.latencyFor)
-	imgs := make([][]v1.Image, c.rounds)
-	for r := range imgs {
-		for range c.images {
-			img, err := random.Image(c.layerSize, int64(c.layers))
-			if err != nil {
-				return err
-			}
-			imgs[r] = append(imgs[r], img)
-		}
-	}
-	servers := []struct{ label, bin string }{{"drydock", c.drydock}, {"distribution", c.registry}}
-	results := map[string]result{}
-	for _, s := range servers {
+	var targets []*target
+	for _, s := range []struct{ label, bin string }{{"drydock", c.drydock}, {"distribution", c.registry}} {
 		if s.bin == "" {
 			continue
 		}
-		res, err := measure(c, s.label, s.bin, imgs)
+		dir, err := os.MkdirTemp("", "registry-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		addr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		cmd, err := startServer(s.label, s.bin, addr, dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.label, err)
 		}
-		results[s.label] = res
-		fmt.Printf("%-13s push %8.1f MB/s   pull %8.1f MB/s   manifest GET p50 %-9s p99 %-9s max %-9s (%.0f req/s, %d errors)\n",
-			s.label, res.pushMBs, res.pullMBs, res.p50, res.p99, res.max, res.achievedRate, res.errors)
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		if err := waitUp("http://" + addr + "/v2/"); err != nil {
+			return err
+		}
+		targets = append(targets, &target{label: s.label, addr: addr})
 	}
-	d, ok1 := results["drydock"]
-	r, ok2 := results["distribution"]
-	if ok1 && ok2 {
-		fmt.Printf("ratio drydock/distribution: push %.2f×, pull %.2f×, manifest p99 %.2f× (lower is better for latency)\n",
-			d.pushMBs/r.pushMBs, d.pullMBs/r.pullMBs, float64(d.p99)/float64(r.p99))
+	// The machine is shared, so the registries take turns within every
+	// round (in alternating order): a busy moment hurts both, not one.
+	total := float64(int64(c.images*c.layers) * c.layerSize)
+	for round := range c.rounds {
+		set, err := makeImages(c)
+		if err != nil {
+			return err
+		}
+		order := slices.Clone(targets)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, t := range order {
+			ref := func(i int) name.Reference {
+				r, _ := name.NewTag(fmt.Sprintf("%s/bench/img%d:r%d", t.addr, i, round), name.Insecure)
+				return r
+			}
+			start := time.Now()
+			if err := parallel(c.concurrency, len(set), func(i int) error { return remote.Write(ref(i), set[i]) }); err != nil {
+				return fmt.Errorf("%s push: %w", t.label, err)
+			}
+			t.res.push = append(t.res.push, total/time.Since(start).Seconds()/1e6)
+			start = time.Now()
+			if err := parallel(c.concurrency, len(set), func(i int) error { return pull(ref(i)) }); err != nil {
+				return fmt.Errorf("%s pull: %w", t.label, err)
+			}
+			t.res.pull = append(t.res.pull, total/time.Since(start).Seconds()/1e6)
+		}
+	}
+	// Latency in alternating slices too.
+	const turns = 5
+	for i := range turns * len(targets) {
+		t := targets[i%len(targets)]
+		lat, rate, errs := latency(fmt.Sprintf("http://%s/v2/bench/img0/manifests/r0", t.addr), c.rate, c.latencyFor/turns)
+		t.res.lat = append(t.res.lat, lat...)
+		t.res.achievedRate += rate / turns
+		t.res.errors += errs
+	}
+	byLabel := map[string]*result{}
+	for _, t := range targets {
+		r := &t.res
+		sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
+		byLabel[t.label] = r
+		fmt.Printf("%-13s push %8.1f MB/s   pull %8.1f MB/s   (medians of %d rounds)   manifest GET p50 %-9s p99 %-9s (%.0f req/s, %d errors)\n",
+			t.label, median(r.push), median(r.pull), c.rounds, pct(r.lat, 50), pct(r.lat, 99), r.achievedRate, r.errors)
+	}
+	d, r := byLabel["drydock"], byLabel["distribution"]
+	if d != nil && r != nil {
+		fmt.Printf("ratio drydock/distribution: push %.2f×, pull %.2f×, manifest GET p99 %.2f× (for latency lower is better)\n",
+			median(d.push)/median(r.push), median(d.pull)/median(r.pull), float64(pct(d.lat, 99))/float64(pct(r.lat, 99)))
 	}
 	return nil
 }
 
-func measure(c config, label, bin string, imgs [][]v1.Image) (result, error) {
-	dir, err := os.MkdirTemp("", "registry-bench-")
-	if err != nil {
-		return result{}, err
-	}
-	defer os.RemoveAll(dir)
-	addr, err := freeAddr()
-	if err != nil {
-		return result{}, err
-	}
-	cmd, err := startServer(label, bin, addr, dir)
-	if err != nil {
-		return result{}, err
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	if err := waitUp("http://" + addr + "/v2/"); err != nil {
-		return result{}, err
-	}
-	var res result
-	total := float64(int64(c.images*c.layers) * c.layerSize)
-	for round, set := range imgs {
-		var refs []name.Reference
-		start := time.Now()
-		err := parallel(c.concurrency, len(set), func(i int) error {
-			ref, err := name.NewTag(fmt.Sprintf("%s/bench/img%d:r%d", addr, i, round), name.Insecure)
-			if err != nil {
-				return err
+// makeImages builds images from random, incompressible bytes held in
+// memory, so that pushing them costs the client no compression work.
+func makeImages(c config) ([]v1.Image, error) {
+	var set []v1.Image
+	for range c.images {
+		var layers []v1.Layer
+		for range c.layers {
+			b := make([]byte, c.layerSize)
+			if _, err := rand.Read(b); err != nil {
+				return nil, err
 			}
-			return remote.Write(ref, set[i])
-		})
+			layers = append(layers, static.NewLayer(b, types.OCILayer))
+		}
+		img, err := mutate.AppendLayers(empty.Image, layers...)
 		if err != nil {
-			return res, fmt.Errorf("push: %w", err)
+			return nil, err
 		}
-		res.pushMBs = max(res.pushMBs, total/time.Since(start).Seconds()/1e6)
-		for i := range set {
-			ref, _ := name.NewTag(fmt.Sprintf("%s/bench/img%d:r%d", addr, i, round), name.Insecure)
-			refs = append(refs, ref)
-		}
-		start = time.Now()
-		if err := parallel(c.concurrency, len(refs), func(i int) error { return pull(refs[i]) }); err != nil {
-			return res, fmt.Errorf("pull: %w", err)
-		}
-		res.pullMBs = max(res.pullMBs, total/time.Since(start).Seconds()/1e6)
+		set = append(set, img)
 	}
-	lat, rate, errs := latency(fmt.Sprintf("http://%s/v2/bench/img0/manifests/r0", addr), c.rate, c.latencyFor)
-	res.achievedRate, res.errors = rate, errs
-	if len(lat) > 0 {
-		res.p50, res.p99, res.max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+	return set, nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
 	}
-	return res, nil
+	return s[len(s)/2]
+}
+
+func pct(lat []time.Duration, p int) time.Duration {
+	if len(lat) == 0 {
+		return 0
+	}
+	return lat[min(len(lat)*p/100, len(lat)-1)]
 }
 
 func startServer(label, bin, addr, dir string) (*exec.Cmd, error) {
@@ -199,7 +241,7 @@ func pull(ref name.Reference) error {
 }
 
 // latency sends GETs at a fixed rate (open loop: a slow answer does not
-// delay the next request) and returns the sorted latencies.
+// delay the next request) and returns the latencies.
 func latency(url string, rate int, d time.Duration) ([]time.Duration, float64, int64) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 10 * time.Second}
 	var mu sync.Mutex
@@ -244,7 +286,6 @@ loop:
 		}
 	}
 	wg.Wait()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	return lat, float64(sent) / time.Since(start).Seconds(), errs.Load()
 }
 
