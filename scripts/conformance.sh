@@ -10,7 +10,8 @@
 # Two passes: the whole suite on the default server (which refuses image
 # manifests whose layers were not pushed, so the suite's "sparse" data set
 # is off), then the whole suite with "sparse" on, against a server started
-# with --sparse-manifests.
+# with --sparse-manifests; and, when DRYDOCK_TEST_POSTGRES names a server
+# (scripts/test.sh sets it), the whole suite again with the store on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -116,6 +117,20 @@ stop_server
 start_server "$work/data-sparse" --sparse-manifests
 run_suite sparse OCI_DATA_SPARSE=true
 stop_server
+
+# The same suite with the store on PostgreSQL, in a schema of its own.
+pg=${DRYDOCK_TEST_POSTGRES:-}
+if [ -n "$pg" ] && [ "$pg" != skip ]; then
+  schema=drydock_conformance_$$
+  psql -q "$pg" -c "CREATE SCHEMA $schema" >/dev/null
+  sep='?'; case $pg in *\?*) sep='&' ;; esac
+  start_server "$work/data-pg" --database "$pg${sep}search_path=$schema"
+  run_suite postgres OCI_DATA_SPARSE=false
+  stop_server
+  psql -q "$pg" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
+else
+  echo "conformance: DRYDOCK_TEST_POSTGRES unset or skip: the PostgreSQL pass is skipped" >&2
+fi
 
 echo "conformance: $total_passed passed, $total_failed failed, $total_skipped skipped"
 [ "$total_failed" -eq 0 ] && [ "$total_skipped" -eq 0 ]
