@@ -7,7 +7,7 @@
 #
 # The suite is built once into $DRYDOCK_TOOLS (default
 # ~/.cache/drydock-tools), outside the repository, from the Go module proxy.
-# Two passes: the whole suite on the default server (which refuses image
+# Passes: the whole suite on the default server (which refuses image
 # manifests whose layers were not pushed, so the suite's "sparse" data set
 # is off), then the whole suite with "sparse" on, against a server started
 # with --sparse-manifests; and, when DRYDOCK_TEST_POSTGRES names a server

@@ -35,6 +35,7 @@ type Server struct {
 	blobs   *blobstore.Store
 	reg     *registry.Registry
 	auth    *auth.Service // nil when anonymous
+	audit   *auditlog.Log
 	metrics *prometheus.Registry
 	handler http.Handler
 }
@@ -74,6 +75,7 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	s.audit = audit
 	opts := []registry.Option{
 		registry.WithLogger(s.log), registry.WithAuditor(audit),
 		registry.WithReadOnly(s.cfg.ReadOnly), registry.WithRegisterer(s.metrics),
@@ -154,6 +156,8 @@ func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr strin
 			errc <- hs.Serve(ln)
 		}
 	}()
+	// Old audit events go on the log's retention schedule while serving.
+	go s.audit.PruneEvery(ctx, time.Hour)
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {
