@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,6 +152,16 @@ func TestConfig(t *testing.T) {
 		if err == nil && tt.cfg.Loopback() != tt.loopback {
 			t.Errorf("%s: Loopback() = %v, want %v", tt.name, tt.cfg.Loopback(), tt.loopback)
 		}
+	}
+	file := filepath.Join(t.TempDir(), "drydock.yaml")
+	os.WriteFile(file, []byte("addr: 127.0.0.1:6000\ndata: /srv/drydock\nreadOnly: true\n"), 0o600)
+	var fromFile server.Config
+	if err := fromFile.LoadFile(file); err != nil || fromFile.Addr != "127.0.0.1:6000" || fromFile.DataDir != "/srv/drydock" || !fromFile.ReadOnly {
+		t.Errorf("LoadFile = %+v, %v", fromFile, err)
+	}
+	os.WriteFile(file, []byte("addr: [unclosed\n"), 0o600)
+	if err := fromFile.LoadFile(file); err == nil || !strings.Contains(err.Error(), file) {
+		t.Errorf("LoadFile of bad YAML = %v, want an error naming the file", err)
 	}
 	var c server.Config
 	if err := c.Defaults(); err != nil || c.Database != "sqlite:"+filepath.Join("drydock-data", "drydock.db") || c.BlobDir != filepath.Join("drydock-data", "blobs") {
