@@ -156,3 +156,27 @@ func freedBy(ctx context.Context, st *store.Store, links []store.BlobLink) []str
 	}
 	return out
 }
+
+// ExpireUploads cancels upload sessions untouched for longer than maxAge —
+// clients that gave up — and reports how many. drydock serve runs it
+// hourly, so abandoned uploads do not wait for a gc.
+func (rg *Registry) ExpireUploads(ctx context.Context, maxAge time.Duration) (int, error) {
+	ups, err := rg.st.StaleUploads(ctx, time.Now().Add(-maxAge))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, u := range ups {
+		unlock := rg.lockUpload(u.ID)
+		err := rg.blobs.Cancel(ctx, u.ID)
+		if err == nil {
+			err = rg.st.DeleteUpload(ctx, u.ID)
+		}
+		unlock()
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

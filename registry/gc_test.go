@@ -90,3 +90,27 @@ func TestCollectGarbage(t *testing.T) {
 		}
 	})
 }
+
+func TestExpireUploads(t *testing.T) {
+	st := storetest.SQLite(t)
+	blobs, _ := blobstore.NewFilesystem(t.TempDir())
+	rg, err := registry.New(st, blobs, registry.WithAnonymousAccess(), registry.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rg.Close()
+	srv := httptest.NewServer(rg)
+	defer srv.Close()
+	_, h, _, _ := do(t, srv, call{"POST", "/v2/team/app/blobs/uploads/", nil, ""})
+	loc := h.Get("Location")
+	do(t, srv, call{"PATCH", loc, nil, "half a blob"})
+	if n, err := rg.ExpireUploads(context.Background(), time.Hour); err != nil || n != 0 {
+		t.Fatalf("ExpireUploads(1h) = %d, %v; want 0 (the upload is fresh)", n, err)
+	}
+	if n, err := rg.ExpireUploads(context.Background(), 0); err != nil || n != 1 {
+		t.Fatalf("ExpireUploads(0) = %d, %v; want 1", n, err)
+	}
+	if status, _, code, _ := do(t, srv, call{"GET", loc, nil, ""}); status != 404 || code != "BLOB_UPLOAD_UNKNOWN" {
+		t.Errorf("expired upload status = %d %s, want 404 BLOB_UPLOAD_UNKNOWN", status, code)
+	}
+}

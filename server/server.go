@@ -156,8 +156,10 @@ func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr strin
 			errc <- hs.Serve(ln)
 		}
 	}()
-	// Old audit events go on the log's retention schedule while serving.
+	// Old audit events go on the log's retention schedule while serving,
+	// and uploads abandoned for a day are cancelled.
 	go s.audit.PruneEvery(ctx, time.Hour)
+	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {
@@ -184,6 +186,23 @@ func dsnKind(dsn string) string {
 		return "postgres"
 	}
 	return dsn
+}
+
+func (s *Server) expireUploads(ctx context.Context, every, maxAge time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.reg.ExpireUploads(ctx, maxAge); err != nil {
+			s.log.Warn("drydock: expiring abandoned uploads", "err", err)
+		} else if n > 0 {
+			s.log.Info("drydock: expired abandoned uploads", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close flushes the audit queue and closes the store.
