@@ -169,8 +169,8 @@ func readCentral(r *bufio.Reader) (zipEntry, error) {
 	return e, nil
 }
 
-// readZipEntry reads up to limit+1 bytes of an entry, and checks the rest
-// against the directory's size and checksum without keeping it.
+// readZipEntry reads an entry and checks it against the directory's size
+// and checksum; of an entry over limit it returns only limit+1 bytes.
 func readZipEntry(f io.ReaderAt, fileSize int64, e zipEntry, limit int64) ([]byte, error) {
 	if e.flags&flagEncrypted != 0 {
 		return nil, errors.New("zip: encrypted entry")
@@ -197,18 +197,19 @@ func readZipEntry(f io.ReaderAt, fileSize int64, e zipEntry, limit int64) ([]byt
 	default:
 		return nil, fmt.Errorf("zip: unsupported compression method %d", e.method)
 	}
-	crc := crc32.NewIEEE()
-	raw, err := io.ReadAll(io.LimitReader(io.TeeReader(body, crc), limit+1))
-	var rest int64
-	if err == nil {
-		// An oversized record is skipped later, but its bytes are still
-		// checked here: a broken zip is an error, not a skipped record.
-		rest, err = io.Copy(crc, io.LimitReader(body, int64(e.usize)+1))
+	if e.usize > uint64(limit) {
+		// Over the record limit: parseRecord skips it on its length, and
+		// inflating the rest (a zip bomb's gigabytes) is not worth checking.
+		return io.ReadAll(io.LimitReader(body, limit+1))
 	}
+	crc := crc32.NewIEEE()
+	// One byte more than the directory says, to notice an entry that
+	// inflates past its stated size.
+	raw, err := io.ReadAll(io.LimitReader(io.TeeReader(body, crc), int64(e.usize)+1))
 	if err != nil {
 		return nil, fmt.Errorf("zip: %w", err)
 	}
-	if uint64(len(raw))+uint64(rest) != e.usize || crc.Sum32() != e.crc {
+	if uint64(len(raw)) != e.usize || crc.Sum32() != e.crc {
 		return nil, errors.New("zip: checksum or size mismatch")
 	}
 	return raw, nil
