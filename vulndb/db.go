@@ -123,7 +123,9 @@ const lookupSQL = `
 // among their affected packages, ordered by id, withdrawn records excluded.
 // The ecosystem is written as the inventory writes it ("Debian:12",
 // "Alpine:v3.19", "Go"); EcosystemKey and NameKey say which spellings are
-// the same. Use Advisory.AffectedFor to pick the matching affected entries.
+// the same, and an ecosystem without a release ("Red Hat") finds the records
+// of all its releases. Use Advisory.AffectedFor to pick the matching
+// affected entries.
 func (db *DB) Advisories(ctx context.Context, ecosystem, name string) ([]*Advisory, error) {
 	rows, err := db.sql.QueryContext(ctx, lookupSQL, EcosystemKey(ecosystem), NameKey(ecosystem, name))
 	if err != nil {

@@ -76,6 +76,9 @@ func TestAdvisoriesLookup(t *testing.T) {
 		{"Debian:12", "curl", []string{"DEBIAN-CVE-2023-38545", "DEBIAN-CVE-2023-38546"}, "curl"},
 		{"Debian:12.4", "curl", []string{"DEBIAN-CVE-2023-38545", "DEBIAN-CVE-2023-38546"}, "curl"},
 		{"Debian:11", "curl", []string{}, ""},
+		// No release: every release's records.
+		{"Debian", "curl", []string{"DEBIAN-CVE-2023-38545", "DEBIAN-CVE-2023-38546"}, "curl"},
+		{"Alpine", "curl", []string{"ALPINE-CVE-2023-38545"}, "curl"},
 		{"Alpine:v3.18", "curl", []string{"ALPINE-CVE-2023-38545"}, "curl"},
 		{"Alpine:3.18.4", "curl", []string{"ALPINE-CVE-2023-38545"}, "curl"},
 		{"Alpine:v3.19", "curl", []string{}, ""},

@@ -13,8 +13,10 @@ import (
 
 // EcosystemKey is the lookup key of an OSV ecosystem with its release:
 // lower case; "Alpine:3.19.1" and "Alpine:v3.19" → "alpine:v3.19";
-// "Debian:12.4" → "debian:12"; "Ubuntu:22.04:LTS" → "ubuntu:22.04" (Pro/ESM
-// releases stay distinct: "ubuntu:pro:22.04"); "Maven:<central URL>" → "maven".
+// "Debian:12.4" → "debian:12" (AlmaLinux and Rocky Linux likewise keep the
+// major release); "Ubuntu:22.04:LTS" → "ubuntu:22.04" (Pro/ESM releases stay
+// distinct: "ubuntu:pro:22.04"); "Wolfi:<anything>" → "wolfi" (Chainguard
+// likewise); "Maven:<central URL>" → "maven".
 func EcosystemKey(ecosystem string) string {
 	base, release, _ := strings.Cut(strings.TrimSpace(ecosystem), ":")
 	base = strings.ToLower(strings.TrimSpace(base))
@@ -24,10 +26,13 @@ func EcosystemKey(ecosystem string) string {
 		if release != "" {
 			release = "v" + majorMinor(strings.TrimPrefix(strings.TrimPrefix(release, "v"), "V"))
 		}
-	case "debian":
+	case "debian", "almalinux", "rocky linux":
+		// OSV names these by major release: "Debian:12", "AlmaLinux:9".
 		if i := strings.IndexByte(release, '.'); i > 0 {
 			release = release[:i]
 		}
+	case "wolfi", "chainguard":
+		release = "" // rolling distributions: OSV gives no release
 	case "ubuntu":
 		release = strings.TrimSuffix(strings.TrimSuffix(release, ":LTS"), ":lts")
 	case "maven":
@@ -84,12 +89,18 @@ func NameKey(ecosystem, name string) string {
 
 // AffectedFor returns the entries of a's affected list that are about the
 // package (ecosystem, name), compared by key: the ones a lookup with the same
-// ecosystem and name matched the record by.
+// ecosystem and name matched the record by. An ecosystem without a release
+// ("Red Hat", "Debian") matches the entries of every release.
 func (a *Advisory) AffectedFor(ecosystem, name string) []Affected {
 	eco, nm := EcosystemKey(ecosystem), NameKey(ecosystem, name)
+	anyRelease := !strings.Contains(eco, ":")
 	var out []Affected
 	for _, af := range a.Affected {
-		if EcosystemKey(af.Package.Ecosystem) == eco && NameKey(af.Package.Ecosystem, af.Package.Name) == nm {
+		key := EcosystemKey(af.Package.Ecosystem)
+		if anyRelease {
+			key, _, _ = strings.Cut(key, ":")
+		}
+		if key == eco && NameKey(af.Package.Ecosystem, af.Package.Name) == nm {
 			out = append(out, af)
 		}
 	}

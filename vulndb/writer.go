@@ -208,8 +208,17 @@ func (w *writer) put(ctx context.Context, source string, a *Advisory, raw []byte
 			if eco == "" || name == "" {
 				continue // a GIT-only entry: nothing to look up by
 			}
-			if _, err := w.stmts["addAffected"].ExecContext(ctx, EcosystemKey(eco), NameKey(eco, name), rowid); err != nil {
-				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+			key, nameKey := EcosystemKey(eco), NameKey(eco, name)
+			keys := []string{key}
+			if base, _, ok := strings.Cut(key, ":"); ok {
+				// Also under the ecosystem without its release, for
+				// inventories that cannot name one ("Red Hat").
+				keys = append(keys, base)
+			}
+			for _, k := range keys {
+				if _, err := w.stmts["addAffected"].ExecContext(ctx, k, nameKey, rowid); err != nil {
+					return fmt.Errorf("vulndb: %s: %w", a.ID, err)
+				}
 			}
 		}
 	}
