@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,12 +21,9 @@ func init() { addCommand(newSBOMCmd) }
 
 // sbomFlags are the flags of `drydock sbom`.
 type sbomFlags struct {
-	format             string
-	platform           string
-	username, password string
-	insecure           bool
-	output             string
-	noCache            bool
+	imageFlags
+	format string
+	output string
 }
 
 func newSBOMCmd() *cobra.Command {
@@ -46,12 +41,8 @@ func newSBOMCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "", "table, json, cyclonedx or spdx (default: table on a terminal, json otherwise)")
-	fl.StringVar(&f.platform, "platform", "", "os/arch[/variant] to take from a multi-platform image (default linux/<host arch>)")
-	fl.StringVar(&f.username, "username", "", "registry user name (default: Docker credentials, else anonymous)")
-	fl.StringVar(&f.password, "password", "", "registry password or token")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
 	fl.StringVarP(&f.output, "output", "o", "", "write to FILE (atomically) instead of standard output")
-	fl.BoolVar(&f.noCache, "no-cache", false, "catalog every layer afresh and keep nothing in the layer cache")
+	f.imageFlags.addFlags(fl)
 	return cmd
 }
 
@@ -96,31 +87,15 @@ func loadInventory(ctx context.Context, ref string, f sbomFlags) (*inventory.Inv
 	if path, ok := strings.CutPrefix(ref, "sbom:"); ok {
 		return sbom.ReadFile(path)
 	}
-	var opts []image.Option
-	if f.platform != "" {
-		if parts := strings.Split(f.platform, "/"); len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
-			return nil, usageError{fmt.Errorf("--platform %q: want os/arch[/variant]", f.platform)}
-		}
-		opts = append(opts, image.WithPlatform(f.platform))
-	}
-	switch {
-	case f.username != "":
-		opts = append(opts, image.WithBasicAuth(f.username, f.password))
-	case f.password != "":
-		return nil, usageError{errors.New("--password needs --username")}
-	}
-	if f.insecure {
-		opts = append(opts, image.WithInsecure())
+	opts, err := f.imageOptions()
+	if err != nil {
+		return nil, err
 	}
 	img, err := image.Open(ctx, ref, opts...)
 	if err != nil {
 		return nil, err
 	}
-	var copts []catalog.Option
-	if f.noCache {
-		copts = append(copts, catalog.WithoutCache())
-	}
-	return catalog.Catalog(ctx, img, copts...)
+	return catalog.Catalog(ctx, img, f.catalogOptions()...)
 }
 
 // writeAtomic writes through a temporary file in the target's folder and

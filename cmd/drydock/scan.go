@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/drydock/drydock/catalog"
-	"github.com/drydock/drydock/image"
 	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
@@ -25,10 +20,10 @@ func init() { addCommand(newScanCmd) }
 
 // scanFlags are the flags of `drydock scan`.
 type scanFlags struct {
+	imageFlags
 	format, failOn, policy, output, db string
 	vex                                []string
-	ignoreUnfixed, insecure, noCache   bool
-	platform, username, password       string
+	ignoreUnfixed                      bool
 }
 
 func newScanCmd() *cobra.Command {
@@ -52,11 +47,7 @@ func newScanCmd() *cobra.Command {
 	fl.StringArrayVar(&f.vex, "vex", nil, "OpenVEX document whose statements suppress findings (repeatable)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to FILE (atomically) instead of standard output")
 	fl.StringVar(&f.db, "db", "", "vulnerability database (default $DRYDOCK_DB or "+vulndb.DefaultPath()+")")
-	fl.StringVar(&f.platform, "platform", "", "os/arch[/variant] to take from a multi-platform image (default linux/<host arch>)")
-	fl.StringVar(&f.username, "username", "", "registry user name (default: Docker credentials, else anonymous)")
-	fl.StringVar(&f.password, "password", "", "registry password or token")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
-	fl.BoolVar(&f.noCache, "no-cache", false, "catalog every layer afresh and keep nothing in the layer cache")
+	f.imageFlags.addFlags(fl)
 	return cmd
 }
 
@@ -71,7 +62,7 @@ func runScan(ctx context.Context, ref string, f scanFlags, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	imageOpts, err := scanImageOptions(f)
+	imageOpts, err := f.imageOptions()
 	if err != nil {
 		return err
 	}
@@ -88,10 +79,7 @@ func runScan(ctx context.Context, ref string, f scanFlags, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "drydock: warning: the vulnerability database %s was last checked %s ago (more than %s): run `drydock db update`\n",
 			dbPath, db.Age().Round(time.Hour), db.MaxAge())
 	}
-	opts := []scan.Option{scan.WithPolicy(pol), scan.WithImageOptions(imageOpts...)}
-	if f.noCache {
-		opts = append(opts, scan.WithCatalogOptions(catalog.WithoutCache()))
-	}
+	opts := []scan.Option{scan.WithPolicy(pol), scan.WithImageOptions(imageOpts...), scan.WithCatalogOptions(f.catalogOptions()...)}
 	res, err := scan.Run(ctx, ref, db, opts...)
 	if err != nil {
 		return err
@@ -137,27 +125,6 @@ func scanPolicy(f scanFlags) (*policy.Policy, match.Severity, error) {
 	}
 	p, err := policy.Load(f.policy, opts...)
 	return p, failOn, err
-}
-
-// scanImageOptions turns the registry and platform flags into image options.
-func scanImageOptions(f scanFlags) ([]image.Option, error) {
-	var opts []image.Option
-	if f.platform != "" {
-		if parts := strings.Split(f.platform, "/"); len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
-			return nil, usageError{fmt.Errorf("--platform %q: want os/arch[/variant]", f.platform)}
-		}
-		opts = append(opts, image.WithPlatform(f.platform))
-	}
-	switch {
-	case f.username != "":
-		opts = append(opts, image.WithBasicAuth(f.username, f.password))
-	case f.password != "":
-		return nil, usageError{errors.New("--password needs --username")}
-	}
-	if f.insecure {
-		opts = append(opts, image.WithInsecure())
-	}
-	return opts, nil
 }
 
 func toolVersion() string {
