@@ -38,6 +38,7 @@ type Server struct {
 	audit   *auditlog.Log
 	metrics *prometheus.Registry
 	handler http.Handler
+	unlock  func() // releases the data directory's writer lock
 }
 
 // New opens the store and blob store named by cfg and builds the handlers.
@@ -53,13 +54,23 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (*
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("server: data directory: %w", err)
 	}
+	unlock := func() {}
+	if !cfg.ReadOnly {
+		// gc --delete waits for no read-write server on this directory.
+		var err error
+		if unlock, err = LockData(cfg.DataDir, false); err != nil {
+			return nil, err
+		}
+	}
 	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: logger, st: st, metrics: prometheus.NewRegistry()}
+	s := &Server{cfg: cfg, log: logger, st: st, metrics: prometheus.NewRegistry(), unlock: unlock}
 	if err := s.build(ctx, out); err != nil {
 		st.Close()
+		unlock()
 		return nil, err
 	}
 	return s, nil
@@ -101,13 +112,17 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		}
 		opts = append(opts, registry.WithAuthorizer(s.auth))
 		mux.Handle("/token", s.auth.TokenHandler())
-		// /api/v1/ (accounts, namespaces, audit queries) mounts here when auth offers it.
 	}
 	if s.reg, err = registry.New(s.st, s.blobs, opts...); err != nil {
 		return err
 	}
 	mux.Handle("/v2/", s.reg)
 	mux.Handle("/v2", s.reg)
+	if s.auth != nil {
+		// Accounts, namespaces and the audit log, plus the registry's
+		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
+		mux.Handle("/api/v1/", s.auth.RegistryAPIHandler(audit, s.reg.Content()))
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
@@ -208,5 +223,7 @@ func (s *Server) expireUploads(ctx context.Context, every, maxAge time.Duration)
 // Close flushes the audit queue and closes the store.
 func (s *Server) Close() error {
 	s.reg.Close()
-	return s.st.Close()
+	err := s.st.Close()
+	s.unlock()
+	return err
 }

@@ -22,13 +22,21 @@ func newGCCmd() *cobra.Command {
 		Use:   "gc",
 		Short: "Remove blobs no manifest needs (a dry run unless --delete)",
 		Long: "Remove blob links no manifest references, blobs no repository links, stray blob files and stale uploads.\n" +
-			"Without --delete it only reports. Stop `drydock serve` or run it with --read-only while gc deletes.",
+			"Without --delete it only reports. --delete refuses to run while a read-write `drydock serve` uses the data directory:\n" +
+			"stop it or restart it with --read-only first (with PostgreSQL and several hosts, that is the operator's job).",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.Defaults(); err != nil {
 				return usageError{err}
 			}
 			ctx := cmd.Context()
+			if del {
+				unlock, err := server.LockData(cfg.DataDir, true)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			st, err := store.Open(ctx, cfg.Database)
 			if err != nil {
 				return err
