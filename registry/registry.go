@@ -15,6 +15,8 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -119,8 +121,8 @@ func (rg *Registry) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		rg.writeError(w, r, newError(CodeNotFound, "%s", r.URL.Path))
 		return
 	}
-	if !methodAllowed(rt.kind, r.Method) {
-		w.Header().Set("Allow", joinMethods(allowed[rt.kind]))
+	if !slices.Contains(allowed[rt.kind], r.Method) {
+		w.Header().Set("Allow", strings.Join(allowed[rt.kind], ", "))
 		rg.writeError(w, r, newError(CodeUnsupported, "%s %s", r.Method, rt.kind))
 		return
 	}
@@ -158,26 +160,6 @@ func (rg *Registry) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	case kindReferrers:
 		rg.serveReferrers(w, r, rt)
 	}
-}
-
-func methodAllowed(k kind, m string) bool {
-	for _, a := range allowed[k] {
-		if a == m {
-			return true
-		}
-	}
-	return false
-}
-
-func joinMethods(ms []string) string {
-	out := ""
-	for i, m := range ms {
-		if i > 0 {
-			out += ", "
-		}
-		out += m
-	}
-	return out
 }
 
 // markPulled records a manifest pull at most once per interval per
