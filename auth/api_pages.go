@@ -1,0 +1,56 @@
+package auth
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Page sizes of the listing routes: limit defaults to defaultPage and may
+// not pass maxPage, so that one request cannot ask for a whole registry.
+const (
+	defaultPage = 100
+	maxPage     = 1000
+)
+
+func pageLimit(v string) (int, error) {
+	if v == "" {
+		return defaultPage, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, inputErrorf("limit=%q is not a number from 1 to %d", v, maxPage)
+	}
+	return n, nil
+}
+
+// Cursors are opaque to clients (base64url of where the page ended), so
+// that the order's key may change without breaking their loops; they only
+// pass back the next_cursor they were given.
+func encodeCursor(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func decodeCursor(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || len(b) == 0 {
+		return "", inputErrorf("cursor=%q is not a next_cursor this API gave out", v)
+	}
+	return string(b), nil
+}
+
+// decodeArtifactCursor reads "<push time in Unix ns>/<digest>".
+func decodeArtifactCursor(v string) (ArtifactCursor, error) {
+	s, err := decodeCursor(v)
+	if err != nil || s == "" {
+		return ArtifactCursor{}, err
+	}
+	at, d, ok := strings.Cut(s, "/")
+	ns, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || !strings.Contains(d, ":") {
+		return ArtifactCursor{}, inputErrorf("cursor=%q is not a next_cursor this API gave out", v)
+	}
+	return ArtifactCursor{PushedAt: time.Unix(0, ns).UTC(), Digest: d}, nil
+}
