@@ -97,7 +97,7 @@ func (d distro) ecosystem(t string) string {
 	case inventory.TypeRPM:
 		switch id {
 		case "rhel":
-			return "Red Hat"
+			return redHat(d["CPE_NAME"], ver)
 		case "almalinux":
 			return withVersion("AlmaLinux", major(ver))
 		case "rocky":
@@ -120,6 +120,26 @@ func (d distro) ecosystem(t string) string {
 		}
 	}
 	return ""
+}
+
+// redHat names a RHEL image's OSV ecosystem by its product stream,
+// "Red Hat:enterprise_linux:9", taken from os-release's CPE_NAME
+// ("cpe:/o:redhat:enterprise_linux:9::baseos") or else from the major
+// release. OSV files Red Hat's records per repository
+// ("Red Hat:enterprise_linux:9::appstream", "…::baseos"); the repository is
+// left out here because an image's packages come from several of them, and
+// vulndb keys both spellings alike.
+func redHat(cpe, ver string) string {
+	if _, stream, ok := strings.Cut(cpe, ":redhat:"); ok {
+		stream, _, _ = strings.Cut(stream, "::")
+		if product, release, ok := strings.Cut(stream, ":"); ok && product != "" && release != "" {
+			return "Red Hat:" + product + ":" + release
+		}
+	}
+	if ver == "" {
+		return "Red Hat"
+	}
+	return "Red Hat:enterprise_linux:" + major(ver)
 }
 
 func leap(v string) string {

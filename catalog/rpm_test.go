@@ -65,7 +65,7 @@ func TestRPM(t *testing.T) {
 		osRelease: "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"7.9\"\n",
 		owned:     "usr/lib64/python2.7/site-packages/pyxattr-0.5.1-py2.7.egg-info/PKG-INFO",
 		wantCount: 144,
-		want: pkgKey{inventory.TypeRPM, "bash", "4.2.46-30.el7", "Red Hat",
+		want: pkgKey{inventory.TypeRPM, "bash", "4.2.46-30.el7", "Red Hat:enterprise_linux:7",
 			"pkg:rpm/rhel/bash@4.2.46-30.el7?arch=x86_64&distro=rhel-7.9", "var/lib/rpm/Packages", 0},
 		wantSrc: [2]string{"bash", "4.2.46-30.el7"},
 	}}

@@ -217,17 +217,20 @@ func BenchmarkMatch300(b *testing.B) {
 }
 
 // Red Hat's records name source or binary RPMs and write epochs; the
-// catalog keeps the epoch in the PURL. Facts of RHSA-2024:2447 (openssl
-// 1:3.0.7-27.el9 on RHEL 9).
+// catalog keeps the epoch in the PURL. Records are filed per repository
+// ("…::baseos") while the catalog names the product stream an image is on
+// ("Red Hat:enterprise_linux:9"); another stream is never matched. Facts of
+// RHSA-2024:2447 (openssl 1:3.0.7-27.el9 on RHEL 9).
 func TestRPMSourceNameAndEpoch(t *testing.T) {
 	const eco = "Red Hat:enterprise_linux:9::baseos"
+	const rhel9, rhel8 = "Red Hat:enterprise_linux:9", "Red Hat:enterprise_linux:8"
 	src := match.NewMemSource(record(t, `{"id": "RHSA-2024:2447", "modified": "2024-04-30T00:00:00Z",
 	  "upstream": ["CVE-2023-5678", "CVE-2024-0727"],
 	  "summary": "Moderate: openssl security and bug fix update",
 	  "affected": [{"package": {"ecosystem": "`+eco+`", "name": "openssl"},
 	    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:3.0.7-27.el9"}]}]}]}`))
-	rpm := func(version, purlEpoch string) inventory.Package {
-		p := pkg(inventory.TypeRPM, eco, "openssl-libs", version)
+	rpm := func(stream, version, purlEpoch string) inventory.Package {
+		p := pkg(inventory.TypeRPM, stream, "openssl-libs", version)
 		p.SourceName, p.SourceVersion = "openssl", version
 		p.PURL = "pkg:rpm/redhat/openssl-libs@" + version + "?arch=x86_64"
 		if purlEpoch != "" {
@@ -240,9 +243,11 @@ func TestRPMSourceNameAndEpoch(t *testing.T) {
 		pkg  inventory.Package
 		want int
 	}{
-		{"below the fix, epoch from the PURL", rpm("3.0.7-24.el9", "1"), 2},
-		{"at the fix, epoch from the PURL", rpm("3.0.7-27.el9", "1"), 0},
-		{"above the fix, epoch in the version", rpm("1:3.0.7-28.el9", ""), 0},
+		{"below the fix, epoch from the PURL", rpm(rhel9, "3.0.7-24.el9", "1"), 2},
+		{"below the fix, record's own spelling", rpm(eco, "3.0.7-24.el9", "1"), 2},
+		{"at the fix, epoch from the PURL", rpm(rhel9, "3.0.7-27.el9", "1"), 0},
+		{"above the fix, epoch in the version", rpm(rhel9, "1:3.0.7-28.el9", ""), 0},
+		{"below the fix on another stream", rpm(rhel8, "3.0.7-24.el9", "1"), 0},
 	}
 	for _, tc := range tests {
 		got, err := match.Match(context.Background(), &inventory.Inventory{Packages: []inventory.Package{tc.pkg}}, src)

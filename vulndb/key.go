@@ -16,7 +16,8 @@ import (
 // "Debian:12.4" → "debian:12" (AlmaLinux and Rocky Linux likewise keep the
 // major release); "Ubuntu:22.04:LTS" → "ubuntu:22.04" (Pro/ESM releases stay
 // distinct: "ubuntu:pro:22.04"); "Wolfi:<anything>" → "wolfi" (Chainguard
-// likewise); "Maven:<central URL>" → "maven".
+// likewise); "Red Hat:enterprise_linux:9::appstream" → "red hat:enterprise_linux:9"
+// (the repository dropped, the product stream kept); "Maven:<central URL>" → "maven".
 func EcosystemKey(ecosystem string) string {
 	base, release, _ := strings.Cut(strings.TrimSpace(ecosystem), ":")
 	base = strings.ToLower(strings.TrimSpace(base))
@@ -33,6 +34,10 @@ func EcosystemKey(ecosystem string) string {
 		}
 	case "wolfi", "chainguard":
 		release = "" // rolling distributions: OSV gives no release
+	case "red hat":
+		// "Red Hat:enterprise_linux:9::appstream" → "enterprise_linux:9":
+		// an image's packages come from several repositories of one stream.
+		release, _, _ = strings.Cut(release, "::")
 	case "ubuntu":
 		release = strings.TrimSuffix(strings.TrimSuffix(release, ":LTS"), ":lts")
 	case "maven":
