@@ -95,6 +95,7 @@ func TestRepositoryAndArtifactAPI(t *testing.T) {
 	}
 	nobody := apiClient{t: t, srv: srv}
 	anon, alice, wendy, max, nora, olga, root := as(""), as("alice"), as("wendy"), as("max"), as("nora"), as("olga"), as("root")
+	ci := as("robot$team+ci") // a writer robot of team
 
 	// Each caller sees the repositories it may pull, and no others.
 	lists := []struct {
@@ -149,6 +150,8 @@ func TestRepositoryAndArtifactAPI(t *testing.T) {
 		{"unknown digest", alice, "GET", app + "/artifacts/sha256:" + strings.Repeat("0", 64), 404, "NOT_FOUND"},
 		{"reader may not delete", alice, "DELETE", app + "/artifacts/" + v2img.manifest, 403, "FORBIDDEN"},
 		{"writer may not delete", wendy, "DELETE", app + "/artifacts/" + v2img.manifest, 403, "FORBIDDEN"},
+		{"writer robot lists", ci, "GET", app + "/artifacts", 200, v2img.manifest},
+		{"writer robot may not delete", ci, "DELETE", app + "/artifacts/" + v2img.manifest, 403, "FORBIDDEN"},
 		{"outsider may not delete", olga, "DELETE", app + "/artifacts/" + v2img.manifest, 403, "FORBIDDEN"},
 		{"reader may not untag", alice, "DELETE", app + "/tags/v1", 403, "FORBIDDEN"},
 		{"bad tag", max, "DELETE", app + "/tags/-v1", 400, `invalid tag \"-v1\"`},
