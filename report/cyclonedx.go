@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/url"
@@ -63,20 +62,16 @@ func (cyclonedxWriter) Write(w io.Writer, r *Report) error {
 	return nil
 }
 
-// baseBOM renders the inventory through package sbom and reads it back, so
-// that components and bom-refs are the ones `drydock sbom` gives.
+// baseBOM builds the inventory's BOM through package sbom, so that
+// components and bom-refs are the ones `drydock sbom` gives.
 func baseBOM(r *Report) (*cdx.BOM, error) {
-	var buf bytes.Buffer
 	opts := []sbom.Option{sbom.WithTime(r.now())}
 	if r.ToolVersion != "" {
 		opts = append(opts, sbom.WithToolVersion(r.ToolVersion))
 	}
-	if err := sbom.Write(&buf, r.Inventory, sbom.FormatCycloneDX, opts...); err != nil {
+	bom, err := sbom.CycloneDX(r.Inventory, opts...)
+	if err != nil {
 		return nil, fmt.Errorf("report: CycloneDX: %w", err)
-	}
-	bom := new(cdx.BOM)
-	if err := cdx.NewBOMDecoder(&buf, cdx.BOMFileFormatJSON).Decode(bom); err != nil {
-		return nil, fmt.Errorf("report: CycloneDX: reading back the SBOM: %w", err)
 	}
 	return bom, nil
 }

@@ -26,6 +26,17 @@ var _ Writer = cycloneDXWriter{}
 // from, so that the same image always gets the same serial number.
 var serialNamespace = uuid.MustParse("6f1d0b8e-3c55-4e0c-9a51-0d7a3c1c9e41")
 
+// CycloneDX builds the CycloneDX 1.6 BOM of inv exactly as the cyclonedx
+// format writes it, for callers that add to it: a scan report adds its
+// vulnerabilities, keyed to these components' bom-refs.
+func CycloneDX(inv *inventory.Inventory, opts ...Option) (*cdx.BOM, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return cycloneDXWriter{o}.bom(inv)
+}
+
 func (cw cycloneDXWriter) Write(w io.Writer, inv *inventory.Inventory) error {
 	bom, err := cw.bom(inv)
 	if err != nil {
