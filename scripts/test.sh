@@ -27,7 +27,22 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
-go test -count=1 -timeout 40m ./...
+
+# Every Go test, verbose into a log: the package lines are shown, the whole
+# log only when something failed, and the counts close the run.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+go test -count=1 -timeout 40m -v ./... >"$log" 2>&1 || status=$?
+grep -E '^(ok|FAIL|\?) ' "$log" || true
+go_passed=$(grep -c '^--- PASS' "$log" || true)
+go_failed=$(grep -c '^--- FAIL' "$log" || true)
+if [ "$status" -ne 0 ]; then
+  cat "$log"
+  echo "go test: $go_passed passed, $go_failed failed"
+  exit "$status"
+fi
+echo "go test: $go_passed passed, $go_failed failed"
 
 # The OCI distribution-spec conformance suite, every option on, against a
 # real `drydock serve` with authentication (fails on any failed check).
