@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/crane"
 
-	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/vulndb"
@@ -35,17 +34,8 @@ func TestPushThenScanByReference(t *testing.T) {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 
-	libc := dpkgStanza("libc6", "2.36-9+deb12u4")
-	img := imagetest.Image(t,
-		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: testOSRelease},
-			imagetest.File{Name: "var/lib/dpkg/status", Body: libc},
-		), CreatedBy: "ADD rootfs.tar /"},
-		imagetest.Step{Layer: imagetest.Layer(t,
-			// One below the fix of CVE-2023-46218 (7.88.1-10+deb12u5).
-			imagetest.File{Name: "var/lib/dpkg/status", Body: libc + dpkgStanza("curl", "7.88.1-10+deb12u4")},
-		), CreatedBy: "RUN apt-get install -y curl"},
-	)
+	// One below the fix of CVE-2023-46218 (7.88.1-10+deb12u5).
+	img := debianImage(t, "7.88.1-10+deb12u4")
 	ref := strings.TrimPrefix(hs.URL, "http://") + "/team/app:1.2"
 	if err := crane.Push(img, ref, crane.Insecure, crane.WithAuth(&authn.Basic{Username: "admin", Password: password})); err != nil {
 		t.Fatalf("crane push %s: %v", ref, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
@@ -27,16 +28,7 @@ func dpkgStanza(name, version string) string {
 // It returns the oci: reference and the manifest digest.
 func debianLayout(t *testing.T) (ref, digest string) {
 	t.Helper()
-	libc := dpkgStanza("libc6", "2.36-9+deb12u4")
-	img := imagetest.Image(t,
-		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: testOSRelease},
-			imagetest.File{Name: "var/lib/dpkg/status", Body: libc},
-		), CreatedBy: "ADD rootfs.tar /"},
-		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "var/lib/dpkg/status", Body: libc + dpkgStanza("curl", "7.88.1-10+deb12u5")},
-		), CreatedBy: "RUN apt-get install -y curl"},
-	)
+	img := debianImage(t, "7.88.1-10+deb12u5")
 	dir := t.TempDir()
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {
@@ -50,6 +42,22 @@ func debianLayout(t *testing.T) (ref, digest string) {
 		t.Fatal(err)
 	}
 	return "oci:" + dir, d.String()
+}
+
+// debianImage is a two-layer Debian image: the base layer installs libc6,
+// the second rewrites the dpkg database to add curl at curlVersion.
+func debianImage(t *testing.T, curlVersion string) v1.Image {
+	t.Helper()
+	libc := dpkgStanza("libc6", "2.36-9+deb12u4")
+	return imagetest.Image(t,
+		imagetest.Step{Layer: imagetest.Layer(t,
+			imagetest.File{Name: "etc/os-release", Body: testOSRelease},
+			imagetest.File{Name: "var/lib/dpkg/status", Body: libc},
+		), CreatedBy: "ADD rootfs.tar /"},
+		imagetest.Step{Layer: imagetest.Layer(t,
+			imagetest.File{Name: "var/lib/dpkg/status", Body: libc + dpkgStanza("curl", curlVersion)},
+		), CreatedBy: "RUN apt-get install -y curl"},
+	)
 }
 
 // runDrydock runs the CLI as main does and returns stdout, stderr and the
