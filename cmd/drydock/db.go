@@ -9,13 +9,16 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/dbartifact"
 )
 
 func init() { addCommand(newDBCmd) }
 
-// newDBCmd wires `drydock db update|import|status` to the vulndb package.
+// newDBCmd wires `drydock db update|import|status|push|pull` to the vulndb
+// package and its registry transport, vulndb/dbartifact.
 func newDBCmd() *cobra.Command {
 	var path string
 	cmd := &cobra.Command{
@@ -31,7 +34,8 @@ func newDBCmd() *cobra.Command {
 		}
 		return vulndb.DefaultPath()
 	}
-	cmd.AddCommand(newDBUpdateCmd(dbPath), newDBImportCmd(dbPath), newDBStatusCmd(dbPath))
+	cmd.AddCommand(newDBUpdateCmd(dbPath), newDBImportCmd(dbPath), newDBStatusCmd(dbPath),
+		newDBPushCmd(dbPath), newDBPullCmd(dbPath))
 	return cmd
 }
 
@@ -136,6 +140,84 @@ func newDBStatusCmd(dbPath func() string) *cobra.Command {
 			return printStatus(cmd.OutOrStdout(), st, time.Now())
 		},
 	}
+}
+
+// dbRegistryFlags are the registry flags of db push and db pull.
+type dbRegistryFlags struct {
+	username, password string
+	insecure, force    bool
+}
+
+func (f *dbRegistryFlags) add(fl *pflag.FlagSet) {
+	fl.StringVar(&f.username, "username", "", "registry user name (default: Docker credentials, else anonymous)")
+	fl.StringVar(&f.password, "password", "", "registry password or token")
+	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
+}
+
+func (f *dbRegistryFlags) options() ([]dbartifact.Option, error) {
+	var opts []dbartifact.Option
+	switch {
+	case f.username != "":
+		opts = append(opts, dbartifact.WithBasicAuth(f.username, f.password))
+	case f.password != "":
+		return nil, usageError{fmt.Errorf("--password needs --username")}
+	}
+	if f.insecure {
+		opts = append(opts, dbartifact.WithInsecure())
+	}
+	if f.force {
+		opts = append(opts, dbartifact.WithForce())
+	}
+	return opts, nil
+}
+
+func newDBPushCmd(dbPath func() string) *cobra.Command {
+	var rf dbRegistryFlags
+	cmd := &cobra.Command{
+		Use:   "push REF",
+		Short: "Push the database to a registry as an OCI artifact, for air-gapped scanners to pull",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := rf.options()
+			if err != nil {
+				return err
+			}
+			res, err := dbartifact.Push(cmd.Context(), dbPath(), args[0], opts...)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "pushed %s: %d records, %.1f MiB (%.1f MiB in the database file)\n",
+				res.Ref, res.Records, float64(res.LayerSize)/(1<<20), float64(res.DBSize)/(1<<20))
+			return err
+		},
+	}
+	rf.add(cmd.Flags())
+	return cmd
+}
+
+func newDBPullCmd(dbPath func() string) *cobra.Command {
+	var rf dbRegistryFlags
+	cmd := &cobra.Command{
+		Use:   "pull REF",
+		Short: "Replace the database with one pushed by `drydock db push` (checked before it replaces anything)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts, err := rf.options()
+			if err != nil {
+				return err
+			}
+			res, err := dbartifact.Pull(cmd.Context(), dbPath(), args[0], opts...)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "pulled %s: %d records, last imported %s\ndatabase: %s\n",
+				res.Ref, res.Records, res.Newest.UTC().Format(time.RFC3339), dbPath())
+			return err
+		},
+	}
+	rf.add(cmd.Flags())
+	cmd.Flags().BoolVar(&rf.force, "force", false, "take the pulled database even when it is older than the local one")
+	return cmd
 }
 
 // warnLogger prints skipped records as plain lines on stderr.
