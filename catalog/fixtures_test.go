@@ -179,6 +179,14 @@ func symlink(name, target string) imagetest.File {
 
 // catalogV1 catalogs a go-containerregistry image through image.FromV1,
 // with a fresh cache unless opts say otherwise.
+func dir(name string) imagetest.File {
+	return imagetest.File{Name: name, Type: tar.TypeDir}
+}
+
+func hardlink(name, target string) imagetest.File {
+	return imagetest.File{Name: name, Type: tar.TypeLink, Linkname: target}
+}
+
 func catalogV1(t testing.TB, img v1.Image, opts ...catalog.Option) *inventory.Inventory {
 	t.Helper()
 	im, err := image.FromV1(img, "test:image")

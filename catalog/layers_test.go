@@ -89,6 +89,69 @@ func TestMergeLayers(t *testing.T) {
 				{Name: "srv/node_modules/b/package.json", Type: tar.TypeLink, Linkname: "srv/node_modules/a/package.json"}},
 		},
 		want: []string{"npm/a@1.0.0:0", "npm/a@1.0.0:0"},
+	}, {
+		name: "a directory replacing a package file hides it",
+		layers: [][]imagetest.File{
+			{file("srv/node_modules/a/package.json", pkgJSON("a", "1.0.0")), file("srv/node_modules/b/package.json", pkgJSON("b", "2.0.0"))},
+			{dir("srv/node_modules/a/package.json")},
+		},
+		want: []string{"npm/b@2.0.0:0"},
+	}, {
+		name: "an entry below a package file's path means it became a directory",
+		layers: [][]imagetest.File{
+			{file("app/package-lock.json", lockV3)},
+			{file("app/package-lock.json/README", "not a lockfile any more")},
+		},
+		want: nil,
+	}, {
+		name: "a symlink replacing a Go binary hides it",
+		layers: [][]imagetest.File{
+			{exe("usr/local/bin/app", goBinary(t))},
+			{symlink("usr/local/bin/app", "/opt/app")},
+		},
+		want: nil,
+	}, {
+		name: "a device replacing a Go binary hides it",
+		layers: [][]imagetest.File{
+			{exe("usr/local/bin/app", goBinary(t))},
+			{{Name: "usr/local/bin/app", Type: tar.TypeFifo}},
+		},
+		want: nil,
+	}, {
+		name: "a symlink replacing a directory hides the package files below it",
+		layers: [][]imagetest.File{
+			{file("usr/lib/node_modules/a/package.json", pkgJSON("a", "1.0.0"))},
+			{symlink("usr/lib/node_modules", "/opt/node_modules")},
+		},
+		want: nil,
+	}, {
+		name: "a file replacing a directory hides the package files below it",
+		layers: [][]imagetest.File{
+			{file("opt/tool/package.json", pkgJSON("a", "1.0.0"))},
+			{exe("opt/tool", "#!/bin/sh\n")},
+		},
+		want: nil,
+	}, {
+		name: "a hard link to a lower layer's package file is a package file of the linking layer",
+		layers: [][]imagetest.File{
+			{file("srv/node_modules/a/package.json", pkgJSON("a", "1.0.0"))},
+			{hardlink("srv/node_modules/b/package.json", "srv/node_modules/a/package.json")},
+		},
+		want: []string{"npm/a@1.0.0:0", "npm/a@1.0.0:1"},
+	}, {
+		name: "a hard link keeps the layer of the same package already at its path",
+		layers: [][]imagetest.File{
+			{file("srv/node_modules/a/package.json", pkgJSON("a", "1.0.0")), file("srv/node_modules/b/package.json", pkgJSON("a", "1.0.0"))},
+			{hardlink("srv/node_modules/b/package.json", "srv/node_modules/a/package.json")},
+		},
+		want: []string{"npm/a@1.0.0:0", "npm/a@1.0.0:0"},
+	}, {
+		name: "a hard link to a lower jar under a jar's name is that jar",
+		layers: [][]imagetest.File{
+			{file("usr/share/java/lib.jar", jar(t, "org.example", "lib", "1.2.3"))},
+			{hardlink("opt/app/lib/lib.jar", "usr/share/java/lib.jar")},
+		},
+		want: []string{"java/org.example:lib@1.2.3:0", "java/org.example:lib@1.2.3:1"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

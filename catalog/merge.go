@@ -20,39 +20,46 @@ type version struct {
 type view map[string][]version
 
 // mergeLayers stacks per-layer results bottom to top with overlay
-// semantics: a whiteout deletes a path and everything below it, an opaque
-// directory deletes everything below it from lower layers, and a layer's
-// own files are added after its deletions (they apply to lower layers only).
+// semantics (see cover). A layer's deletions and what its entries hide
+// apply to the layers below it only; its own files are added after them.
+// A hard link to a lower file holds that file's content, so it is resolved
+// against the view below the layer and added as a version of the link's
+// path: the package keeps an earlier layer if it was already there.
 func mergeLayers(results []*layerResult) view {
 	v := view{}
 	for i, r := range results {
-		for _, w := range r.Whiteouts {
-			v.remove(w, true)
-		}
-		for _, d := range r.Opaques {
-			v.remove(d, false)
+		linked, unresolved := v.resolve(r.Links)
+		c := coverOf(r, unresolved)
+		for p := range v {
+			if c.hides(p) {
+				delete(v, p)
+			}
 		}
 		for p, f := range r.Files {
+			v[p] = append(v[p], version{layer: i, file: f})
+		}
+		for p, f := range linked {
 			v[p] = append(v[p], version{layer: i, file: f})
 		}
 	}
 	return v
 }
 
-func (v view) remove(p string, self bool) {
-	if p == "" || p == "." {
-		clear(v)
-		return
-	}
-	if self {
-		delete(v, p)
-	}
-	prefix := p + "/"
-	for k := range v {
-		if strings.HasPrefix(k, prefix) {
-			delete(v, k)
+// resolve finds each hard link's target in the view: linked holds the
+// target's final version for links to a package file; unresolved lists
+// the links to anything else.
+func (v view) resolve(links map[string]string) (linked map[string]*fileResult, unresolved []string) {
+	for l, t := range links {
+		if h := v[t]; len(h) > 0 {
+			if linked == nil {
+				linked = map[string]*fileResult{}
+			}
+			linked[l] = h[len(h)-1].file
+		} else {
+			unresolved = append(unresolved, l)
 		}
 	}
+	return linked, unresolved
 }
 
 // distro returns the final os-release: etc/os-release wins over

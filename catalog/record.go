@@ -17,7 +17,7 @@ import (
 // cacheVersion names the shape and the meaning of a layerResult. Bump it
 // whenever an extractor is added or changed, or the record changes: every
 // cached layer is then read again, which is the point.
-const cacheVersion = "catalog-v1"
+const cacheVersion = "catalog-v2"
 
 // layerResult is everything one layer contributes, independent of every
 // other layer, so that it can be cached by the layer's DiffID and shared by
@@ -36,6 +36,17 @@ type layerResult struct {
 	Whiteouts []string `json:"whiteouts,omitempty"`
 	// Opaques are directories whose lower-layer content this layer hid.
 	Opaques []string `json:"opaques,omitempty"`
+	// Hides are the layer's symlinks, devices and other entries that are
+	// neither files nor directories: each hides a lower file at its path
+	// and everything a lower layer had below it.
+	Hides []string `json:"hides,omitempty"`
+	// Dirs are the layer's deepest directories, named by an entry or
+	// implied by one below them, in pathCompare order: a lower file at one
+	// of them or above it was replaced by a directory.
+	Dirs []string `json:"dirs,omitempty"`
+	// Links are hard links to files of lower layers, link to target: the
+	// merge gives the link the target's packages, if it has any.
+	Links map[string]string `json:"links,omitempty"`
 	// Warnings name what the layer could not catalog; they travel with the
 	// cached layer so that a warm catalog says what a cold one said.
 	Warnings []string `json:"warnings,omitempty"`

@@ -22,12 +22,17 @@ type layerScanner struct {
 	plugins []plugin
 	o       *options
 	reqBuf  []plugin
+	// dirs are the layer's directories, named or implied by an entry below
+	// them; lastDir spares a map write for each entry of the same folder.
+	dirs    map[string]struct{}
+	lastDir string
 }
 
 // scan catalogs one layer on its own. The result depends on nothing but the
 // layer's content, which is what makes it cacheable by DiffID.
 func (s *layerScanner) scan(ctx context.Context, l image.Layer) (*layerResult, error) {
 	res := &layerResult{Version: cacheVersion, MaxFileSize: s.o.maxFileSize, Files: map[string]*fileResult{}}
+	s.dirs, s.lastDir = map[string]struct{}{}, ""
 	err := l.Walk(ctx, func(e *image.Entry) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -35,45 +40,54 @@ func (s *layerScanner) scan(ctx context.Context, l image.Layer) (*layerResult, e
 		switch e.Type {
 		case image.TypeWhiteout:
 			res.Whiteouts = append(res.Whiteouts, e.Path)
+			return nil
 		case image.TypeOpaque:
 			res.Opaques = append(res.Opaques, e.Path)
+			return nil
+		case image.TypeSkipped:
+			res.Warnings = append(res.Warnings, e.Reason)
+			return nil
+		}
+		// Every entry makes its folder a directory, which hides a lower
+		// file of the folder's name.
+		s.dir(path.Dir(e.Path))
+		switch e.Type {
 		case image.TypeFile:
 			return s.file(ctx, e, res)
+		case image.TypeDir:
+			s.dir(e.Path)
 		case image.TypeHardlink:
 			// Tar stores a hard link's content once, under the first name;
-			// a package file reached by a second name says what the first did.
+			// a package file reached by a second name says what the first
+			// did. A target from a lower layer is found at merge time.
 			if target, ok := res.Files[e.Linkname]; ok {
 				fr := *target
 				res.Files[e.Path] = &fr
-			} else if s.matters(e) {
-				res.Files[e.Path] = &fileResult{}
+			} else {
+				if res.Links == nil {
+					res.Links = map[string]string{}
+				}
+				res.Links[e.Path] = e.Linkname
 			}
 		case image.TypeSymlink, image.TypeOther:
-			// A link or device where a lower layer had a package file hides
-			// that file; an empty result records that.
-			if s.matters(e) {
-				res.Files[e.Path] = &fileResult{}
-			}
-		case image.TypeSkipped:
-			res.Warnings = append(res.Warnings, e.Reason)
+			res.Hides = append(res.Hides, e.Path)
 		}
 		return nil
 	})
+	res.Dirs = deepestDirs(s.dirs)
+	s.dirs = nil
 	if err != nil {
 		return nil, fmt.Errorf("catalog: layer %d (%s): %w", l.Index(), l.DiffID(), err)
 	}
 	return res, nil
 }
 
-// matters says whether a path is one a package file could live at, judged
-// as if it were a regular file of the entry's size.
-func (s *layerScanner) matters(e *image.Entry) bool {
-	if ownerKindOf(e.Path) != ownerNone {
-		return true
+func (s *layerScanner) dir(d string) {
+	if d == "." || d == s.lastDir {
+		return
 	}
-	api := entryAPI{path: e.Path, info: entryInfo{name: path.Base(e.Path), size: e.Size, mode: 0o644}}
-	s.reqBuf = required(s.plugins, api, s.reqBuf)
-	return len(s.reqBuf) > 0
+	s.lastDir = d
+	s.dirs[d] = struct{}{}
 }
 
 func (s *layerScanner) warn(res *layerResult, format string, args ...any) {
