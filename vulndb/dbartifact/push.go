@@ -153,7 +153,9 @@ func snapshot(ctx context.Context, src, dst string) error {
 	if err != nil {
 		return fmt.Errorf("dbartifact: %w", err)
 	}
-	uri := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String() + "?mode=ro&_pragma=busy_timeout(5000)"
+	// No sync of the copy: it is a temporary file, read once and removed.
+	uri := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String() +
+		"?mode=ro&_pragma=busy_timeout(5000)&_pragma=synchronous(OFF)"
 	sdb, err := sql.Open("sqlite", uri)
 	if err != nil {
 		return fmt.Errorf("dbartifact: snapshot %s: %w", src, err)
