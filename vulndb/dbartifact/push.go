@@ -82,7 +82,10 @@ func Push(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	zpath := snap + ".zst"
+	zpath, err := tempBeside(dbPath)
+	if err != nil {
+		return nil, err
+	}
 	defer os.Remove(zpath)
 	layer, err := compress(snap, zpath)
 	if err != nil {
@@ -214,7 +217,7 @@ func annotations(res *Result, now time.Time) map[string]string {
 	return a
 }
 
-// compress writes src zstd-compressed to dst, hashing it on the way, and
+// compress writes src zstd-compressed to the existing file dst, hashing it on the way, and
 // returns dst as a layer that re-reads the file on each upload attempt.
 func compress(src, dst string) (v1.Layer, error) {
 	in, err := os.Open(src)
@@ -222,7 +225,7 @@ func compress(src, dst string) (v1.Layer, error) {
 		return nil, fmt.Errorf("dbartifact: %w", err)
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("dbartifact: %w", err)
 	}
