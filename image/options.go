@@ -66,13 +66,9 @@ func (l Limits) withDefaults() Limits {
 type Option func(*options) error
 
 type options struct {
-	limits    Limits
-	platform  v1.Platform
-	user      string
-	pass      string
-	basicAuth bool
-	insecure  bool
-	transport http.RoundTripper
+	limits   Limits
+	platform v1.Platform
+	access   RegistryAccess
 
 	// blobsVerified is set by sources that check each compressed blob
 	// against its digest themselves (go-containerregistry's remote does, at
@@ -134,7 +130,7 @@ func WithBasicAuth(user, pass string) Option {
 		if user == "" {
 			return errors.New("basic auth needs a user name")
 		}
-		o.user, o.pass, o.basicAuth = user, pass, true
+		o.access.User, o.access.Password = user, pass
 		return nil
 	}
 }
@@ -144,7 +140,7 @@ func WithBasicAuth(user, pass string) Option {
 // allows.
 func WithInsecure() Option {
 	return func(o *options) error {
-		o.insecure = true
+		o.access.Insecure = true
 		return nil
 	}
 }
@@ -156,7 +152,7 @@ func WithTransport(rt http.RoundTripper) Option {
 		if rt == nil {
 			return errors.New("transport must not be nil")
 		}
-		o.transport = rt
+		o.access.Transport = rt
 		return nil
 	}
 }

@@ -2,12 +2,10 @@ package image
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -17,28 +15,11 @@ import (
 // every blob it fetches against its digest (at EOF), so the walk does not
 // hash compressed blobs a second time.
 func openRemote(ctx context.Context, source, refStr string, o *options) (Image, error) {
-	var nameOpts []name.Option
-	if o.insecure {
-		nameOpts = append(nameOpts, name.Insecure)
-	}
-	ref, err := name.ParseReference(refStr, nameOpts...)
+	ref, err := name.ParseReference(refStr, o.access.NameOptions()...)
 	if err != nil {
 		return nil, imageErr(source, "not a valid image reference: %w", err)
 	}
-	ropts := []remote.Option{remote.WithContext(ctx), remote.WithPlatform(o.platform)}
-	if o.basicAuth {
-		ropts = append(ropts, remote.WithAuth(&authn.Basic{Username: o.user, Password: o.pass}))
-	} else {
-		ropts = append(ropts, remote.WithAuthFromKeychain(authn.DefaultKeychain))
-	}
-	switch {
-	case o.transport != nil:
-		ropts = append(ropts, remote.WithTransport(o.transport))
-	case o.insecure:
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for WithInsecure
-		ropts = append(ropts, remote.WithTransport(t))
-	}
+	ropts := append(o.access.RemoteOptions(ctx), remote.WithPlatform(o.platform))
 	desc, err := remote.Get(ref, ropts...)
 	if err != nil {
 		return nil, remoteErr(source, err)

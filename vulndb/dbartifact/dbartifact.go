@@ -10,18 +10,14 @@
 package dbartifact
 
 import (
-	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/drydock/drydock/image"
 	"github.com/drydock/drydock/vulndb"
 )
 
@@ -77,14 +73,11 @@ func (e *Error) ExitCode() int { return 2 }
 type Option func(*options) error
 
 type options struct {
-	user, pass string
-	basicAuth  bool
-	insecure   bool
-	transport  http.RoundTripper
-	force      bool
-	maxLayer   int64
-	maxDB      int64
-	now        func() time.Time
+	access   image.RegistryAccess
+	force    bool
+	maxLayer int64
+	maxDB    int64
+	now      func() time.Time
 }
 
 func newOptions(opts []Option) (*options, error) {
@@ -108,7 +101,7 @@ func WithBasicAuth(user, pass string) Option {
 		if user == "" {
 			return &vulndb.OptionError{Option: "WithBasicAuth", Err: errors.New("needs a user name")}
 		}
-		o.user, o.pass, o.basicAuth = user, pass, true
+		o.access.User, o.access.Password = user, pass
 		return nil
 	}
 }
@@ -116,7 +109,7 @@ func WithBasicAuth(user, pass string) Option {
 // WithInsecure allows plain HTTP and unverified TLS. Default: HTTPS only,
 // except for localhost as go-containerregistry allows.
 func WithInsecure() Option {
-	return func(o *options) error { o.insecure = true; return nil }
+	return func(o *options) error { o.access.Insecure = true; return nil }
 }
 
 // WithTransport sends registry requests through rt. Default:
@@ -126,7 +119,7 @@ func WithTransport(rt http.RoundTripper) Option {
 		if rt == nil {
 			return &vulndb.OptionError{Option: "WithTransport", Err: errors.New("nil transport")}
 		}
-		o.transport = rt
+		o.access.Transport = rt
 		return nil
 	}
 }
@@ -160,34 +153,6 @@ func WithClock(now func() time.Time) Option {
 		o.now = now
 		return nil
 	}
-}
-
-// remoteOptions turns the options into go-containerregistry's, the way the image
-// package opens registry references: the Docker keychain unless basic auth
-// is given, and a TLS-lenient transport for insecure registries.
-func (o *options) remoteOptions(ctx context.Context) []remote.Option {
-	ropts := []remote.Option{remote.WithContext(ctx)}
-	if o.basicAuth {
-		ropts = append(ropts, remote.WithAuth(&authn.Basic{Username: o.user, Password: o.pass}))
-	} else {
-		ropts = append(ropts, remote.WithAuthFromKeychain(authn.DefaultKeychain))
-	}
-	switch {
-	case o.transport != nil:
-		ropts = append(ropts, remote.WithTransport(o.transport))
-	case o.insecure:
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for WithInsecure
-		ropts = append(ropts, remote.WithTransport(t))
-	}
-	return ropts
-}
-
-func (o *options) nameOptions() []name.Option {
-	if o.insecure {
-		return []name.Option{name.Insecure}
-	}
-	return nil
 }
 
 // registryErr classifies a registry error the way the image package does:

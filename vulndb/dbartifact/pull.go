@@ -42,11 +42,11 @@ func Pull(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	r, err := name.ParseReference(ref, o.nameOptions()...)
+	r, err := name.ParseReference(ref, o.access.NameOptions()...)
 	if err != nil {
 		return nil, &Error{Ref: ref, Err: fmt.Errorf("not a valid reference: %w", err)}
 	}
-	ropts := o.remoteOptions(ctx)
+	ropts := o.access.RemoteOptions(ctx)
 	desc, err := remote.Get(r, ropts...)
 	if err != nil {
 		return nil, registryErr(ref, err)

@@ -59,7 +59,7 @@ func Push(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	tag, err := name.NewTag(ref, o.nameOptions()...)
+	tag, err := name.NewTag(ref, o.access.NameOptions()...)
 	if err != nil {
 		return nil, &Error{Ref: ref, Err: fmt.Errorf("not a tag reference: %w", err)}
 	}
@@ -99,7 +99,7 @@ func Push(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 		return nil, err
 	}
 
-	ropts := o.remoteOptions(ctx)
+	ropts := o.access.RemoteOptions(ctx)
 	for _, l := range []v1.Layer{emptyConfig, layer} {
 		if err := remote.WriteLayer(tag.Context(), l, ropts...); err != nil {
 			return nil, pushErr(ref, tag, err)
