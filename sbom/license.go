@@ -3,6 +3,7 @@ package sbom
 import (
 	_ "embed"
 	"encoding/json"
+	"strings"
 	"sync"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -71,20 +72,26 @@ func readCDXLicenses(ls *cdx.Licenses) []string {
 // spdxLicenseExpression joins declared licenses into the one expression SPDX
 // keeps per package. Only known SPDX identifiers make an expression; anything
 // else (free text from a package database) would make the document invalid,
-// so the field then says NOASSERTION and the list lives in annotations.
+// so the field then says NOASSERTION and the list is in the package comment.
 func spdxLicenseExpression(ls []string) string {
 	if len(ls) == 0 {
 		return "NOASSERTION"
 	}
-	expr := ""
-	for i, l := range ls {
-		if !spdxIDs()[l] {
+	ids := spdxIDs()
+	for _, l := range ls {
+		if !ids[l] {
 			return "NOASSERTION"
 		}
-		if i > 0 {
-			expr += " AND "
-		}
-		expr += l
 	}
-	return expr
+	return strings.Join(ls, " AND ")
+}
+
+// splitLicenseExpression undoes spdxLicenseExpression for a package whose
+// comment lists no licenses: the expression is then SPDX identifiers joined
+// with AND, none of which holds a space.
+func splitLicenseExpression(expr string) []string {
+	if expr == "" || expr == noAssertion || expr == "NONE" {
+		return nil
+	}
+	return strings.Split(expr, " AND ")
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/drydock/drydock/inventory"
 )
 
-// Property names drydock writes. The same names are CycloneDX property names
-// and, as "NAME=VALUE", the comments of SPDX annotations, so both formats
-// carry the same facts the same way (docs/json-format.md lists them).
+// CycloneDX property names drydock writes (docs/json-format.md lists them).
+// SPDX carries the same facts in a compact package comment instead
+// (spdx_comment.go).
 const (
 	propType           = "drydock:package:type"
 	propEcosystem      = "drydock:ecosystem"
@@ -24,9 +24,6 @@ const (
 	propLayerIndex     = "drydock:layer:index"
 	propLayerDiffID    = "drydock:layer:diffID"
 	propLayerCreatedBy = "drydock:layer:createdBy"
-	// propLicense carries each declared license in SPDX, whose
-	// licenseDeclared field holds one expression and cannot keep a list.
-	propLicense = "drydock:license"
 
 	propImageSource       = "drydock:image:source"
 	propImageName         = "drydock:image:name"
@@ -47,7 +44,7 @@ const (
 type prop struct{ name, value string }
 
 // packageProps returns the drydock facts about p that neither format has a
-// field for. Empty values are left out; the layer index is always there
+// field for, as CycloneDX properties. Empty values are left out; the layer index is always there
 // because -1 (unknown) is a fact too.
 func packageProps(inv *inventory.Inventory, p *inventory.Package) []prop {
 	ps := []prop{{propType, p.Type}}
@@ -86,8 +83,6 @@ func applyPackageProps(p *inventory.Package, ps []prop) error {
 			p.Arch = kv.value
 		case propPath:
 			p.Path = kv.value
-		case propLicense:
-			p.Licenses = append(p.Licenses, kv.value)
 		case propLayerIndex:
 			n, err := strconv.Atoi(kv.value)
 			if err != nil || n < -1 {

@@ -50,10 +50,15 @@ func TestReadErrors(t *testing.T) {
 				"externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:deb/"}]}]}`,
 			sbom.ErrBadPURL, "spdx", "packages[0]"},
 		{"SPDX bad SPDXID", `{"spdxVersion": "SPDX-2.3", "SPDXID": "DOCUMENT", "name": "x"}`, sbom.ErrInvalid, "spdx", ""},
-		{"SPDX bad drydock annotation", `{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "x",
-			"packages": [{"SPDXID": "SPDXRef-a", "name": "a", "downloadLocation": "NONE", "annotations": [
-				{"annotator": "Tool: drydock", "annotationDate": "2026-01-01T00:00:00Z", "annotationType": "OTHER", "comment": "drydock:path"}]}]}`,
-			sbom.ErrInvalid, "spdx", "packages[0].annotations"},
+		{"SPDX drydock comment field without =", spdxDoc(`"comment": "drydock: type=npm path"`), sbom.ErrInvalid, "spdx", "packages[0]"},
+		{"SPDX drydock comment bad escape", spdxDoc(`"comment": "drydock: type=npm path=a%2"`), sbom.ErrInvalid, "spdx", "packages[0]"},
+		{"SPDX drydock comment bad hex", spdxDoc(`"comment": "drydock: type=npm path=a%zz"`), sbom.ErrInvalid, "spdx", "packages[0]"},
+		{"SPDX drydock comment unknown key", spdxDoc(`"comment": "drydock: type=npm colour=red"`), sbom.ErrInvalid, "spdx", "packages[0]"},
+		{"SPDX drydock comment layer not a number", spdxDoc(`"comment": "drydock: type=npm layer=top"`), sbom.ErrInvalid, "spdx", "packages[0]"},
+		{"SPDX drydock comment layer out of range", spdxDoc(`"comment": "drydock: type=npm layer=3"`), sbom.ErrInvalid, "spdx", "packages"},
+		{"SPDX drydock image layer short", spdxImageDoc(`drydock: source=x layer=sha256:00,,1`), sbom.ErrInvalid, "spdx", "packages[0]"},
+		{"SPDX drydock image layer size", spdxImageDoc(`drydock: source=x layer=sha256:00,,big,`), sbom.ErrInvalid, "spdx", "packages[0]"},
+		{"SPDX drydock image created", spdxImageDoc(`drydock: source=x created=yesterday`), sbom.ErrInvalid, "spdx", "packages[0]"},
 		{"drydock schema v2", `{"schema": "drydock/inventory/v2", "source": "x"}`, sbom.ErrUnsupportedVersion, "json", "schema"},
 		{"drydock unknown field", `{"schema": "drydock/inventory/v1", "source": "x", "layerz": []}`, sbom.ErrInvalid, "json", "layerz"},
 		{"drydock wrong type", `{"schema": "drydock/inventory/v1", "source": "x", "packages": [{"name": "a", "layer": "zero"}]}`, sbom.ErrInvalid, "json", "packages.layer"},
@@ -101,4 +106,19 @@ func TestReadFileMissing(t *testing.T) {
 	if !errors.As(err, &ie) || !errors.Is(err, os.ErrNotExist) || ie.ExitCode() != 2 {
 		t.Errorf("ReadFile(missing) = %v, want an *InputError wrapping os.ErrNotExist", err)
 	}
+}
+
+// spdxDoc is an SPDX 2.3 document with one package that has extra, a JSON
+// member, added.
+func spdxDoc(extra string) string {
+	return `{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "x",
+		"packages": [{"SPDXID": "SPDXRef-a", "name": "a", "downloadLocation": "NONE", ` + extra + `}]}`
+}
+
+// spdxImageDoc is an SPDX 2.3 document describing one container image
+// package whose comment is comment.
+func spdxImageDoc(comment string) string {
+	return `{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "x",
+		"packages": [{"SPDXID": "SPDXRef-Image", "name": "x", "downloadLocation": "NONE", "primaryPackagePurpose": "CONTAINER", "comment": "` + comment + `"}],
+		"relationships": [{"spdxElementId": "SPDXRef-DOCUMENT", "relatedSpdxElement": "SPDXRef-Image", "relationshipType": "DESCRIBES"}]}`
 }

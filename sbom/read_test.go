@@ -84,7 +84,7 @@ func TestReadForeign(t *testing.T) {
 // TestRoundTrip writes each inventory in each JSON format and reads it back:
 // every field drydock knows, layers and layer attribution included, must
 // come back as it was. All three formats carry all of them (the standards
-// through drydock properties and annotations).
+// through drydock properties and SPDX package comments).
 func TestRoundTrip(t *testing.T) {
 	inventories := map[string]*inventory.Inventory{
 		"sample": sample(),

@@ -15,8 +15,8 @@ import (
 
 // spdxWriter writes SPDX 2.3 JSON: the document describes one package, the
 // image, which CONTAINS the OS and every cataloged package. drydock's facts
-// that SPDX has no field for are package annotations whose comment is
-// "drydock:NAME=VALUE" (docs/json-format.md).
+// that SPDX has no field for are in each package's comment, one line per
+// package (spdx_comment.go, docs/json-format.md).
 type spdxWriter struct{ o *options }
 
 var _ Writer = spdxWriter{}
@@ -46,30 +46,17 @@ func (sw spdxWriter) Write(w io.Writer, inv *inventory.Inventory) error {
 
 func (sw spdxWriter) document(inv *inventory.Inventory) (*spdx.Document, error) {
 	created := sw.o.now.Format(time.RFC3339)
-	annotate := func(ps []prop) []spdx.Annotation {
-		out := make([]spdx.Annotation, len(ps))
-		for i, p := range ps {
-			out[i] = spdx.Annotation{
-				Annotator:         common.Annotator{Annotator: "drydock-" + sw.o.toolVersion, AnnotatorType: "Tool"},
-				AnnotationDate:    created,
-				AnnotationType:    "OTHER",
-				AnnotationComment: p.name + "=" + p.value,
-			}
-		}
-		return out
-	}
-
-	ips, err := imageProps(inv)
-	if err != nil {
-		return nil, err
-	}
 	image := &spdx.Package{
 		PackageName:             displayName(inv),
 		PackageSPDXIdentifier:   spdxImageID,
 		PackageVersion:          inv.Digest,
 		PackageDownloadLocation: noAssertion,
 		PrimaryPackagePurpose:   "CONTAINER",
-		Annotations:             annotate(ips),
+		PackageComment:          imageComment(inv),
+	}
+	if inv.Created != nil {
+		// SPDX dates are whole seconds in UTC; the comment has the exact time.
+		image.BuiltDate = inv.Created.UTC().Format(time.RFC3339)
 	}
 	if alg, hexval, ok := strings.Cut(inv.Digest, ":"); ok {
 		switch alg {
@@ -83,6 +70,7 @@ func (sw spdxWriter) document(inv *inventory.Inventory) (*spdx.Document, error) 
 		image.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(purl)}
 	}
 
+	pkgs := sortedPackages(inv.Packages)
 	doc := &spdx.Document{
 		SPDXVersion:       spdx.Version,
 		DataLicense:       spdx.DataLicense,
@@ -93,13 +81,15 @@ func (sw spdxWriter) document(inv *inventory.Inventory) (*spdx.Document, error) 
 			Creators: []common.Creator{{Creator: "drydock-" + sw.o.toolVersion, CreatorType: "Tool"}},
 			Created:  created,
 		},
-		Packages: []*spdx.Package{image},
-		Relationships: []*spdx.Relationship{{
-			RefA:         common.MakeDocElementID("", "DOCUMENT"),
-			RefB:         common.MakeDocElementID("", spdxImageID),
-			Relationship: common.TypeRelationshipDescribe,
-		}},
+		Packages:      make([]*spdx.Package, 0, len(pkgs)+2),
+		Relationships: make([]*spdx.Relationship, 0, len(pkgs)+2),
 	}
+	doc.Packages = append(doc.Packages, image)
+	doc.Relationships = append(doc.Relationships, &spdx.Relationship{
+		RefA:         common.MakeDocElementID("", "DOCUMENT"),
+		RefB:         common.MakeDocElementID("", spdxImageID),
+		Relationship: common.TypeRelationshipDescribe,
+	})
 	contains := func(id common.ElementID) {
 		doc.Relationships = append(doc.Relationships, &spdx.Relationship{
 			RefA:         common.MakeDocElementID("", spdxImageID),
@@ -109,41 +99,37 @@ func (sw spdxWriter) document(inv *inventory.Inventory) (*spdx.Document, error) 
 	}
 
 	if os := inv.OS; os != nil {
-		var ps []prop
-		if os.Codename != "" {
-			ps = append(ps, prop{propOSCodename, os.Codename})
-		}
-		if os.PrettyName != "" {
-			ps = append(ps, prop{propOSPrettyName, os.PrettyName})
-		}
-		doc.Packages = append(doc.Packages, &spdx.Package{
+		op := &spdx.Package{
 			PackageName:             os.ID,
 			PackageSPDXIdentifier:   spdxOSID,
 			PackageVersion:          os.VersionID,
 			PackageDownloadLocation: noAssertion,
 			PackageDescription:      os.PrettyName,
 			PrimaryPackagePurpose:   "OPERATING_SYSTEM",
-			Annotations:             annotate(ps),
-		})
+		}
+		if os.Codename != "" {
+			w := newCommentWriter()
+			w.add(keyCodename, os.Codename)
+			op.PackageComment = w.String()
+		}
+		doc.Packages = append(doc.Packages, op)
 		contains(spdxOSID)
 	}
 
 	ids := newRefs()
-	for _, p := range sortedPackages(inv.Packages) {
-		ps := packageProps(inv, &p)
-		for _, l := range p.Licenses {
-			ps = append(ps, prop{propLicense, l})
-		}
+	for i := range pkgs {
+		p := &pkgs[i]
+		// licenseConcluded and copyrightText are left out: in SPDX 2.3
+		// absence means NOASSERTION, which is all drydock could say.
+		declared := spdxLicenseExpression(p.Licenses)
 		sp := &spdx.Package{
 			PackageName:             p.Name,
-			PackageSPDXIdentifier:   common.ElementID(ids.ref("Package-", p)),
+			PackageSPDXIdentifier:   common.ElementID(ids.ref("Package-", *p)),
 			PackageVersion:          p.Version,
 			PackageDownloadLocation: noAssertion,
-			PackageLicenseConcluded: noAssertion,
-			PackageLicenseDeclared:  spdxLicenseExpression(p.Licenses),
-			PackageCopyrightText:    noAssertion,
+			PackageLicenseDeclared:  declared,
 			PrimaryPackagePurpose:   "LIBRARY",
-			Annotations:             annotate(ps),
+			PackageComment:          packageComment(p, declared == noAssertion),
 		}
 		if p.PURL != "" {
 			sp.PackageExternalReferences = []*spdx.PackageExternalReference{purlRef(p.PURL)}

@@ -47,30 +47,20 @@ func readSPDX(data []byte, top map[string]json.RawMessage) (*inventory.Inventory
 			continue
 		}
 		field := fmt.Sprintf("packages[%d]", i)
-		ps, err := spdxPropList(p.Annotations)
+		fields, ours, err := commentFields(p.PackageComment)
 		if err != nil {
-			return nil, &InputError{Field: field + ".annotations", Err: err}
+			return nil, &InputError{Field: field, Err: fmt.Errorf("comment: %w", err)}
 		}
 		switch {
 		case described[p.PackageSPDXIdentifier] && isSPDXImage(p):
-			if err := readSPDXImage(inv, p, ps); err != nil {
-				return nil, &InputError{Field: field, Err: err}
-			}
+			err = readSPDXImage(inv, p, fields, ours)
 		case isSPDXOS(p):
-			os := &inventory.OS{ID: p.PackageName, VersionID: p.PackageVersion, PrettyName: p.PackageDescription}
-			for _, kv := range ps {
-				switch kv.name {
-				case propOSCodename:
-					os.Codename = kv.value
-				case propOSPrettyName:
-					os.PrettyName = kv.value
-				}
-			}
-			inv.OS = os
+			err = readSPDXOS(inv, p, fields)
 		default:
-			if err := readSPDXPackage(inv, p, ps); err != nil {
-				return nil, &InputError{Field: field, Err: err}
-			}
+			err = readSPDXPackage(inv, p, fields, ours)
+		}
+		if err != nil {
+			return nil, &InputError{Field: field, Err: err}
 		}
 	}
 	if err := checkLayers(inv); err != nil {
@@ -113,10 +103,14 @@ func isSPDXOS(p *spdx.Package) bool {
 	return p.PrimaryPackagePurpose == "OPERATING_SYSTEM" || p.PrimaryPackagePurpose == "OPERATING-SYSTEM"
 }
 
-func readSPDXImage(inv *inventory.Inventory, p *spdx.Package, ps []prop) error {
-	ours, err := applyImageProps(inv, ps)
-	if err != nil || ours {
-		return err
+func readSPDXImage(inv *inventory.Inventory, p *spdx.Package, fields []prop, ours bool) error {
+	if ours {
+		// drydock writes the digest, or nothing, as the version.
+		inv.Digest = p.PackageVersion
+		if err := applyImageComment(inv, fields); err != nil {
+			return fmt.Errorf("comment: %w", err)
+		}
+		return nil
 	}
 	for _, c := range p.PackageChecksums {
 		switch c.Algorithm {
@@ -126,44 +120,51 @@ func readSPDXImage(inv *inventory.Inventory, p *spdx.Package, ps []prop) error {
 			setIfEmpty(&inv.Digest, "sha512:"+strings.ToLower(c.Value))
 		}
 	}
-	purl := ""
-	for _, r := range p.PackageExternalReferences {
-		if r != nil && r.RefType == "purl" {
-			purl = r.Locator
-		}
-	}
-	setForeignImage(inv, p.PackageName, p.PackageVersion, purl)
+	setForeignImage(inv, p.PackageName, p.PackageVersion, spdxPURL(p))
 	return nil
 }
 
-func readSPDXPackage(inv *inventory.Inventory, sp *spdx.Package, ps []prop) error {
-	purl := ""
-	for _, r := range sp.PackageExternalReferences {
-		if r != nil && r.RefType == "purl" {
-			purl = r.Locator
-			break
+func readSPDXOS(inv *inventory.Inventory, p *spdx.Package, fields []prop) error {
+	os := &inventory.OS{ID: p.PackageName, VersionID: p.PackageVersion, PrettyName: p.PackageDescription}
+	for _, f := range fields {
+		if f.name != keyCodename {
+			return fmt.Errorf("comment: %w: unknown OS key %q", ErrInvalid, f.name)
 		}
+		v, err := unescapeValue(f.value)
+		if err != nil {
+			return fmt.Errorf("comment: %w", err)
+		}
+		os.Codename = v
 	}
-	ours := hasProp(ps, propType)
+	inv.OS = os
+	return nil
+}
+
+func readSPDXPackage(inv *inventory.Inventory, sp *spdx.Package, fields []prop, ours bool) error {
+	purl := spdxPURL(sp)
 	if !ours && purl == "" {
 		// Not a package drydock can name: a file, a source tree, the
 		// described application of a source SBOM.
 		return nil
 	}
-	p := inventory.Package{Name: sp.PackageName, Version: sp.PackageVersion, PURL: purl, Layer: -1}
-	if ours {
-		if err := applyPackageProps(&p, ps); err != nil {
-			return err
+	if purl != "" {
+		if err := packageFromPURL(&inventory.Package{}, purl); err != nil {
+			return fmt.Errorf("externalRefs purl: %w", err)
 		}
-		if purl != "" {
-			if err := packageFromPURL(&inventory.Package{}, purl); err != nil {
-				return fmt.Errorf("externalRefs purl: %w", err)
-			}
+	}
+	if ours {
+		p := inventory.Package{Name: sp.PackageName, Version: sp.PackageVersion, PURL: purl, Layer: -1}
+		listed, err := applyPackageComment(&p, fields)
+		if err != nil {
+			return fmt.Errorf("comment: %w", err)
+		}
+		if !listed {
+			p.Licenses = splitLicenseExpression(sp.PackageLicenseDeclared)
 		}
 		inv.Packages = append(inv.Packages, p)
 		return nil
 	}
-	p.Name, p.Version = "", ""
+	p := inventory.Package{PURL: purl, Layer: -1}
 	if err := packageFromPURL(&p, purl); err != nil {
 		return fmt.Errorf("externalRefs purl: %w", err)
 	}
@@ -176,6 +177,16 @@ func readSPDXPackage(inv *inventory.Inventory, sp *spdx.Package, ps []prop) erro
 	return nil
 }
 
+// spdxPURL is the package's first purl external reference, or "".
+func spdxPURL(p *spdx.Package) string {
+	for _, r := range p.PackageExternalReferences {
+		if r != nil && r.RefType == "purl" {
+			return r.Locator
+		}
+	}
+	return ""
+}
+
 // spdxForeignLicense is the one license expression a foreign package states:
 // the declared one, else the concluded one; NONE and NOASSERTION say nothing.
 func spdxForeignLicense(p *spdx.Package) string {
@@ -185,21 +196,4 @@ func spdxForeignLicense(p *spdx.Package) string {
 		}
 	}
 	return ""
-}
-
-// spdxPropList returns the drydock annotations of a package as properties;
-// annotations by anyone else are left alone.
-func spdxPropList(as []spdx.Annotation) ([]prop, error) {
-	var out []prop
-	for _, a := range as {
-		if !strings.HasPrefix(a.AnnotationComment, "drydock:") {
-			continue
-		}
-		name, value, ok := strings.Cut(a.AnnotationComment, "=")
-		if !ok {
-			return nil, fmt.Errorf("%w: annotation %q is not drydock:NAME=VALUE", ErrInvalid, a.AnnotationComment)
-		}
-		out = append(out, prop{name, value})
-	}
-	return out, nil
 }

@@ -176,8 +176,30 @@ func checkSPDX(t *testing.T, out []byte) {
 	if contains != 9 {
 		t.Errorf("got %d CONTAINS relationships, want 9", contains)
 	}
-	if !strings.Contains(string(out), `"comment": "drydock:layer:index=1"`) {
-		t.Errorf("no drydock:layer:index annotation in SPDX output")
+	if strings.Contains(string(out), `"annotations"`) {
+		t.Errorf("SPDX output has annotations; drydock's facts belong in package comments")
+	}
+	if got, want := img["builtDate"], "2024-03-01T12:30:45Z"; got != want {
+		t.Errorf("image builtDate = %v, want %s", got, want)
+	}
+	// Package comments and declared licenses, by package name.
+	tests := []struct{ name, comment, license string }{
+		{"curl", "drydock: type=deb ecosystem=Debian:12 sourceName=curl sourceVersion=7.88.1-10+deb12u5 arch=amd64 path=var/lib/dpkg/status layer=1", "curl"},
+		{"libc6", "drydock: type=deb ecosystem=Debian:12 sourceName=glibc sourceVersion=2.36-9+deb12u4 arch=amd64 path=var/lib/dpkg/status layer=0", "GPL-2.0-only AND LGPL-2.1-or-later"},
+		{"org.apache.logging.log4j:log4j-core", "drydock: type=java ecosystem=Maven path=app/lib/app.jar layer=2 license=Apache%20License%2C%20Version%202.0", "NOASSERTION"},
+		{"serde", "drydock: type=rust ecosystem=crates.io path=app/bin/tool layer=-1 license=MIT%20OR%20Apache-2.0", "NOASSERTION"},
+		{"stdlib", "drydock: type=go-stdlib ecosystem=Go path=app/server layer=2", "NOASSERTION"},
+	}
+	byName := map[string]map[string]any{}
+	for _, p := range pkgs {
+		p := p.(map[string]any)
+		byName[p["name"].(string)] = p
+	}
+	for _, tt := range tests {
+		p := byName[tt.name]
+		if p["comment"] != tt.comment || p["licenseDeclared"] != tt.license {
+			t.Errorf("package %s comment, licenseDeclared = %q, %q; want %q, %q", tt.name, p["comment"], p["licenseDeclared"], tt.comment, tt.license)
+		}
 	}
 }
 
