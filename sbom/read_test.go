@@ -3,6 +3,7 @@ package sbom_test
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/drydock/drydock/inventory"
@@ -118,4 +119,27 @@ func TestRoundTripAcrossFormats(t *testing.T) {
 		inv = got
 	}
 	requireEqual(t, inv, sorted(sample()))
+}
+
+// TestReadSPDXDocumentDescribes reads a 2.3 document that names the image
+// with documentDescribes rather than a DESCRIBES relationship, as SPDX
+// allows: the image must still be found.
+func TestReadSPDXDocumentDescribes(t *testing.T) {
+	const doc = `{"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "app",
+		"documentNamespace": "https://example.org/app", "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: x"]},
+		"documentDescribes": ["SPDXRef-img"],
+		"packages": [
+			{"SPDXID": "SPDXRef-img", "name": "app", "downloadLocation": "NONE", "primaryPackagePurpose": "CONTAINER",
+				"checksums": [{"algorithm": "SHA256", "checksumValue": "ABCDEF"}]},
+			{"SPDXID": "SPDXRef-a", "name": "left-pad", "versionInfo": "1.3.0", "downloadLocation": "NONE",
+				"externalRefs": [{"referenceCategory": "PACKAGE_MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/left-pad@1.3.0"}]}]}`
+	got, err := sbom.Read(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &inventory.Inventory{
+		Source: "app", Name: "app", Digest: "sha256:abcdef", Layers: []inventory.Layer{},
+		Packages: []inventory.Package{{Name: "left-pad", Version: "1.3.0", Type: "npm", PURL: "pkg:npm/left-pad@1.3.0", Ecosystem: "npm", Layer: -1}},
+	}
+	requireEqual(t, got, want)
 }
