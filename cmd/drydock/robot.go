@@ -74,16 +74,7 @@ func newRobotCmd() *cobra.Command {
 	list.Flags().StringVar(&listNS, "namespace", "", "only this namespace's robots")
 	list.Flags().StringVar(&format, "format", "table", "table or json")
 	simple := func(use, short string, do func(ctx context.Context, name string) error, done string) *cobra.Command {
-		return &cobra.Command{
-			Use: use + " robot$NS+NAME", Short: short, Args: exactArgs(1),
-			RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-				if err := do(ctx, args[0]); err != nil {
-					return err
-				}
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", done, args[0])
-				return err
-			}),
-		}
+		return env.nameVerb(use+" robot$NS+NAME", short, do, done)
 	}
 	cmd.AddCommand(create, list,
 		simple("delete", "Delete a robot", func(ctx context.Context, n string) error { return env.svc.DeleteRobot(ctx, env.actor, n) }, "deleted"),

@@ -36,6 +36,21 @@ type adminEnv struct {
 	actor auth.Principal
 }
 
+// nameVerb is a verb that takes one account name, does one thing to it and
+// says so: "drydock user disable alice" → "disabled user alice".
+func (e *adminEnv) nameVerb(use, short string, do func(ctx context.Context, name string) error, done string) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short, Args: exactArgs(1),
+		RunE: e.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			if err := do(ctx, args[0]); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", done, args[0])
+			return err
+		}),
+	}
+}
+
 func (e *adminEnv) addFlags(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&e.data, "data", "", "data directory, as for drydock serve (default drydock-data, or $DRYDOCK_DATA)")
@@ -159,16 +174,7 @@ func newUserCmd() *cobra.Command {
 	}
 	list.Flags().StringVar(&format, "format", "table", "table or json")
 	simple := func(use, short string, do func(ctx context.Context, name string) error, done string) *cobra.Command {
-		return &cobra.Command{
-			Use: use + " NAME", Short: short, Args: exactArgs(1),
-			RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-				if err := do(ctx, args[0]); err != nil {
-					return err
-				}
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", done, args[0])
-				return err
-			}),
-		}
+		return env.nameVerb(use+" NAME", short, do, done)
 	}
 	cmd.AddCommand(add, passwd, list,
 		simple("delete", "Delete a user and their memberships", func(ctx context.Context, n string) error { return env.svc.DeleteUser(ctx, env.actor, n) }, "deleted user"),
