@@ -43,25 +43,53 @@ const (
 // prop is one name/value pair, in the order written.
 type prop struct{ name, value string }
 
+// packageFact is one string fact about a package that neither SBOM format
+// has a field for: CycloneDX carries it as the property prop, SPDX as
+// key=value in the package comment. Writers and readers of both formats go
+// through packageFacts, in this order, so the two cannot drift apart.
+type packageFact struct {
+	prop, key string
+	// always writes the fact even when empty (the type says how to read the rest).
+	always bool
+	field  func(*inventory.Package) *string
+}
+
+var packageFacts = []packageFact{
+	{prop: propType, key: keyType, always: true, field: func(p *inventory.Package) *string { return &p.Type }},
+	{prop: propEcosystem, key: keyEcosystem, field: func(p *inventory.Package) *string { return &p.Ecosystem }},
+	{prop: propSourceName, key: keySourceName, field: func(p *inventory.Package) *string { return &p.SourceName }},
+	{prop: propSourceVersion, key: keySourceVersion, field: func(p *inventory.Package) *string { return &p.SourceVersion }},
+	{prop: propArch, key: keyArch, field: func(p *inventory.Package) *string { return &p.Arch }},
+	{prop: propPath, key: keyPath, field: func(p *inventory.Package) *string { return &p.Path }},
+}
+
+// factFor returns the fact whose name (as nameOf gives it) is name, or nil.
+func factFor(name string, nameOf func(packageFact) string) *packageFact {
+	for i := range packageFacts {
+		if nameOf(packageFacts[i]) == name {
+			return &packageFacts[i]
+		}
+	}
+	return nil
+}
+
 // packageProps returns the drydock facts about p that neither format has a
 // field for, as CycloneDX properties. Empty values are left out; the layer index is always there
 // because -1 (unknown) is a fact too.
 func packageProps(inv *inventory.Inventory, p *inventory.Package) []prop {
-	ps := []prop{{propType, p.Type}}
-	add := func(name, value string) {
-		if value != "" {
-			ps = append(ps, prop{name, value})
+	var ps []prop
+	for _, f := range packageFacts {
+		if v := *f.field(p); v != "" || f.always {
+			ps = append(ps, prop{f.prop, v})
 		}
 	}
-	add(propEcosystem, p.Ecosystem)
-	add(propSourceName, p.SourceName)
-	add(propSourceVersion, p.SourceVersion)
-	add(propArch, p.Arch)
-	add(propPath, p.Path)
 	ps = append(ps, prop{propLayerIndex, strconv.Itoa(p.Layer)})
 	if l := inv.LayerOf(p); l != nil {
-		add(propLayerDiffID, l.DiffID)
-		add(propLayerCreatedBy, l.CreatedBy)
+		for _, kv := range []prop{{propLayerDiffID, l.DiffID}, {propLayerCreatedBy, l.CreatedBy}} {
+			if kv.value != "" {
+				ps = append(ps, kv)
+			}
+		}
 	}
 	return ps
 }
@@ -70,20 +98,11 @@ func packageProps(inv *inventory.Inventory, p *inventory.Package) []prop {
 // diffID and build step are not read back: they are copies of the layer list.
 func applyPackageProps(p *inventory.Package, ps []prop) error {
 	for _, kv := range ps {
-		switch kv.name {
-		case propType:
-			p.Type = kv.value
-		case propEcosystem:
-			p.Ecosystem = kv.value
-		case propSourceName:
-			p.SourceName = kv.value
-		case propSourceVersion:
-			p.SourceVersion = kv.value
-		case propArch:
-			p.Arch = kv.value
-		case propPath:
-			p.Path = kv.value
-		case propLayerIndex:
+		if f := factFor(kv.name, func(f packageFact) string { return f.prop }); f != nil {
+			*f.field(p) = kv.value
+			continue
+		}
+		if kv.name == propLayerIndex {
 			n, err := strconv.Atoi(kv.value)
 			if err != nil || n < -1 {
 				return fmt.Errorf("%w: %s %q is not a layer index", ErrInvalid, propLayerIndex, kv.value)

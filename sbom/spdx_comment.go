@@ -169,12 +169,13 @@ func isCommentSep(r rune) bool { return r == ' ' || r == '\n' }
 // listed only when licenseDeclared cannot hold them exactly.
 func packageComment(p *inventory.Package, listLicenses bool) string {
 	w := newCommentWriter()
-	w.addAlways(keyType, p.Type)
-	w.add(keyEcosystem, p.Ecosystem)
-	w.add(keySourceName, p.SourceName)
-	w.add(keySourceVersion, p.SourceVersion)
-	w.add(keyArch, p.Arch)
-	w.add(keyPath, p.Path)
+	for _, f := range packageFacts {
+		if f.always {
+			w.addAlways(f.key, *f.field(p))
+		} else {
+			w.add(f.key, *f.field(p))
+		}
+	}
 	w.b.WriteString(" " + keyLayer + "=" + strconv.Itoa(p.Layer))
 	if listLicenses {
 		for _, l := range p.Licenses {
@@ -193,19 +194,11 @@ func applyPackageComment(p *inventory.Package, fields []prop) (bool, error) {
 		if err != nil {
 			return listed, err
 		}
+		if fact := factFor(f.name, func(f packageFact) string { return f.key }); fact != nil {
+			*fact.field(p) = v
+			continue
+		}
 		switch f.name {
-		case keyType:
-			p.Type = v
-		case keyEcosystem:
-			p.Ecosystem = v
-		case keySourceName:
-			p.SourceName = v
-		case keySourceVersion:
-			p.SourceVersion = v
-		case keyArch:
-			p.Arch = v
-		case keyPath:
-			p.Path = v
 		case keyLayer:
 			n, err := strconv.Atoi(v)
 			if err != nil || n < -1 {
