@@ -154,3 +154,13 @@ func readJSON(r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// writeList answers 200 with {"key": [conv(item)…]}: an empty list is [],
+// never null, so clients can range over it without a check.
+func writeList[T, A any](w http.ResponseWriter, key string, items []T, conv func(T) A) {
+	out := make([]A, 0, len(items))
+	for _, it := range items {
+		out = append(out, conv(it))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{key: out})
+}

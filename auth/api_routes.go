@@ -86,11 +86,7 @@ func listUsersAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) e
 	if err != nil {
 		return err
 	}
-	out := make([]apiUser, 0, len(us))
-	for _, u := range us {
-		out = append(out, apiUser{u.Name, u.Admin, u.Disabled, u.Created})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	writeList(w, "users", us, func(u User) apiUser { return apiUser{u.Name, u.Admin, u.Disabled, u.Created} })
 	return nil
 }
 
@@ -127,11 +123,7 @@ func listNamespacesAPI(a *api, w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	out := make([]apiNamespace, 0, len(ns))
-	for _, n := range ns {
-		out = append(out, apiNamespace(n))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"namespaces": out})
+	writeList(w, "namespaces", ns, func(n Namespace) apiNamespace { return apiNamespace(n) })
 	return nil
 }
 
@@ -177,11 +169,7 @@ func listMembersAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal)
 	if err != nil {
 		return err
 	}
-	out := make([]apiMember, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, apiMember{m.User, m.Role.String()})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"members": out})
+	writeList(w, "members", ms, func(m Member) apiMember { return apiMember{m.User, m.Role.String()} })
 	return nil
 }
 
@@ -209,11 +197,7 @@ func listRobotsAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) 
 	if err != nil {
 		return err
 	}
-	out := make([]apiRobot, 0, len(rs))
-	for _, rb := range rs {
-		out = append(out, toAPIRobot(rb))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"robots": out})
+	writeList(w, "robots", rs, func(rb Robot) apiRobot { return toAPIRobot(rb) })
 	return nil
 }
 
