@@ -2,8 +2,6 @@ package auth_test
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,31 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/drydock/drydock/auditlog"
-	"github.com/drydock/drydock/blobstore"
-	"github.com/drydock/drydock/registry"
 )
-
-// registryWithAPI serves /token, drydock's registry at /v2/ and the REST
-// API with the registry's content at /api/v1/, all on the world's service.
-func registryWithAPI(t *testing.T, w *world) *httptest.Server {
-	t.Helper()
-	blobs, err := blobstore.NewFilesystem(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rg, err := registry.New(w.st, blobs, registry.WithAuthorizer(w.svc), registry.WithAuditor(w.audit),
-		registry.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/token", w.svc.TokenHandler())
-	mux.Handle("/v2/", rg)
-	mux.Handle("/api/v1/", w.svc.RegistryAPIHandler(w.audit, rg.Content()))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() { srv.Close(); rg.Close() })
-	return srv
-}
 
 // pushReferrer pushes an OCI artifact whose subject is subject into repo,
 // by digest as referrers usually are, and returns its digest.
@@ -81,7 +55,7 @@ func strs(body map[string]any, key, field string) []string {
 
 func TestRepositoryAndArtifactAPI(t *testing.T) {
 	w := newWorld(t)
-	srv := registryWithAPI(t, w)
+	srv := drydockRegistry(t, w)
 	v1img := pushImage(t, w, srv, "root", "team/app", "v1")
 	v2img := pushImage(t, w, srv, "root", "team/app", "v2")
 	sbom := pushReferrer(t, w, srv, "team/app", v1img.manifest)
@@ -201,7 +175,7 @@ func TestRepositoryAndArtifactAPI(t *testing.T) {
 
 func TestArtifactAPIPages(t *testing.T) {
 	w := newWorld(t)
-	srv := registryWithAPI(t, w)
+	srv := drydockRegistry(t, w)
 	var pushed []string
 	for _, tag := range []string{"a", "b", "c", "d", "e"} {
 		pushed = append(pushed, pushImage(t, w, srv, "root", "team/page", tag).manifest)
