@@ -24,7 +24,8 @@ import (
 // All of it goes into one new file renamed over the old one at the end: a
 // failed download, a truncated zip or a cancelled context leaves the
 // previous database whole and in use. Options read: those above and
-// WithHTTPClient, WithProgress, WithLogger, WithMaxRecordSize, WithClock.
+// WithHTTPClient, WithProgress, WithLogger, WithMaxRecordSize, WithClock,
+// WithAllowPartial.
 func Update(ctx context.Context, dbPath string, opts ...Option) (rep *Report, err error) {
 	o, err := newOptions(opts)
 	if err != nil {
