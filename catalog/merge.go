@@ -156,6 +156,7 @@ func (v view) packages(d distro) []inventory.Package {
 			})
 		}
 	}
+	out = mergeNPM(out)
 	slices.SortFunc(out, comparePackages)
 	return out
 }

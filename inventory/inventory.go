@@ -97,8 +97,14 @@ type Package struct {
 	// Licenses as declared by the package, where recorded.
 	Licenses []string `json:"licenses,omitempty"`
 	// Path is the file the package was found in, relative to the image root
-	// without a leading slash ("var/lib/dpkg/status", "app/server").
+	// without a leading slash ("var/lib/dpkg/status", "app/server"); a
+	// package inside an archive names the archive chain with "!"
+	// ("app/app.jar!/BOOT-INF/lib/inner.jar").
 	Path string `json:"path"`
+	// Locations lists every file that declares this same package (the lockfile
+	// and the installed package.json of one npm install root, say) when more
+	// than one does; Path is the first of them. Empty when Path is the only one.
+	Locations []string `json:"locations,omitempty"`
 	// Layer is the index into Inventory.Layers of the layer that introduced
 	// the package; -1 when unknown (an SBOM without layer data).
 	Layer int `json:"layer"`
