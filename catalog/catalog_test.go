@@ -62,8 +62,10 @@ func TestCatalogFindsEveryEcosystem(t *testing.T) {
 		{inventory.TypeDotnet, "App", "1.0.0", "NuGet", "pkg:nuget/App@1.0.0", "dotnet/App.deps.json", 2},
 		{inventory.TypeDotnet, "Newtonsoft.Json", "13.0.3", "NuGet", "pkg:nuget/Newtonsoft.Json@13.0.3", "dotnet/App.deps.json", 2},
 		{inventory.TypeGem, "rack", "3.0.8", "RubyGems", "pkg:gem/rack@3.0.8", "usr/local/bundle/specifications/rack-3.0.8.gemspec", 2},
-		{inventory.TypeGoModule, "example.com/hello", "(devel)", "Go", "pkg:golang/example.com/hello@%28devel%29", "app/server", 2},
-		{inventory.TypeGoModule, "github.com/google/uuid", "1.6.0", "Go", "pkg:golang/github.com/google/uuid@1.6.0", "app/server", 2},
+		// Built outside a VCS checkout: no version, never "(devel)".
+		{inventory.TypeGoModule, "example.com/hello", "", "Go", "pkg:golang/example.com/hello", "app/server", 2},
+		// Go module versions keep their "v", as the toolchain writes them.
+		{inventory.TypeGoModule, "github.com/google/uuid", "v1.6.0", "Go", "pkg:golang/github.com/google/uuid@v1.6.0", "app/server", 2},
 		{inventory.TypeGoStdlib, "stdlib", goVersion(), "Go", "pkg:golang/stdlib@" + goVersion(), "app/server", 2},
 		{inventory.TypeJava, "com.example:demo", "1.4.2", "Maven", "pkg:maven/com.example/demo@1.4.2", "app/lib/demo-1.4.2.jar", 2},
 		{inventory.TypeNPM, "@babel/core", "7.24.0", "npm", "pkg:npm/%40babel/core@7.24.0", "app/node_modules/@babel/core/package.json", 2},

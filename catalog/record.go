@@ -17,7 +17,7 @@ import (
 // cacheVersion names the shape and the meaning of a layerResult. Bump it
 // whenever an extractor is added or changed, or the record changes: every
 // cached layer is then read again, which is the point.
-const cacheVersion = "catalog-v2"
+const cacheVersion = "catalog-v3"
 
 // layerResult is everything one layer contributes, independent of every
 // other layer, so that it can be cached by the layer's DiffID and shared by
@@ -117,20 +117,14 @@ func recordOf(p *extractor.Package) (pkgRecord, bool) {
 		r.Epoch = m.Epoch
 		r.SourceName, r.SourceVersion = splitSourceRPM(m.SourceRPM)
 		return r, true
+	case *goBinaryMeta:
+		return goRecord(p, m), true
 	case *archivemeta.Metadata:
 		if m.ArtifactID == "" || p.Name == "unknown" {
 			return pkgRecord{}, false
 		}
 	}
 	switch p.PURLType {
-	case purl.TypeGolang:
-		r.Type = inventory.TypeGoModule
-		if p.Name == "go" {
-			// OSV files the Go toolchain's advisories under "stdlib".
-			r.Type, r.Name = inventory.TypeGoStdlib, "stdlib"
-			r.PURL = (&purl.PackageURL{Type: purl.TypeGolang, Name: "stdlib", Version: p.Version}).String()
-			return r, true
-		}
 	case purl.TypeNPM:
 		// scalibr adds a "source" qualifier of its own (PUBLIC_REGISTRY,
 		// UNKNOWN); the PURL spec's npm form is only scope, name, version.
