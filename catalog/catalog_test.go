@@ -209,8 +209,8 @@ func TestArchivesAndEggs(t *testing.T) {
 		file("usr/lib/python3/site-packages/legacy-0.3-py3.11.egg-info/PKG-INFO", pyMetadata("legacy", "0.3")),
 	)})
 	inv := catalogV1(t, img)
-	if p := findPkg(inv, inventory.TypeJava, "com.inner:inner"); p == nil || p.Version != "2.0" || p.Path != "srv/app.war" || p.PURL != "pkg:maven/com.inner/inner@2.0" {
-		t.Errorf("jar nested in a war: got %+v, want com.inner:inner 2.0 in srv/app.war; all: %v", p, names(inv))
+	if p := findPkg(inv, inventory.TypeJava, "com.inner:inner"); p == nil || p.Version != "2.0" || p.Path != "srv/app.war!/WEB-INF/lib/inner-2.0.jar" || p.PURL != "pkg:maven/com.inner/inner@2.0" {
+		t.Errorf("jar nested in a war: got %+v, want com.inner:inner 2.0 in srv/app.war!/WEB-INF/lib/inner-2.0.jar; all: %v", p, names(inv))
 	}
 	if p := findPkg(inv, inventory.TypePython, "legacy"); p == nil || p.Version != "0.3" {
 		t.Errorf("egg-info: got %+v, want legacy 0.3; all: %v", p, names(inv))

@@ -128,7 +128,8 @@ func (v view) packages(d distro) []inventory.Package {
 			if !isOSType(r.Type) && owned[p] {
 				continue // reported once, as the OS package that installed the file
 			}
-			key := fmt.Sprintf("%s\x00%s\x00%s\x00%s", r.Type, r.Name, r.Version, p)
+			path := joinMember(p, r.Member)
+			key := fmt.Sprintf("%s\x00%s\x00%s\x00%s", r.Type, r.Name, r.Version, path)
 			if seen[key] {
 				continue
 			}
@@ -137,21 +138,24 @@ func (v view) packages(d distro) []inventory.Package {
 			for j := len(h) - 2; j >= 0 && lists(h[j].file, r); j-- {
 				layer = h[j].layer
 			}
-			purl := r.PURL
+			purl, eco := r.PURL, d.ecosystem(r.Type)
 			if isOSType(r.Type) {
 				purl = d.purl(r)
+			}
+			if r.NoEcosystem {
+				eco = ""
 			}
 			out = append(out, inventory.Package{
 				Name:          r.Name,
 				Version:       r.Version,
 				Type:          r.Type,
 				PURL:          purl,
-				Ecosystem:     d.ecosystem(r.Type),
+				Ecosystem:     eco,
 				SourceName:    r.SourceName,
 				SourceVersion: r.SourceVersion,
 				Arch:          r.Arch,
 				Licenses:      r.Licenses,
-				Path:          p,
+				Path:          path,
 				Layer:         layer,
 			})
 		}
@@ -159,6 +163,14 @@ func (v view) packages(d distro) []inventory.Package {
 	out = mergeNPM(out)
 	slices.SortFunc(out, comparePackages)
 	return out
+}
+
+// joinMember names a package inside a nested archive: FILE!/MEMBER.
+func joinMember(file, member string) string {
+	if member == "" {
+		return file
+	}
+	return file + "!/" + member
 }
 
 func lists(f *fileResult, r pkgRecord) bool {

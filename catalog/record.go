@@ -17,7 +17,7 @@ import (
 // cacheVersion names the shape and the meaning of a layerResult. Bump it
 // whenever an extractor is added or changed, or the record changes: every
 // cached layer is then read again, which is the point.
-const cacheVersion = "catalog-v3"
+const cacheVersion = "catalog-v4"
 
 // layerResult is everything one layer contributes, independent of every
 // other layer, so that it can be cached by the layer's DiffID and shared by
@@ -74,12 +74,19 @@ type pkgRecord struct {
 	Arch          string   `json:"arch,omitempty"`
 	Epoch         int      `json:"epoch,omitempty"`
 	Licenses      []string `json:"licenses,omitempty"`
+	// Member is the archive inside the file the package was found in
+	// ("BOOT-INF/lib/inner.jar", levels joined by "!/"); its Path is then
+	// FILE!/MEMBER.
+	Member string `json:"member,omitempty"`
+	// NoEcosystem marks a package that cannot be named in its ecosystem's
+	// advisories (a jar without a Maven group): listed, never matched.
+	NoEcosystem bool `json:"noEcosystem,omitempty"`
 }
 
 // same says whether two records are the same package for layer attribution:
 // a rewritten package database keeps the package that was already there.
 func (r pkgRecord) same(o pkgRecord) bool {
-	return r.Type == o.Type && r.Name == o.Name && r.Version == o.Version
+	return r.Type == o.Type && r.Name == o.Name && r.Version == o.Version && r.Member == o.Member
 }
 
 // recordOf converts what a scalibr extractor found into our record. ok is
@@ -123,6 +130,8 @@ func recordOf(p *extractor.Package) (pkgRecord, bool) {
 		if m.ArtifactID == "" || p.Name == "unknown" {
 			return pkgRecord{}, false
 		}
+		r, _ := javaRecord(p, m)
+		return r, true
 	}
 	switch p.PURLType {
 	case purl.TypeNPM:

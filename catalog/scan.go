@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	archivemeta "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive/metadata"
 	"io"
 	"os"
 	"path"
@@ -216,6 +217,11 @@ func (s *layerScanner) extract(ctx context.Context, p plugin, in *filesystem.Sca
 	for _, pkg := range pkgs {
 		if r, ok := recordOf(pkg); ok {
 			fr.Packages = append(fr.Packages, r)
+		}
+		if m, ok := pkg.Metadata.(*archivemeta.Metadata); ok && m.ArtifactID != "" && pkg.Name != "unknown" {
+			if r, why := javaRecord(pkg, m); why != "" {
+				s.warn(res, "%s: %s", joinMember(in.Path, r.Member), why)
+			}
 		}
 	}
 }
