@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -217,9 +218,12 @@ func TestArchivesAndEggs(t *testing.T) {
 	}
 }
 
-// dpkg lists /bin/app while the file sits at usr/bin/app behind the /usr
-// merge: the Go binary is still the deb's, not reported again as Go.
-func TestOwnershipAcrossUsrMerge(t *testing.T) {
+// A Go binary a deb installed is reported with what it embeds (the Go
+// standard library, its modules), each naming the deb as its owner, even
+// when dpkg lists /bin/goapp while the file sits at usr/bin/goapp behind
+// the /usr merge: the distro files the toolchain's advisories under the
+// toolchain's source package, never under the deb that ships the binary.
+func TestDistroOwnedGoBinaryEmbeds(t *testing.T) {
 	img := imagetest.Image(t,
 		imagetest.Step{CreatedBy: "base", Layer: imagetest.Layer(t,
 			file("etc/os-release", debianRelease),
@@ -231,13 +235,25 @@ func TestOwnershipAcrossUsrMerge(t *testing.T) {
 		)},
 	)
 	inv := catalogV1(t, img)
+	got := map[string]string{} // type/name at path -> owner
 	for _, p := range inv.Packages {
-		if p.Path == "usr/bin/goapp" {
-			t.Errorf("dpkg-owned Go binary reported as %s %s", p.Type, p.Name)
+		if p.Type == inventory.TypeGoStdlib || p.Type == inventory.TypeGoModule {
+			got[p.Type+"/"+p.Name+" "+p.Path] = p.Owner
 		}
 	}
-	if p := findPkg(inv, inventory.TypeGoStdlib, "stdlib"); p == nil || p.Path != "opt/free/goapp" {
-		t.Errorf("unowned Go binary: got %+v, want its stdlib at opt/free/goapp", p)
+	want := map[string]string{
+		"go-stdlib/stdlib usr/bin/goapp":                  "goapp",
+		"go-module/github.com/google/uuid usr/bin/goapp":  "goapp",
+		"go-module/example.com/hello usr/bin/goapp":       "goapp",
+		"go-stdlib/stdlib opt/free/goapp":                 "",
+		"go-module/github.com/google/uuid opt/free/goapp": "",
+		"go-module/example.com/hello opt/free/goapp":      "",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("Go packages and owners:\n got %v\nwant %v", got, want)
+	}
+	if p := findPkg(inv, inventory.TypeDeb, "goapp"); p == nil || p.Owner != "" {
+		t.Errorf("the deb itself: got %+v, want goapp with no owner", p)
 	}
 }
 

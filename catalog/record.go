@@ -17,7 +17,7 @@ import (
 // cacheVersion names the shape and the meaning of a layerResult. Bump it
 // whenever an extractor is added or changed, or the record changes: every
 // cached layer is then read again, which is the point.
-const cacheVersion = "catalog-v4"
+const cacheVersion = "catalog-v5"
 
 // layerResult is everything one layer contributes, independent of every
 // other layer, so that it can be cached by the layer's DiffID and shared by
@@ -58,6 +58,10 @@ type fileResult struct {
 	// Owns lists paths (relative, no leading "/") that an OS package
 	// manager records as installed by its packages.
 	Owns []string `json:"owns,omitempty"`
+	// Owners names the package owning each of Owns, where the file lists
+	// several packages' files (apk, rpm); empty for a per-package list,
+	// whose package its path names.
+	Owners []string `json:"owners,omitempty"`
 	// OSRelease holds the parsed os-release when the file is one.
 	OSRelease map[string]string `json:"osRelease,omitempty"`
 }

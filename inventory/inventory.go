@@ -105,6 +105,10 @@ type Package struct {
 	// and the installed package.json of one npm install root, say) when more
 	// than one does; Path is the first of them. Empty when Path is the only one.
 	Locations []string `json:"locations,omitempty"`
+	// Owner is the OS package that installed the binary this package is
+	// compiled into ("fzf" for the Go modules and standard library inside
+	// Debian's /usr/bin/fzf); empty when no OS package owns the file.
+	Owner string `json:"owner,omitempty"`
 	// Layer is the index into Inventory.Layers of the layer that introduced
 	// the package; -1 when unknown (an SBOM without layer data).
 	Layer int `json:"layer"`

@@ -21,6 +21,7 @@ const (
 	propSourceVersion = "drydock:source:version"
 	propArch          = "drydock:arch"
 	propPath          = "drydock:path"
+	propOwner         = "drydock:owner"
 	// propLocation is repeated, once per file declaring the package, when
 	// more than one does (inventory.Package.Locations).
 	propLocation       = "drydock:location"
@@ -64,6 +65,7 @@ var packageFacts = []packageFact{
 	{prop: propSourceVersion, key: keySourceVersion, field: func(p *inventory.Package) *string { return &p.SourceVersion }},
 	{prop: propArch, key: keyArch, field: func(p *inventory.Package) *string { return &p.Arch }},
 	{prop: propPath, key: keyPath, field: func(p *inventory.Package) *string { return &p.Path }},
+	{prop: propOwner, key: keyOwner, field: func(p *inventory.Package) *string { return &p.Owner }},
 }
 
 // factFor returns the fact whose name (as nameOf gives it) is name, or nil.

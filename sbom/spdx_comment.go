@@ -36,6 +36,7 @@ const (
 	keyLayer         = "layer"
 	keyLicense       = "license"
 	keyLocation      = "location"
+	keyOwner         = "owner"
 
 	keyCodename = "codename"
 
