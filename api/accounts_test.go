@@ -1,4 +1,4 @@
-package auth_test
+package api_test
 
 import (
 	"bytes"
@@ -47,11 +47,7 @@ func (c apiClient) call(method, path, body string) (int, map[string]any, http.He
 
 func TestAPI(t *testing.T) {
 	w := newWorld(t)
-	mux := http.NewServeMux()
-	mux.Handle("/token", w.svc.TokenHandler())
-	mux.Handle("/api/v1/", w.svc.APIHandler(w.audit))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := apiServer(t, w)
 
 	basicAs := func(user string) apiClient {
 		return apiClient{t, srv, func(r *http.Request) { r.SetBasicAuth(user, w.secrets[user]) }}

@@ -1,4 +1,4 @@
-package auth_test
+package api_test
 
 import (
 	"encoding/json"
@@ -226,8 +226,7 @@ func TestArtifactAPIPages(t *testing.T) {
 // routes with a clear 404 rather than failing.
 func TestAPIWithoutRegistry(t *testing.T) {
 	w := newWorld(t)
-	srv := httptest.NewServer(w.svc.APIHandler(w.audit))
-	defer srv.Close()
+	srv := apiServer(t, w)
 	root := apiClient{t, srv, func(r *http.Request) { r.SetBasicAuth("root", w.secrets["root"]) }}
 	status, body, _ := root.call("GET", "/api/v1/repositories", "")
 	if msg, _ := body["message"].(string); status != 404 || !strings.Contains(msg, "no registry") {
