@@ -11,29 +11,32 @@ func TestLimiter(t *testing.T) {
 	l := newLimiter(2, 10*time.Second, func() time.Time { return now })
 	steps := []struct {
 		advance  time.Duration
-		fail     bool // record a failure after the check
+		refund   bool // the attempt was right: give the token back
 		wantOK   bool
 		wantWait time.Duration // when refused
 	}{
-		{0, true, true, 0},                  // 2 → 1
-		{0, true, true, 0},                  // 1 → 0
+		{0, false, true, 0},                 // 2 → 1
+		{0, true, true, 0},                  // taken and given back: still 1
+		{0, false, true, 0},                 // 1 → 0
 		{0, false, false, 10 * time.Second}, // empty: a whole refill to wait
 		{4 * time.Second, false, false, 6 * time.Second},
-		{6 * time.Second, true, true, 0}, // one token back, spent
+		{6 * time.Second, false, true, 0}, // one token back, spent
 		{0, false, false, 10 * time.Second},
 		{time.Hour, false, true, 0}, // full again, capped at the burst
+		{0, false, true, 0},
+		{0, false, false, 10 * time.Second},
 	}
 	for i, s := range steps {
 		now = now.Add(s.advance)
-		ok, wait := l.check("alice")
+		ok, wait := l.take("alice")
 		if ok != s.wantOK || (!ok && wait != s.wantWait) {
-			t.Errorf("step %d: check = %t, wait %s; want %t, wait %s", i, ok, wait, s.wantOK, s.wantWait)
+			t.Errorf("step %d: take = %t, wait %s; want %t, wait %s", i, ok, wait, s.wantOK, s.wantWait)
 		}
-		if s.fail {
-			l.fail("alice")
+		if ok && s.refund {
+			l.refund("alice")
 		}
 	}
-	if ok, _ := l.check("bob"); !ok {
+	if ok, _ := l.take("bob"); !ok {
 		t.Error("bob is limited by alice's failures, want separate buckets")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -146,35 +145,6 @@ func (s *Service) hashPassword(password string) ([]byte, error) {
 		return nil, fmt.Errorf("auth: hash password: %w", err)
 	}
 	return h, nil
-}
-
-// dummyHash is compared against when the user does not exist, so that a
-// wrong name takes as long as a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	pw := make([]byte, 16)
-	_, _ = rand.Read(pw)
-	h, _ := bcrypt.GenerateFromPassword(pw, 10)
-	return h
-})
-
-// checkUser verifies a user's password and returns the principal and the
-// account's token generation.
-func (s *Service) checkUser(ctx context.Context, name, password string) (Principal, int64, error) {
-	u, err := s.store.GetUser(ctx, name)
-	if errors.Is(err, ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
-		return Principal{}, 0, fmt.Errorf("%w: unknown user", ErrBadCredentials)
-	}
-	if err != nil {
-		return Principal{}, 0, wrapStore("user "+name, err)
-	}
-	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
-		return Principal{}, 0, fmt.Errorf("%w: wrong password", ErrBadCredentials)
-	}
-	if u.Disabled {
-		return Principal{}, 0, fmt.Errorf("%w: user disabled", ErrBadCredentials)
-	}
-	return Principal{Name: u.Name, Kind: "user", Admin: u.Admin}, u.TokenGen, nil
 }
 
 // requireAdmin lets only system administrators (and the local CLI) through,
