@@ -107,16 +107,25 @@ func createUserAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Princi
 	return nil
 }
 
-// setPasswordAPI lets users change their own password (and admins
-// anyone's); every token the user holds stops working.
+// setPasswordAPI lets users change their own password, giving the
+// current one, and admins set anyone else's; every token the user holds
+// stops working.
 func setPasswordAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in struct {
-		Password string `json:"password"`
+		Password        string  `json:"password"`
+		CurrentPassword *string `json:"current_password"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	return noContent(w, a.auth.SetPassword(r.Context(), p, r.PathValue("user"), in.Password))
+	user := r.PathValue("user")
+	if p.Kind == "user" && p.Name == user {
+		if in.CurrentPassword == nil {
+			return inputErrorf("request body: changing your own password needs current_password")
+		}
+		return noContent(w, a.auth.ChangePassword(r.Context(), p, auth.ClientAddr(r), *in.CurrentPassword, in.Password))
+	}
+	return noContent(w, a.auth.SetPassword(r.Context(), p, user, in.Password))
 }
 
 func listNamespacesAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {

@@ -12,10 +12,16 @@ import (
 	"github.com/drydock/drydock/auditlog"
 )
 
+// APIScope is the scope a client asks /token for to call the REST API. A
+// token for the registry (repository or catalog scopes only) is refused
+// there: one leaked by a pull must not work as the account's credential.
+const APIScope = "api:v1:*"
+
+var apiScope = Scope{Type: "api", Name: "v1", Actions: []string{"*"}}
+
 // Authenticate identifies the caller of an account-management request
-// (the REST API): a Bearer token from /token, checked like a registry
-// request minus the scope, or Basic credentials under the same failed-login
-// limit as /token. Missing or bad credentials give a *ChallengeError, a
+// (the REST API): a Bearer token from /token carrying APIScope, or Basic
+// credentials under the same failed-login limit as /token. Missing or bad credentials give a *ChallengeError, a
 // locked-out caller a *RateLimitedError, wrong Basic credentials an error
 // wrapping ErrBadCredentials.
 func (s *Service) Authenticate(r *http.Request) (Principal, error) {
@@ -27,7 +33,7 @@ func (s *Service) Authenticate(r *http.Request) (Principal, error) {
 			if errors.As(err, &se) {
 				return Principal{}, err
 			}
-			return Principal{}, &ChallengeError{Realm: s.realm(r), Service: s.opts.service, Code: "invalid_token", Reason: err.Error()}
+			return Principal{}, &ChallengeError{Realm: s.realm(r), Service: s.opts.service, Scope: APIScope, Code: "invalid_token", Reason: err.Error()}
 		}
 		p, err := s.subject(r.Context(), c)
 		if err != nil {
@@ -35,7 +41,11 @@ func (s *Service) Authenticate(r *http.Request) (Principal, error) {
 			if errors.As(err, &se) {
 				return Principal{}, err
 			}
-			return Principal{}, &ChallengeError{Realm: s.realm(r), Service: s.opts.service, Code: "invalid_token", Reason: err.Error()}
+			return Principal{}, &ChallengeError{Realm: s.realm(r), Service: s.opts.service, Scope: APIScope, Code: "invalid_token", Reason: err.Error()}
+		}
+		if !slices.ContainsFunc(c.Access, func(sc Scope) bool { return sc.Type == apiScope.Type && sc.Name == apiScope.Name }) {
+			return Principal{}, &ChallengeError{Realm: s.realm(r), Service: s.opts.service, Scope: APIScope,
+				Code: "insufficient_scope", Reason: "a registry token is not an API credential"}
 		}
 		return p, nil
 	}
@@ -43,7 +53,7 @@ func (s *Service) Authenticate(r *http.Request) (Principal, error) {
 		p, _, err := s.login(r.Context(), r, ClientAddr(r))
 		return p, err
 	}
-	return Principal{}, &ChallengeError{Realm: s.realm(r), Service: s.opts.service}
+	return Principal{}, &ChallengeError{Realm: s.realm(r), Service: s.opts.service, Scope: APIScope}
 }
 
 // RequireAction lets p do action on repo, or records the denial (with the

@@ -50,6 +50,19 @@ func (s *Service) login(ctx context.Context, r *http.Request, addr string) (Prin
 		s.record(ctx, auditlog.Event{Action: "login", Outcome: auditlog.OutcomeFailed, Reason: reason, Addr: addr})
 		return Principal{}, 0, fmt.Errorf("%w: %s", ErrBadCredentials, reason)
 	}
+	return s.guarded(ctx, name, addr, "login", func() (Principal, int64, error) {
+		if IsRobot(name) {
+			return s.checkRobot(ctx, name, secret)
+		}
+		return s.checkUser(ctx, name, secret)
+	})
+}
+
+// guarded runs check, an attempt to prove name's secret, under the
+// failed-login limit: it takes a token from each bucket first and gives
+// them back unless check failed with ErrBadCredentials. action names the
+// attempt in the audit trail.
+func (s *Service) guarded(ctx context.Context, name, addr, action string, check func() (Principal, int64, error)) (Principal, int64, error) {
 	keys := []struct {
 		l    *limiter
 		k    string
@@ -67,33 +80,26 @@ func (s *Service) login(ctx context.Context, r *http.Request, addr string) (Prin
 	for i, key := range keys {
 		if ok, wait := key.l.take(key.k); !ok {
 			refund(i)
-			s.record(ctx, auditlog.Event{Actor: name, Action: "login", Outcome: auditlog.OutcomeDenied, Reason: "rate limited: too many failed logins for " + key.what, Addr: addr})
+			s.record(ctx, auditlog.Event{Actor: name, Action: action, Outcome: auditlog.OutcomeDenied, Reason: "rate limited: too many failed logins for " + key.what, Addr: addr})
 			return Principal{}, 0, &RateLimitedError{Key: key.what, RetryAfter: wait}
 		}
 	}
 	if s.admitted != nil {
 		s.admitted()
 	}
-	var (
-		p   Principal
-		gen int64
-		err error
-	)
-	if IsRobot(name) {
-		p, gen, err = s.checkRobot(ctx, name, secret)
-	} else {
-		p, gen, err = s.checkUser(ctx, name, secret)
-	}
+	p, gen, err := check()
 	if err != nil {
 		if !errors.Is(err, ErrBadCredentials) {
 			refund(len(keys)) // the store failed: no guess was made
 			return Principal{}, 0, err
 		}
-		s.record(ctx, auditlog.Event{Actor: name, Action: "login", Outcome: auditlog.OutcomeFailed, Reason: strings.TrimPrefix(err.Error(), ErrBadCredentials.Error()+": "), Addr: addr})
+		s.record(ctx, auditlog.Event{Actor: name, Action: action, Outcome: auditlog.OutcomeFailed, Reason: strings.TrimPrefix(err.Error(), ErrBadCredentials.Error()+": "), Addr: addr})
 		return Principal{}, 0, err
 	}
 	refund(len(keys))
-	s.record(ctx, auditlog.Event{Actor: p.Name, Action: "login", Outcome: auditlog.OutcomeAllowed, Addr: addr})
+	if action == "login" {
+		s.record(ctx, auditlog.Event{Actor: p.Name, Action: action, Outcome: auditlog.OutcomeAllowed, Addr: addr})
+	}
 	return p, gen, nil
 }
 

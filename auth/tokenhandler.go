@@ -133,6 +133,12 @@ func (s *Service) grant(ctx context.Context, p Principal, scopes []Scope) (grant
 				return nil, nil, err
 			}
 			acts = intersect(sc.Actions, allowed)
+		case sc.Type == apiScope.Type && sc.Name == apiScope.Name:
+			// Anyone may hold it: it only says the token is meant for
+			// the API, where the caller's own rights are checked.
+			if slices.Contains(sc.Actions, "*") {
+				acts = []string{"*"}
+			}
 		case sc.Type == "registry" && sc.Name == "catalog":
 			// Anyone may list the catalog: the registry filters it
 			// through Visible, so each caller sees only what it may pull.
