@@ -45,6 +45,10 @@ func (goBinary) FileRequired(api filesystem.FileAPI) bool {
 // goBinaryMeta marks a package read from a Go binary's build information.
 type goBinaryMeta struct {
 	stdlib bool
+	// symbolsRead is true when the binary's pclntab was read; symbols are
+	// then this package's functions in it ("package.Symbol").
+	symbolsRead bool
+	symbols     []string
 }
 
 // IsProtoable marks goBinaryMeta as package metadata for scalibr's types.
@@ -71,10 +75,16 @@ func (g goBinary) Extract(_ context.Context, in *filesystem.ScanInput) (scalibri
 	if v := goToolchainVersion(bi.GoVersion); v != "" {
 		out = append(out, &extractor.Package{Name: "stdlib", Version: v, PURLType: purl.TypeGolang, Location: loc, Metadata: &goBinaryMeta{stdlib: true}})
 	}
+	// Symbols are read once per binary and shared out by module; the
+	// module path a symbol's package sits under is the one that built it.
+	modules := map[string]*goBinaryMeta{}
 	if bi.Main.Path != "" {
-		out = append(out, &extractor.Package{Name: bi.Main.Path, Version: mainVersion(bi), PURLType: purl.TypeGolang, Location: loc, Metadata: &goBinaryMeta{}})
+		m := &goBinaryMeta{}
+		modules[bi.Main.Path] = m
+		out = append(out, &extractor.Package{Name: bi.Main.Path, Version: mainVersion(bi), PURLType: purl.TypeGolang, Location: loc, Metadata: m})
 	}
 	for _, d := range bi.Deps {
+		path := d.Path
 		if d.Replace != nil && d.Replace.Path != "" {
 			d = d.Replace
 		}
@@ -85,9 +95,61 @@ func (g goBinary) Extract(_ context.Context, in *filesystem.ScanInput) (scalibri
 		if v == devel {
 			v = "" // replaced by a local folder: no version to name
 		}
-		out = append(out, &extractor.Package{Name: d.Path, Version: v, PURLType: purl.TypeGolang, Location: loc, Metadata: &goBinaryMeta{}})
+		m := &goBinaryMeta{}
+		modules[path] = m // a replaced module's code keeps the import path
+		out = append(out, &extractor.Package{Name: d.Path, Version: v, PURLType: purl.TypeGolang, Location: loc, Metadata: m})
+	}
+	if syms, err := goSymbols(ra); err == nil {
+		shareSymbols(syms, out, modules)
 	}
 	return scalibrinv.Inventory{Packages: out}, nil
+}
+
+// shareSymbols gives every package of the binary the symbols of its own
+// code: a module those under its path (the longest module path wins, so
+// golang.org/x/text/v2 is not golang.org/x/text's), the standard library
+// those of packages whose first path element has no dot.
+func shareSymbols(syms []string, pkgs []*extractor.Package, modules map[string]*goBinaryMeta) {
+	for _, p := range pkgs {
+		m := p.Metadata.(*goBinaryMeta)
+		m.symbolsRead, m.symbols = true, []string{}
+	}
+	var std *goBinaryMeta
+	if len(pkgs) > 0 && pkgs[0].Metadata.(*goBinaryMeta).stdlib {
+		std = pkgs[0].Metadata.(*goBinaryMeta)
+	}
+	for _, s := range syms {
+		pkg := symbolPackage(s)
+		owner := (*goBinaryMeta)(nil)
+		for p := pkg; p != "." && p != "/" && p != ""; p = pathDir(p) {
+			if m, ok := modules[p]; ok {
+				owner = m
+				break
+			}
+		}
+		if owner == nil && std != nil && !strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".") && pkg != "main" {
+			owner = std
+		}
+		if owner != nil {
+			owner.symbols = append(owner.symbols, s)
+		}
+	}
+}
+
+// symbolPackage is the package path of a "package.Symbol".
+func symbolPackage(s string) string {
+	slash := strings.LastIndexByte(s, '/')
+	if dot := strings.IndexByte(s[slash+1:], '.'); dot >= 0 {
+		return s[:slash+1+dot]
+	}
+	return s
+}
+
+func pathDir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
 }
 
 // goToolchainVersion turns "go1.22.1" (or "go1.23rc1 X:nocoverageredesign")
@@ -137,7 +199,7 @@ func pseudoVersion(rev, at string, dirty bool) string {
 
 // goRecord is the record of a package goBinary found.
 func goRecord(p *extractor.Package, m *goBinaryMeta) pkgRecord {
-	r := pkgRecord{Type: inventory.TypeGoModule, Name: p.Name, Version: p.Version}
+	r := pkgRecord{Type: inventory.TypeGoModule, Name: p.Name, Version: p.Version, SymbolsRead: m.symbolsRead, Symbols: m.symbols}
 	if m.stdlib {
 		r.Type = inventory.TypeGoStdlib
 	}

@@ -166,6 +166,10 @@ func (v view) packages(d distro) []inventory.Package {
 			if r.NoEcosystem {
 				eco = ""
 			}
+			var syms []string
+			if r.SymbolsRead {
+				syms = append([]string{}, r.Symbols...)
+			}
 			out = append(out, inventory.Package{
 				Name:          r.Name,
 				Version:       r.Version,
@@ -178,6 +182,7 @@ func (v view) packages(d distro) []inventory.Package {
 				Licenses:      r.Licenses,
 				Path:          path,
 				Owner:         owner,
+				Symbols:       syms,
 				Layer:         layer,
 			})
 		}

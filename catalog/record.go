@@ -17,7 +17,7 @@ import (
 // cacheVersion names the shape and the meaning of a layerResult. Bump it
 // whenever an extractor is added or changed, or the record changes: every
 // cached layer is then read again, which is the point.
-const cacheVersion = "catalog-v5"
+const cacheVersion = "catalog-v6"
 
 // layerResult is everything one layer contributes, independent of every
 // other layer, so that it can be cached by the layer's DiffID and shared by
@@ -85,6 +85,10 @@ type pkgRecord struct {
 	// NoEcosystem marks a package that cannot be named in its ecosystem's
 	// advisories (a jar without a Maven group): listed, never matched.
 	NoEcosystem bool `json:"noEcosystem,omitempty"`
+	// SymbolsRead is true for a Go package whose binary's function table
+	// was read; Symbols are then its functions compiled in.
+	SymbolsRead bool     `json:"symbolsRead,omitempty"`
+	Symbols     []string `json:"symbols,omitempty"`
 }
 
 // same says whether two records are the same package for layer attribution:

@@ -109,6 +109,12 @@ type Package struct {
 	// compiled into ("fzf" for the Go modules and standard library inside
 	// Debian's /usr/bin/fzf); empty when no OS package owns the file.
 	Owner string `json:"owner,omitempty"`
+	// Symbols lists, for a Go module or the Go standard library, its
+	// functions compiled into the binary at Path ("net/http.Client.Do"),
+	// inlined ones included, as read from the binary's pclntab; nil when
+	// the table could not be read. Catalog data only: it is not written to
+	// SBOMs, so a package read back from one has none.
+	Symbols []string `json:"-"`
 	// Layer is the index into Inventory.Layers of the layer that introduced
 	// the package; -1 when unknown (an SBOM without layer data).
 	Layer int `json:"layer"`
