@@ -43,28 +43,47 @@ func goSymbols(ra io.ReaderAt) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	gofunc := goFuncBase(f, p)
-	seen := map[string]bool{}
+	gf := goFuncOf(f, p)
+	seen := map[uint32]bool{} // name offsets: names are decoded once each
 	for i := 0; i < p.nfunc; i++ {
 		fn, err := p.funcAt(i)
 		if err != nil {
 			return nil, err
 		}
-		seen[symbolOf(p.name(fn.nameOff))] = true
-		if gofunc == 0 {
-			continue
-		}
-		for _, nameOff := range p.inlined(f, fn, gofunc) {
-			seen[symbolOf(p.name(nameOff))] = true
+		seen[fn.nameOff] = true
+		if gf != nil {
+			for _, nameOff := range p.inlined(gf, fn) {
+				seen[nameOff] = true
+			}
 		}
 	}
-	delete(seen, "")
-	out := make([]string, 0, len(seen))
-	for s := range seen {
+	names := map[string]bool{}
+	for off := range seen {
+		names[symbolOf(p.name(off))] = true
+	}
+	seen = nil
+	delete(names, "")
+	out := make([]string, 0, len(names))
+	for s := range names {
 		out = append(out, s)
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// goFunc is the go:func.* region: funcdata offsets count from its start.
+type goFunc struct {
+	data []byte // the section holding it, from the go:func.* address on
+}
+
+// goFuncOf finds go:func.* and the section bytes from it on; nil when it
+// cannot be found (inline trees are then not read).
+func goFuncOf(f *elf.File, p *pclntab) *goFunc {
+	a := goFuncBase(f, p)
+	if a == 0 {
+		return nil
+	}
+	return goFuncAt(f, p, a)
 }
 
 // pclntabOf returns the bytes of the pclntab section.
@@ -78,7 +97,8 @@ func pclntabOf(f *elf.File) ([]byte, error) {
 }
 
 // goFuncBase is the address of go:func.*, the base of funcdata offsets,
-// from the symbol table, else (stripped) from the runtime's moduledata,
+// from the runtime's moduledata, else from the symbol table (reading every
+// symbol costs more than the rest of the check). moduledata,
 // (in .go.module since Go 1.26, .noptrdata before), which starts with a
 // pointer to the pclntab and further on holds
 // "rodata, gofunc": each word after one equal to .rodata's address is a
@@ -86,6 +106,9 @@ func pclntabOf(f *elf.File) ([]byte, error) {
 // where function names start. 0 when none is found: inline trees are then
 // not read.
 func goFuncBase(f *elf.File, p *pclntab) uint64 {
+	if a := moduledataGoFunc(f, p); a != 0 {
+		return a
+	}
 	if syms, err := f.Symbols(); err == nil {
 		for _, s := range syms {
 			if s.Name == "go:func.*" || s.Name == "go.func.*" {
@@ -93,6 +116,12 @@ func goFuncBase(f *elf.File, p *pclntab) uint64 {
 			}
 		}
 	}
+	return 0
+}
+
+// moduledataGoFunc finds go:func.* through the runtime's moduledata (see
+// goFuncBase), or returns 0.
+func moduledataGoFunc(f *elf.File, p *pclntab) uint64 {
 	var pcln, rodata *elf.Section
 	for _, s := range f.Sections {
 		switch {
@@ -140,13 +169,17 @@ func goFuncBase(f *elf.File, p *pclntab) uint64 {
 // functions with inline trees: every entry must name the start of a
 // function name.
 func (p *pclntab) plausibleGoFunc(f *elf.File, g uint64) bool {
+	gf := goFuncAt(f, p, g)
+	if gf == nil {
+		return false
+	}
 	checked := 0
 	for i := 0; i < p.nfunc && checked < 64; i++ {
 		fn, err := p.funcAt(i)
 		if err != nil || fn.inlTree == ^uint32(0) {
 			continue
 		}
-		offs := p.inlined(f, fn, g)
+		offs := p.inlined(gf, fn)
 		if len(offs) == 0 {
 			return false
 		}
@@ -290,8 +323,8 @@ func (p *pclntab) name(off uint32) string {
 // inlined returns the name offsets of the functions inlined into fn. The
 // tree's length is not recorded: it is one more than the largest index the
 // inline-tree pc-value table takes.
-func (p *pclntab) inlined(f *elf.File, fn funcInfo, gofunc uint64) []uint32 {
-	if fn.inlTree == ^uint32(0) || fn.inlTreeIdx == ^uint32(0) || uint64(fn.inlTreeIdx) >= uint64(len(p.pctab)) {
+func (p *pclntab) inlined(gf *goFunc, fn funcInfo) []uint32 {
+	if gf == nil || fn.inlTree == ^uint32(0) || fn.inlTreeIdx == ^uint32(0) || uint64(fn.inlTreeIdx) >= uint64(len(p.pctab)) {
 		return nil
 	}
 	n := p.maxPCValue(p.pctab[fn.inlTreeIdx:]) + 1
@@ -303,10 +336,11 @@ func (p *pclntab) inlined(f *elf.File, fn funcInfo, gofunc uint64) []uint32 {
 	if p.go120 {
 		size, nameAt = 16, 4 // funcID, _, nameOff, parentPc, startLine
 	}
-	buf := make([]byte, n*size)
-	if !readAddr(f, gofunc+uint64(fn.inlTree), buf) {
+	start := uint64(fn.inlTree)
+	if start+uint64(n*size) > uint64(len(gf.data)) {
 		return nil
 	}
+	buf := gf.data[start : start+uint64(n*size)]
 	out := make([]uint32, n)
 	for i := range n {
 		out[i] = p.order.Uint32(buf[i*size+nameAt:])
@@ -335,15 +369,22 @@ func (p *pclntab) maxPCValue(b []byte) int {
 	}
 }
 
-// readAddr reads len(buf) bytes at virtual address a from the section that
-// holds it.
-func readAddr(f *elf.File, a uint64, buf []byte) bool {
+// goFuncAt is the go:func.* region at address a, or nil when no section
+// holds a.
+func goFuncAt(f *elf.File, p *pclntab, a uint64) *goFunc {
 	for _, s := range f.Sections {
-		if s.Type == elf.SHT_NOBITS || a < s.Addr || a+uint64(len(buf)) > s.Addr+s.Size {
+		if s.Type == elf.SHT_NOBITS || a < s.Addr || a >= s.Addr+s.Size {
 			continue
 		}
-		_, err := s.ReadAt(buf, int64(a-s.Addr))
-		return err == nil
+		if strings.HasSuffix(s.Name, ".gopclntab") && uint64(len(p.data)) == s.Size {
+			// Go 1.26 puts go:func.* in the pclntab section: no second copy.
+			return &goFunc{data: p.data[a-s.Addr:]}
+		}
+		data, err := s.Data()
+		if err != nil {
+			return nil
+		}
+		return &goFunc{data: data[a-s.Addr:]}
 	}
-	return false
+	return nil
 }
