@@ -74,4 +74,3 @@ func (e *OptionError) Unwrap() error { return e.Err }
 
 // InvalidInput marks the error as the caller's.
 func (e *OptionError) InvalidInput() bool { return true }
-
