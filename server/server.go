@@ -94,6 +94,7 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.cfg.SparseManifests {
 		opts = append(opts, registry.WithSparseManifests())
 	}
+	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
 	if s.cfg.Anonymous {
 		fmt.Fprintln(out, "drydock: WARNING: authentication is OFF (anonymous mode): anyone who can reach this port may push and delete")
@@ -128,6 +129,13 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	s.handler = mux
 	return nil
+}
+
+// registryHooks is the one place the registry's Gate and event listeners
+// are chosen: what enforcement refuses, and who hears of pushes, pulls and
+// deletes besides the audit trail. Without enforcement the gate is open.
+func (s *Server) registryHooks() []registry.Option {
+	return []registry.Option{registry.WithGate(registry.OpenGate{})}
 }
 
 // ready answers 200 when the store answers within two seconds.
