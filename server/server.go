@@ -195,9 +195,7 @@ func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr strin
 	// and uploads abandoned for a day are cancelled.
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
-	if !s.cfg.ReadOnly {
-		go s.hooks.Run(ctx)
-	}
+	go s.hooks.Run(ctx)
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {
