@@ -21,6 +21,7 @@ import (
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/registry"
+	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/store/storetest"
 )
 
@@ -83,6 +84,11 @@ func (l *eventLog) count(kind registry.EventKind, d digest.Digest) int {
 
 func newGatedServer(t *testing.T, g registry.Gate, ls ...registry.Listener) (*httptest.Server, *registry.Registry) {
 	t.Helper()
+	return newGatedServerOn(t, storetest.SQLite(t), g, ls...)
+}
+
+func newGatedServerOn(t *testing.T, st *store.Store, g registry.Gate, ls ...registry.Listener) (*httptest.Server, *registry.Registry) {
+	t.Helper()
 	blobs, err := blobstore.NewFilesystem(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +98,7 @@ func newGatedServer(t *testing.T, g registry.Gate, ls ...registry.Listener) (*ht
 	for _, l := range ls {
 		opts = append(opts, registry.WithListener(l))
 	}
-	rg, err := registry.New(storetest.SQLite(t), blobs, opts...)
+	rg, err := registry.New(st, blobs, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
