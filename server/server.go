@@ -89,7 +89,7 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	s.audit = audit
-	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log)); err != nil {
+	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log), webhook.WithAuditor(audit)); err != nil {
 		return err
 	}
 	opts := []registry.Option{

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
@@ -34,6 +35,18 @@ type options struct {
 	maxAttempts int
 	poll        time.Duration
 	now         func() time.Time
+	auditor     auditlog.Recorder
+}
+
+// WithAuditor records endpoint changes in rec. Default: not recorded.
+func WithAuditor(rec auditlog.Recorder) Option {
+	return func(o *options) error {
+		if rec == nil {
+			return errors.New("webhook: WithAuditor: nil recorder")
+		}
+		o.auditor = rec
+		return nil
+	}
 }
 
 // WithHTTPClient sends with c. Default: a 10-second timeout, no redirects.

@@ -21,9 +21,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/store"
 )
 
@@ -123,8 +126,9 @@ func New(st *store.Store, opts ...Option) (*Sender, error) {
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // AddEndpoint registers url for namespace's events of the given types
-// (every type when none), signing with secret (at least 16 bytes).
-func (s *Sender) AddEndpoint(ctx context.Context, namespace, rawURL, secret string, events []string) (Endpoint, error) {
+// (every type when none), signing with secret (at least 16 bytes); it is
+// audited as actor's.
+func (s *Sender) AddEndpoint(ctx context.Context, actor auth.Principal, namespace, rawURL, secret string, events []string) (Endpoint, error) {
 	if namespace == "" || strings.Contains(namespace, "/") {
 		return Endpoint{}, inputErrorf("namespace %q: one path component", namespace)
 	}
@@ -149,6 +153,8 @@ func (s *Sender) AddEndpoint(ctx context.Context, namespace, rawURL, secret stri
 		return Endpoint{}, err
 	}
 	w.ID, w.Created = id, s.o.now().UTC()
+	s.audit(ctx, auditlog.Event{Actor: actor.Name, Action: "webhook.add", Repo: namespace, Target: fmt.Sprintf("%d %s", id, u.Redacted()),
+		Outcome: auditlog.OutcomeAllowed, Reason: "events " + strings.Join(w.Events, ",")})
 	return toEndpoint(w), nil
 }
 
@@ -177,13 +183,30 @@ func (s *Sender) Endpoint(ctx context.Context, id int64) (Endpoint, error) {
 	return toEndpoint(w), nil
 }
 
-// RemoveEndpoint deletes an endpoint and its delivery log.
-func (s *Sender) RemoveEndpoint(ctx context.Context, id int64) error {
-	err := s.st.DeleteWebhook(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: webhook %d", ErrNotFound, id)
+// RemoveEndpoint deletes an endpoint and its delivery log, audited as actor's.
+func (s *Sender) RemoveEndpoint(ctx context.Context, actor auth.Principal, id int64) error {
+	ep, err := s.Endpoint(ctx, id)
+	if err != nil {
+		return err
 	}
-	return err
+	if err := s.st.DeleteWebhook(ctx, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: webhook %d", ErrNotFound, id)
+		}
+		return err
+	}
+	s.audit(ctx, auditlog.Event{Actor: actor.Name, Action: "webhook.remove", Repo: ep.Namespace, Target: strconv.FormatInt(id, 10), Outcome: auditlog.OutcomeAllowed})
+	return nil
+}
+
+func (s *Sender) audit(ctx context.Context, e auditlog.Event) {
+	if s.o.auditor == nil {
+		return
+	}
+	e.Time = s.o.now().UTC()
+	if err := s.o.auditor.Record(ctx, e); err != nil {
+		s.o.log.Warn("webhook: audit event not recorded", "action", e.Action, "err", err)
+	}
 }
 
 // Deliveries is the endpoint's delivery log, newest first, at most n.

@@ -89,7 +89,7 @@ func TestRetryThenDelivered(t *testing.T) {
 		srv := httptest.NewServer(rc)
 		defer srv.Close()
 		s := newSender(t, st)
-		ep, err := s.AddEndpoint(ctx, "team", srv.URL+"/hook", secret, []string{webhook.TypeVerdictChanged})
+		ep, err := s.AddEndpoint(ctx, auth.Principal{}, "team", srv.URL+"/hook", secret, []string{webhook.TypeVerdictChanged})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func TestGiveUpAndSurviveRestart(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	first := newSender(t, st)
-	ep, err := first.AddEndpoint(ctx, "team", srv.URL, secret, nil)
+	ep, err := first.AddEndpoint(ctx, auth.Principal{}, "team", srv.URL, secret, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestRegistryEvents(t *testing.T) {
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
 	s := newSender(t, st)
-	if _, err := s.AddEndpoint(ctx, "team", hook.URL, secret, []string{webhook.TypePush, webhook.TypePullDenied}); err != nil {
+	if _, err := s.AddEndpoint(ctx, auth.Principal{}, "team", hook.URL, secret, []string{webhook.TypePush, webhook.TypePullDenied}); err != nil {
 		t.Fatal(err)
 	}
 	blobs, _ := blobstore.NewFilesystem(t.TempDir())
@@ -223,13 +223,13 @@ func TestBadEndpoints(t *testing.T) {
 		{"bad namespace", "team/app", "https://hooks.example/x", secret, nil},
 	}
 	for _, tt := range tests {
-		_, err := s.AddEndpoint(context.Background(), tt.ns, tt.url, tt.secret, tt.events)
+		_, err := s.AddEndpoint(context.Background(), auth.Principal{}, tt.ns, tt.url, tt.secret, tt.events)
 		var ie interface{ InvalidInput() bool }
 		if !errors.As(err, &ie) || !ie.InvalidInput() {
 			t.Errorf("%s: AddEndpoint = %v, want an input error", tt.name, err)
 		}
 	}
-	if err := s.RemoveEndpoint(context.Background(), 42); !errors.Is(err, webhook.ErrNotFound) {
+	if err := s.RemoveEndpoint(context.Background(), auth.Principal{}, 42); !errors.Is(err, webhook.ErrNotFound) {
 		t.Errorf("RemoveEndpoint(42) = %v, want ErrNotFound", err)
 	}
 }
