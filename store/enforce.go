@@ -187,26 +187,13 @@ func (s *Store) IndexPackages(ctx context.Context, dgst string, keys []PackageKe
 		if _, err := tx.ExecContext(ctx, "DELETE FROM enforce_packages WHERE digest = ?", dgst); err != nil {
 			return fmt.Errorf("store: index %s: %w", dgst, err)
 		}
-		// Many rows per statement: an SBOM has hundreds of packages.
-		const per = 200
-		for i := 0; i < len(keys); i += per {
-			chunk := keys[i:min(i+per, len(keys))]
-			var b strings.Builder
-			b.WriteString("INSERT INTO enforce_packages (eco, name, digest) VALUES ")
-			args := make([]any, 0, 3*len(chunk))
-			for j, k := range chunk {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, ?, ?)")
-				args = append(args, k.Eco, k.Name, dgst)
-			}
-			b.WriteString(" ON CONFLICT DO NOTHING")
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-				return fmt.Errorf("store: index %s: %w", dgst, err)
-			}
+		err := insertPairs(ctx, tx, "INSERT INTO enforce_packages (eco, name, digest) VALUES ", len(keys), func(i int) []any {
+			return []any{keys[i].Eco, keys[i].Name, dgst}
+		})
+		if err != nil {
+			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO enforce_indexed (digest, packages, indexed_at) VALUES (?, ?, ?)
+		_, err = tx.ExecContext(ctx, `INSERT INTO enforce_indexed (digest, packages, indexed_at) VALUES (?, ?, ?)
 			ON CONFLICT (digest) DO UPDATE SET packages = excluded.packages, indexed_at = excluded.indexed_at`,
 			dgst, len(keys), Now())
 		if err != nil {
@@ -214,6 +201,64 @@ func (s *Store) IndexPackages(ctx context.Context, dgst string, keys []PackageKe
 		}
 		return nil
 	})
+}
+
+// IndexFindings records the vulnerability IDs of dgst's findings,
+// replacing what was recorded before.
+func (s *Store) IndexFindings(ctx context.Context, dgst string, ids []string) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM enforce_finding_ids WHERE digest = ?", dgst); err != nil {
+			return fmt.Errorf("store: index findings of %s: %w", dgst, err)
+		}
+		return insertPairs(ctx, tx, "INSERT INTO enforce_finding_ids (id, digest) VALUES ", len(ids), func(i int) []any {
+			return []any{ids[i], dgst}
+		})
+	})
+}
+
+// DigestsWithFinding lists the digests whose findings carry vulnerability id.
+func (s *Store) DigestsWithFinding(ctx context.Context, id string) ([]string, error) {
+	return s.digests(ctx, "SELECT digest FROM enforce_finding_ids WHERE id = ?", id)
+}
+
+// insertPairs inserts n rows of two or three values, many per statement.
+func insertPairs(ctx context.Context, tx *Tx, head string, n int, row func(i int) []any) error {
+	const per = 200
+	for i := 0; i < n; i += per {
+		var b strings.Builder
+		b.WriteString(head)
+		var args []any
+		for j := i; j < min(i+per, n); j++ {
+			vals := row(j)
+			if j > i {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?" + strings.Repeat(", ?", len(vals)-1) + ")")
+			args = append(args, vals...)
+		}
+		b.WriteString(" ON CONFLICT DO NOTHING")
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("store: %s…: %w", head[:min(len(head), 40)], err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) digests(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // IndexedDigests returns every digest IndexPackages recorded.
@@ -236,20 +281,7 @@ func (s *Store) IndexedDigests(ctx context.Context) (map[string]bool, error) {
 
 // DigestsWithPackage lists the indexed digests holding a package with key k.
 func (s *Store) DigestsWithPackage(ctx context.Context, k PackageKey) ([]string, error) {
-	rows, err := s.QueryContext(ctx, "SELECT digest FROM enforce_packages WHERE eco = ? AND name = ?", k.Eco, k.Name)
-	if err != nil {
-		return nil, fmt.Errorf("store: digests with %s/%s: %w", k.Eco, k.Name, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("store: digests with package: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return s.digests(ctx, "SELECT digest FROM enforce_packages WHERE eco = ? AND name = ?", k.Eco, k.Name)
 }
 
 // RematchSince returns when the last rematch against source started, or

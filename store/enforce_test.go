@@ -161,3 +161,27 @@ func TestManifestsWithBlobAndRepositoriesWithManifest(t *testing.T) {
 		}
 	})
 }
+
+func TestEnforcementFindingIndex(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if err := st.IndexFindings(ctx, dImage, []string{"CVE-2024-1", "GHSA-x", "CVE-2024-1"}); err != nil {
+			t.Fatalf("IndexFindings: %v", err)
+		}
+		if err := st.IndexFindings(ctx, dSig, []string{"CVE-2024-1"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.DigestsWithFinding(ctx, "CVE-2024-1"); err != nil || len(got) != 2 {
+			t.Errorf("DigestsWithFinding = %v, %v; want both", got, err)
+		}
+		if err := st.IndexFindings(ctx, dImage, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.DigestsWithFinding(ctx, "CVE-2024-1"); !reflect.DeepEqual(got, []string{dSig}) {
+			t.Errorf("after clearing dImage: %v, want [%s]", got, dSig)
+		}
+		if got, _ := st.DigestsWithFinding(ctx, "GHSA-x"); len(got) != 0 {
+			t.Errorf("GHSA-x still indexed: %v", got)
+		}
+	})
+}

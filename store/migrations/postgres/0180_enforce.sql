@@ -31,6 +31,15 @@ CREATE TABLE enforce_packages (
 );
 CREATE INDEX enforce_packages_digest ON enforce_packages(digest);
 
+-- The vulnerability IDs each stored result's findings carry, so a record
+-- that changed or left the database finds the images it was found in.
+CREATE TABLE enforce_finding_ids (
+	id TEXT NOT NULL,
+	digest TEXT NOT NULL,
+	PRIMARY KEY (id, digest)
+);
+CREATE INDEX enforce_finding_ids_digest ON enforce_finding_ids(digest);
+
 -- Which stored SBOMs are in enforce_packages.
 CREATE TABLE enforce_indexed (
 	digest TEXT PRIMARY KEY,
