@@ -164,3 +164,7 @@ func (f *fixture) enforce(t *testing.T, ns, pol string) {
 		t.Fatalf("Set(%s): %v", ns, err)
 	}
 }
+
+func policyInput(inv *inventory.Inventory, fs []match.Finding) policy.Input {
+	return policy.Input{Inventory: inv, Findings: fs}
+}
