@@ -87,7 +87,7 @@ const (
 )
 
 // putImage stores an image manifest using blobs in repo.
-func putImage(t *testing.T, st *store.Store, repo string, d digest.Digest, blobs ...digest.Digest) {
+func putImage(t testing.TB, st *store.Store, repo string, d digest.Digest, blobs ...digest.Digest) {
 	t.Helper()
 	ctx := context.Background()
 	var bs []string
@@ -124,7 +124,7 @@ type fixture struct {
 	gate     *enforce.Gate
 }
 
-func newFixture(t *testing.T, st *store.Store) *fixture {
+func newFixture(t testing.TB, st *store.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
@@ -157,7 +157,7 @@ name: prod
 severity: {failOn: high}
 `
 
-func (f *fixture) enforce(t *testing.T, ns, pol string) {
+func (f *fixture) enforce(t testing.TB, ns, pol string) {
 	t.Helper()
 	on := true
 	if _, err := f.settings.Set(context.Background(), admin, ns, enforce.Change{Enforce: &on, Policy: []byte(pol)}); err != nil {
