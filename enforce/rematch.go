@@ -125,7 +125,7 @@ func (r *Rematcher) Run(ctx context.Context, db Database, full bool) (*RematchRe
 			return nil, err
 		}
 	}
-	if err := r.rematchAll(ctx, db, work, rep); err != nil {
+	if err := r.rematchAll(ctx, newRunSource(db), work, rep); err != nil {
 		return nil, err
 	}
 	rep.Reevaluated = len(work)
@@ -199,7 +199,7 @@ func (r *Rematcher) touchedSince(ctx context.Context, db Database, since time.Ti
 }
 
 // rematchAll rematches the work on a few workers; the first error stops it.
-func (r *Rematcher) rematchAll(ctx context.Context, db Database, work map[digest.Digest]*touched, rep *RematchReport) error {
+func (r *Rematcher) rematchAll(ctx context.Context, db *runSource, work map[digest.Digest]*touched, rep *RematchReport) error {
 	ds := make([]digest.Digest, 0, len(work))
 	for d := range work {
 		ds = append(ds, d)
@@ -247,7 +247,7 @@ func (r *Rematcher) rematchAll(ctx context.Context, db Database, work map[digest
 // rematchOne matches the touched packages of one stored result again,
 // keeps the other packages' findings, judges the result and stores it when
 // anything changed.
-func (r *Rematcher) rematchOne(ctx context.Context, db Database, d digest.Digest, t *touched) (*Flip, bool, error) {
+func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Digest, t *touched) (*Flip, bool, error) {
 	res, err := r.results.Result(ctx, d)
 	if err != nil {
 		return nil, false, err
@@ -276,7 +276,7 @@ func (r *Rematcher) rematchOne(ctx context.Context, db Database, d digest.Digest
 			sub.Packages = append(sub.Packages, inv.Packages[i])
 		}
 	}
-	fresh, err := match.Match(ctx, &sub, db)
+	fresh, err := match.Match(ctx, &sub, db, db.enrich)
 	if err != nil {
 		return nil, false, err
 	}
@@ -311,7 +311,7 @@ func (r *Rematcher) rematchOne(ctx context.Context, db Database, d digest.Digest
 	if !changed && was.Pass == v.Pass {
 		return nil, false, nil
 	}
-	if err := r.results.Rematched(ctx, d, merged, v, db.Checked().UTC().Format(time.RFC3339)); err != nil {
+	if err := r.results.Rematched(ctx, d, merged, v, db.db.Checked().UTC().Format(time.RFC3339)); err != nil {
 		return nil, false, err
 	}
 	if err := r.st.IndexFindings(ctx, d.String(), findingIDs(merged)); err != nil {
@@ -356,4 +356,36 @@ func (r *Rematcher) announce(ctx context.Context, f *Flip) {
 	if r.onFlip != nil {
 		r.onFlip(*f)
 	}
+}
+
+// runSource caches the advisories of each package name for one rematch:
+// thousands of stored SBOMs share most of their package names.
+type runSource struct {
+	db     Database
+	enrich match.Option
+	mu     sync.Mutex
+	m      map[[2]string][]*vulndb.Advisory
+}
+
+func newRunSource(db Database) *runSource {
+	e, _ := db.(match.Enricher)
+	return &runSource{db: db, enrich: match.WithEnricher(e), m: map[[2]string][]*vulndb.Advisory{}}
+}
+
+func (s *runSource) Advisories(ctx context.Context, eco, name string) ([]*vulndb.Advisory, error) {
+	k := [2]string{eco, name}
+	s.mu.Lock()
+	a, ok := s.m[k]
+	s.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := s.db.Advisories(ctx, eco, name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.m[k] = a
+	s.mu.Unlock()
+	return a, nil
 }
