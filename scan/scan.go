@@ -88,12 +88,14 @@ func WithTime(t time.Time) Option {
 	}
 }
 
-// OptionError is a bad option passed to Run (exit code 2).
+// OptionError is a bad option passed to Run.
 type OptionError struct{ Err error }
 
 func (e *OptionError) Error() string { return e.Err.Error() }
 func (e *OptionError) Unwrap() error { return e.Err }
-func (e *OptionError) ExitCode() int { return 2 }
+
+// InvalidInput reports true: the caller passed a bad option.
+func (e *OptionError) InvalidInput() bool { return true }
 
 // Run scans the image ref ("sbom:FILE" or any image.Open reference) against
 // src. It returns an error only when it could not scan or judge; a policy
