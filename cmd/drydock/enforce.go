@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,7 +34,7 @@ func (e *adminEnv) setEnforcement(ctx context.Context, out io.Writer, ns string,
 	}
 	n, err := s.Set(ctx, e.actor, ns, c)
 	if err != nil {
-		return asUsage(err)
+		return err
 	}
 	return writeEnforcement(out, n, false)
 }
@@ -60,15 +59,6 @@ func readPolicyFile(path string) ([]byte, error) {
 		return nil, usageError{fmt.Errorf("policy: %s is over the %d byte limit", path, maxPolicyFile)}
 	}
 	return data, nil
-}
-
-// asUsage makes an error that is the caller's fault a usage error (exit 2).
-func asUsage(err error) error {
-	var in interface{ InvalidInput() bool }
-	if errors.As(err, &in) && in.InvalidInput() {
-		return usageError{err}
-	}
-	return err
 }
 
 func writeEnforcement(w io.Writer, n enforce.Namespace, withYAML bool) error {
@@ -135,9 +125,9 @@ func (e *adminEnv) bypassVerb() *cobra.Command {
 				return err
 			}
 			if grant {
-				return asUsage(s.GrantBypass(ctx, e.actor, name))
+				return s.GrantBypass(ctx, e.actor, name)
 			}
-			return asUsage(s.RevokeBypass(ctx, e.actor, name))
+			return s.RevokeBypass(ctx, e.actor, name)
 		}, done)
 	}
 	list := &cobra.Command{
