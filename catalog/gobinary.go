@@ -100,16 +100,17 @@ func (g goBinary) Extract(_ context.Context, in *filesystem.ScanInput) (scalibri
 		out = append(out, &extractor.Package{Name: d.Path, Version: v, PURLType: purl.TypeGolang, Location: loc, Metadata: m})
 	}
 	if syms, err := goSymbols(ra); err == nil {
-		shareSymbols(syms, out, modules)
+		shareSymbols(syms, out, modules, bi.Main.Path)
 	}
 	return scalibrinv.Inventory{Packages: out}, nil
 }
 
 // shareSymbols gives every package of the binary the symbols of its own
 // code: a module those under its path (the longest module path wins, so
-// golang.org/x/text/v2 is not golang.org/x/text's), the standard library
-// those of packages whose first path element has no dot.
-func shareSymbols(syms []string, pkgs []*extractor.Package, modules map[string]*goBinaryMeta) {
+// golang.org/x/text/v2 is not golang.org/x/text's), the main module also
+// package main's, the standard library those of packages whose first path
+// element has no dot.
+func shareSymbols(syms []string, pkgs []*extractor.Package, modules map[string]*goBinaryMeta, mainPath string) {
 	for _, p := range pkgs {
 		m := p.Metadata.(*goBinaryMeta)
 		m.symbolsRead, m.symbols = true, []string{}
@@ -127,7 +128,11 @@ func shareSymbols(syms []string, pkgs []*extractor.Package, modules map[string]*
 				break
 			}
 		}
-		if owner == nil && std != nil && !strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".") && pkg != "main" {
+		switch {
+		case owner != nil:
+		case pkg == "main":
+			owner = modules[mainPath] // nil when the binary names no main module
+		case std != nil && !strings.Contains(strings.SplitN(pkg, "/", 2)[0], "."):
 			owner = std
 		}
 		if owner != nil {
