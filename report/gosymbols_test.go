@@ -21,6 +21,9 @@ func TestGoSymbolVerdictInReports(t *testing.T) {
 			r.Findings[i].Symbols = []string{"golang.org/x/net/http2.Server.ServeConn"}
 		}
 	}
+	if table := string(write(t, report.FormatTable, r)); !strings.Contains(table, "(code absent)") {
+		t.Errorf("table does not mark the finding whose code is absent:\n%s", table)
+	}
 	js := string(write(t, report.FormatJSON, r))
 	if !strings.Contains(js, `"goSymbols": "absent"`) || !strings.Contains(js, `"golang.org/x/net/http2.Server.ServeConn"`) {
 		t.Errorf("JSON report lacks the verdict or the symbol:\n%s", js)
