@@ -42,7 +42,7 @@ func TestNames(t *testing.T) {
 			t.Errorf("%s %q: error %v, want error %t", tt.name, tt.in, err, tt.wantErr)
 		}
 		var ie *auth.InputError
-		if err != nil && (!errors.As(err, &ie) || ie.ExitCode() != 2) {
+		if err != nil && (!errors.As(err, &ie) || !ie.InvalidInput()) {
 			t.Errorf("%s %q: error %v is not an InputError with exit code 2", tt.name, tt.in, err)
 		}
 	}
