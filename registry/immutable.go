@@ -133,4 +133,5 @@ func (s *Service) refuseTag(c Caller, kind EventKind, repo, tag string, d digest
 
 // ErrImmutableTag is wrapped by the error refusing to move or delete an
 // immutable tag.
-var ErrImmutableTag = errors.New("registry: tag is immutable")
+// It wraps auth.ErrForbidden, which the REST API answers with 403.
+var ErrImmutableTag = fmt.Errorf("%w: tag is immutable", auth.ErrForbidden)
