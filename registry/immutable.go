@@ -54,6 +54,9 @@ func (s *Service) AddImmutableTagRule(ctx context.Context, c Caller, namespace, 
 		return err
 	}
 	if err := s.st.AddImmutableTagRule(ctx, store.ImmutableTagRule{Namespace: namespace, Pattern: pattern}); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("%w: immutable tag rule %q of namespace %s (%w)", auth.ErrExists, pattern, namespace, err)
+		}
 		return err
 	}
 	s.record(c, auditlog.Event{Action: "tag-rule.add", Target: namespace + ":" + pattern, Outcome: auditlog.OutcomeAllowed})

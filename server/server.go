@@ -128,7 +128,8 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg.Service()), api.WithLogger(s.log))
+		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg.Service()),
+			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log))
 		if err != nil {
 			return err
 		}
