@@ -23,8 +23,10 @@ import (
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/vulndb"
 )
 
 // Server is an assembled drydock server.
@@ -37,6 +39,8 @@ type Server struct {
 	auth    *auth.Service // nil when anonymous
 	audit   *auditlog.Log
 	metrics *prometheus.Registry
+	jobs    *jobs.Queue
+	vulndb  *vulndb.DB // nil when this process runs no scans
 	handler http.Handler
 	unlock  func() // releases the data directory's writer lock
 }
@@ -113,6 +117,9 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		opts = append(opts, registry.WithAuthorizer(s.auth))
 		mux.Handle("/token", s.auth.TokenHandler())
 	}
+	if err := s.buildJobs(ctx); err != nil {
+		return err
+	}
 	if s.reg, err = registry.New(s.st, s.blobs, opts...); err != nil {
 		return err
 	}
@@ -175,6 +182,11 @@ func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr strin
 	// and uploads abandoned for a day are cancelled.
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
+	if err := s.jobs.Start(ctx); err != nil {
+		hs.Close()
+		return err
+	}
+	defer s.stopJobs()
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {
@@ -220,9 +232,23 @@ func (s *Server) expireUploads(ctx context.Context, every, maxAge time.Duration)
 	}
 }
 
+// stopJobs gives running scans a minute to finish; those cut short are
+// taken up again by the next worker.
+func (s *Server) stopJobs() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.jobs.Stop(ctx); err != nil {
+		s.log.Warn("drydock: stopping scan workers", "err", err)
+	}
+}
+
 // Close flushes the audit queue and closes the store.
 func (s *Server) Close() error {
 	s.reg.Close()
+	s.jobs.Close()
+	if s.vulndb != nil {
+		s.vulndb.Close()
+	}
 	err := s.st.Close()
 	s.unlock()
 	return err

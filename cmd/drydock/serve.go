@@ -53,6 +53,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&cfg.Anonymous, "anonymous", false, "no authentication: anyone may push and delete (local testing only)")
 	f.BoolVar(&cfg.ReadOnly, "read-only", false, "refuse pushes and deletes")
 	f.BoolVar(&cfg.SparseManifests, "sparse-manifests", false, "accept image manifests whose layers were not pushed (partial mirrors)")
+	addWorkerFlags(f, &cfg, "scan jobs run at once in this process; 0: none, pushes wait for drydock worker")
 	return cmd
 }
 
@@ -78,4 +79,5 @@ func overrideFlags(cmd *cobra.Command, c, flags *server.Config) {
 	if cmd.Flags().Changed("sparse-manifests") {
 		c.SparseManifests = flags.SparseManifests
 	}
+	overrideWorkerFlags(cmd, c, flags)
 }
