@@ -78,7 +78,7 @@ func New(ctx context.Context, st *store.Store, dsn string, opts ...Option) (*Que
 		MaxAttempts:          o.maxAttempts,
 		RetryPolicy:          backoff{},
 		Workers:              workers,
-		FetchPollInterval:    time.Second,
+		FetchPollInterval:    250 * time.Millisecond, // SQLite has no LISTEN: polls find new jobs
 	}
 	if o.workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.workers}}
