@@ -214,11 +214,7 @@ func platformImage(d v1.Descriptor) bool {
 // retry will fix.
 func badInput(err error) bool {
 	var ii interface{ InvalidInput() bool }
-	if errors.As(err, &ii) && ii.InvalidInput() {
-		return true
-	}
-	var ec interface{ ExitCode() int }
-	return errors.As(err, &ec) && ec.ExitCode() == 2
+	return errors.As(err, &ii) && ii.InvalidInput()
 }
 
 // namespaceOf is the repository's first path element, "" for a repository

@@ -72,7 +72,9 @@ func (e *FormatError) Error() string {
 	return fmt.Sprintf("%v %q (want one of %s)", ErrUnknownFormat, e.Name, strings.Join(names, ", "))
 }
 func (e *FormatError) Unwrap() error { return ErrUnknownFormat }
-func (e *FormatError) ExitCode() int { return 2 }
+
+// InvalidInput reports true: the caller named a format that does not exist.
+func (e *FormatError) InvalidInput() bool { return true }
 
 // ParseFormat checks a format name given by a user.
 func ParseFormat(s string) (Format, error) {

@@ -74,6 +74,3 @@ func (e *OptionError) Unwrap() error { return e.Err }
 
 // InvalidInput marks the error as the caller's.
 func (e *OptionError) InvalidInput() bool { return true }
-
-// ExitCode maps to exit code 2 until cmd/drydock reads InvalidInput.
-func (e *OptionError) ExitCode() int { return 2 }

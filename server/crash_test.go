@@ -40,6 +40,9 @@ func serveChild(dir string) {
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: dir, Anonymous: true}
 	if db := os.Getenv("DRYDOCK_CRASH_VULNDB"); db != "" { // the scan-queue crash test
 		cfg.VulnDB, cfg.JobTimeout = db, 2*time.Second
+		if os.Getenv("DRYDOCK_CRASH_NO_WORKERS") != "" {
+			cfg.Workers = -1
+		}
 	}
 	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {

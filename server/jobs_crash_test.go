@@ -18,11 +18,11 @@ import (
 	"github.com/drydock/drydock/vulndb"
 )
 
-// TestKillWithJobsQueued queues a scan of each of 40 pushed images, kills
-// -9 the serving process while its workers are part way through, restarts
-// it on the same data, and checks that every job ends completed exactly
-// once — none lost, none duplicated — and that every image has its SBOM
-// and verdict.
+// TestKillWithJobsQueued pushes 40 images with crane to a server that
+// only queues their scans, restarts it with workers, kills it -9 while its
+// workers are part way through, restarts it again on the same data, and
+// checks that every job ends completed exactly once — none lost, none
+// duplicated — and that every image has its SBOM and verdict.
 func TestKillWithJobsQueued(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
@@ -32,7 +32,7 @@ func TestKillWithJobsQueued(t *testing.T) {
 	dbPath := filepath.Join(dir, "vuln.db")
 	buildFixtureDB(t, dbPath)
 	env := "DRYDOCK_CRASH_VULNDB=" + dbPath
-	child, addr := startChild(t, dir, env)
+	child, addr := startChild(t, dir, env, "DRYDOCK_CRASH_NO_WORKERS=1")
 	digests := map[string]bool{}
 	for i := range n {
 		img := imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t,
@@ -53,16 +53,17 @@ func TestKillWithJobsQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	q, err := jobs.New(ctx, st, dsn) // enqueue only, from this process
+	q, err := jobs.New(ctx, st, dsn) // to read the queue from this process
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	for d := range digests {
-		if _, err := q.Enqueue(ctx, "crash/app", d); err != nil {
-			t.Fatal(err)
-		}
+	if c, err := q.Counts(ctx); err != nil || c["available"] != n {
+		t.Fatalf("queue after %d pushes: %v, %v; want %d scans available", n, c, err, n)
 	}
+	child.Process.Signal(syscall.SIGTERM)
+	child.Wait()
+	child, _ = startChild(t, dir, env)
 	counts := func() map[string]int {
 		c, err := q.Counts(ctx)
 		if err != nil {

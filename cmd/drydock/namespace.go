@@ -16,19 +16,28 @@ func newNamespaceCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "namespace", Short: "Manage namespaces, the first element of repository names (create, list, public, delete)"}
 	env.addFlags(cmd)
 	var public bool
+	var immutable string
 	create := &cobra.Command{
-		Use:   "create NAME [--public]",
+		Use:   "create NAME [--public] [--immutable-tags[=PATTERN]]",
 		Short: "Create a namespace; --public lets anyone pull from it",
 		Args:  exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if err := env.svc.CreateNamespace(ctx, env.actor, args[0], public); err != nil {
 				return err
 			}
+			if immutable != "" {
+				if err := addImmutableRule(ctx, env, args[0], immutable); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "tags %q of namespace %s are immutable\n", immutable, args[0])
+			}
 			_, err := fmt.Fprintf(cmd.OutOrStdout(), "created namespace %s (public: %t)\n", args[0], public)
 			return err
 		}),
 	}
 	create.Flags().BoolVar(&public, "public", false, "anonymous pull (only pull) allowed")
+	create.Flags().StringVar(&immutable, "immutable-tags", "", "make tags matching `PATTERN` (a glob; every tag when given without a value) immutable")
+	create.Flags().Lookup("immutable-tags").NoOptDefVal = "*"
 	setPublic := &cobra.Command{
 		Use:   "public NAME true|false",
 		Short: "Open a namespace to anonymous pulls, or close it",
