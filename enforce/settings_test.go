@@ -28,7 +28,7 @@ func TestSettingsSetValidatesAndAudits(t *testing.T) {
 		{"bad yaml", admin, "prod", "severity: [", "policy for namespace prod", true},
 		{"unknown severity", admin, "prod", "apiVersion: drydock/v1\nkind: Policy\nseverity: {failOn: hihg}\n", "hihg", true},
 		{"vex files", admin, "prod", "apiVersion: drydock/v1\nkind: Policy\nvex: [/etc/passwd]\n", "cannot name VEX files", true},
-		{"missing namespace", admin, "ghost", highPolicy, "namespace ghost does not exist", true},
+		{"missing namespace", admin, "ghost", highPolicy, "namespace ghost: auth: not found", false},
 		{"not an admin", auth.Principal{Name: "bob", Kind: "user"}, "prod", highPolicy, "needs an admin of namespace prod", false},
 	} {
 		_, err := f.settings.Set(ctx, c.actor, c.ns, enforce.Change{Enforce: &on, Policy: []byte(c.policy)})
