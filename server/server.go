@@ -24,22 +24,25 @@ import (
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
 )
 
 // Server is an assembled drydock server.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	st      *store.Store
-	blobs   *blobstore.Store
-	reg     *registry.Registry
-	auth    *auth.Service // nil when anonymous
-	audit   *auditlog.Log
-	metrics *prometheus.Registry
-	handler http.Handler
-	unlock  func() // releases the data directory's writer lock
+	cfg   Config
+	log   *slog.Logger
+	st    *store.Store
+	blobs *blobstore.Store
+	reg   *registry.Registry
+	auth  *auth.Service // nil when anonymous
+	audit *auditlog.Log
+	// settings are namespaces' enforcement settings.
+	settings *enforce.Settings
+	metrics  *prometheus.Registry
+	handler  http.Handler
+	unlock   func() // releases the data directory's writer lock
 }
 
 // New opens the store and blob store named by cfg and builds the handlers.
@@ -88,6 +91,11 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	s.audit = audit
+	// Namespaces' enforcement settings: the policy each judges by and
+	// whether it quarantines what fails.
+	if s.settings, err = enforce.NewSettings(ctx, s.st, enforce.WithAudit(audit)); err != nil {
+		return err
+	}
 	opts := []registry.Option{
 		registry.WithLogger(s.log), registry.WithAuditor(audit),
 		registry.WithReadOnly(s.cfg.ReadOnly), registry.WithRegisterer(s.metrics),
@@ -122,7 +130,8 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log))
+		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log),
+			api.WithPolicies(s.settings))
 		if err != nil {
 			return err
 		}
