@@ -157,13 +157,3 @@ func (e *adminEnv) bypassVerb() *cobra.Command {
 		list)
 	return cmd
 }
-
-// rangeArgs is cobra.RangeArgs with errors marked as usage errors.
-func rangeArgs(lo, hi int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.RangeArgs(lo, hi)(cmd, args); err != nil {
-			return usageError{err}
-		}
-		return nil
-	}
-}

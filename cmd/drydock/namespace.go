@@ -16,14 +16,20 @@ func newNamespaceCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "namespace", Short: "Manage namespaces, the first element of repository names (create, list, public, policy, enforce, delete)"}
 	env.addFlags(cmd)
 	var public, enforcing bool
-	var policyFile string
+	var immutable, policyFile string
 	create := &cobra.Command{
-		Use:   "create NAME [--public] [--enforce] [--policy FILE]",
+		Use:   "create NAME [--public] [--enforce] [--policy FILE] [--immutable-tags[=PATTERN]]",
 		Short: "Create a namespace; --public lets anyone pull from it, --enforce quarantines what fails its policy",
 		Args:  exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if err := env.svc.CreateNamespace(ctx, env.actor, args[0], public); err != nil {
 				return err
+			}
+			if immutable != "" {
+				if err := addImmutableRule(ctx, env, args[0], immutable); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "tags %q of namespace %s are immutable\n", immutable, args[0])
 			}
 			if _, err := fmt.Fprintf(cmd.OutOrStdout(), "created namespace %s (public: %t)\n", args[0], public); err != nil {
 				return err
@@ -37,6 +43,8 @@ func newNamespaceCmd() *cobra.Command {
 	create.Flags().BoolVar(&public, "public", false, "anonymous pull (only pull) allowed")
 	create.Flags().BoolVar(&enforcing, "enforce", false, "refuse pulls of images that fail the namespace's policy or are not scanned yet")
 	create.Flags().StringVar(&policyFile, "policy", "", "policy YAML file the namespace's images are judged by")
+	create.Flags().StringVar(&immutable, "immutable-tags", "", "make tags matching `PATTERN` (a glob; every tag when given without a value) immutable")
+	create.Flags().Lookup("immutable-tags").NoOptDefVal = "*"
 	setPublic := &cobra.Command{
 		Use:   "public NAME true|false",
 		Short: "Open a namespace to anonymous pulls, or close it",
