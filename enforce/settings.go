@@ -26,8 +26,8 @@ import (
 // Policies says which policy judges the images of a namespace. Scan jobs
 // take it, so a scan on push judges by the namespace's own policy.
 type Policies interface {
-	// PolicyFor returns ns's policy, or the default policy when ns has none.
-	PolicyFor(ctx context.Context, ns string) (*policy.Policy, error)
+	// Policy returns ns's policy, or the default policy when ns has none.
+	Policy(ctx context.Context, ns string) (*policy.Policy, error)
 }
 
 var _ Policies = (*Settings)(nil)
@@ -155,8 +155,8 @@ func (s *Settings) mayBypass(ctx context.Context, p auth.Principal) bool {
 	return p.Kind == "robot" && s.current(ctx).bypass[p.Name]
 }
 
-// PolicyFor returns ns's policy, or the default policy when it has none.
-func (s *Settings) PolicyFor(ctx context.Context, ns string) (*policy.Policy, error) {
+// Policy returns ns's policy, or the default policy when it has none.
+func (s *Settings) Policy(ctx context.Context, ns string) (*policy.Policy, error) {
 	n := s.current(ctx).ns[ns]
 	switch {
 	case n == nil:
