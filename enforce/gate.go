@@ -248,6 +248,13 @@ func (g *Gate) judge(ctx context.Context, n *Namespace, repo string, dgst digest
 		}
 		return nil
 	}
+	if res.Inventory == nil {
+		// Only a verdict is stored: it is all there is to go by.
+		if res.Pass != nil && *res.Pass {
+			return nil
+		}
+		return &registry.Refusal{Message: fmt.Sprintf("quarantined: %s failed policy %q when it was scanned", short(dgst), pol.ID().Name)}
+	}
 	if timeOK && d.version == res.Version {
 		g.store(key, &decision{version: d.version, checked: now, until: d.until, refusal: d.refusal})
 		return refusalOrNil(d.refusal)
