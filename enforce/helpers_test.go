@@ -170,3 +170,5 @@ func (f *fixture) enforce(t testing.TB, ns, pol string) {
 func policyInput(inv *inventory.Inventory, fs []match.Finding) policy.Input {
 	return policy.Input{Inventory: inv, Findings: fs}
 }
+
+func digestOf(s string) digest.Digest { return digest.Digest(s) }

@@ -104,7 +104,7 @@ func (r *Rematcher) InvalidateWith(fn func(digest.Digest)) { r.invalidate = fn }
 // Run rematches against db: the change since the last run, or everything
 // when full is true or there was no last run.
 func (r *Rematcher) Run(ctx context.Context, db Database, full bool) (*RematchReport, error) {
-	start := r.now()
+	start := time.Now()
 	rep := &RematchReport{}
 	since, err := r.st.RematchSince(ctx, markSource)
 	if err != nil {
@@ -133,10 +133,18 @@ func (r *Rematcher) Run(ctx context.Context, db Database, full bool) (*RematchRe
 	}
 	rep.Reevaluated = len(work)
 	rep.NotReevaluated = rep.Stored - rep.Reevaluated
-	if err := r.st.SetRematchSince(ctx, markSource, start); err != nil {
+	// The next rematch looks at what changed after this database was
+	// built: the database's own clock, so a file built on another machine
+	// and pulled later (db pull) is compared with its own lineage, not
+	// with this machine's clock.
+	mark := db.Built()
+	if mark.IsZero() {
+		mark = start
+	}
+	if err := r.st.SetRematchSince(ctx, markSource, mark); err != nil {
 		return nil, err
 	}
-	rep.Took = r.now().Sub(start)
+	rep.Took = time.Since(start)
 	return rep, nil
 }
 
