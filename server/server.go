@@ -24,6 +24,7 @@ import (
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
@@ -43,9 +44,11 @@ type Server struct {
 	hooks   *webhook.Sender
 	metrics *prometheus.Registry
 	jobs    *jobs.Queue
-	vulndb  *vulndb.DB // nil when this process runs no scans
-	handler http.Handler
-	unlock  func() // releases the data directory's writer lock
+	// settings are namespaces' enforcement settings.
+	settings *enforce.Settings
+	vulndb   *vulndb.DB // nil when this process runs no scans
+	handler  http.Handler
+	unlock   func() // releases the data directory's writer lock
 }
 
 // New opens the store and blob store named by cfg and builds the handlers.
@@ -97,6 +100,11 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log), webhook.WithAuditor(audit)); err != nil {
 		return err
 	}
+	// Namespaces' enforcement settings: the policy each judges by and
+	// whether it quarantines what fails.
+	if s.settings, err = enforce.NewSettings(ctx, s.st, enforce.WithAudit(audit)); err != nil {
+		return err
+	}
 	opts := []registry.Option{
 		registry.WithLogger(s.log), registry.WithAuditor(audit),
 		registry.WithReadOnly(s.cfg.ReadOnly), registry.WithRegisterer(s.metrics),
@@ -136,7 +144,8 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
 		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg.Service()),
-			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log))
+			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
+			api.WithPolicies(s.settings))
 		if err != nil {
 			return err
 		}
