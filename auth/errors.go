@@ -101,7 +101,3 @@ type RateLimitedError struct {
 func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("auth: too many failed logins for %s; retry in %s", e.Key, e.RetryAfter.Round(time.Second))
 }
-
-func errNotFoundf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrNotFound, fmt.Sprintf(format, args...))
-}

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/drydock/drydock/api"
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
@@ -99,7 +100,11 @@ func (s *Server) build(out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		mux.Handle("/api/v1/", s.auth.RegistryAPIHandler(s.audit, s.reg.Content()))
+		h, err := api.New(s.auth, api.WithAuditLog(s.audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log))
+		if err != nil {
+			return err
+		}
+		mux.Handle("/api/v1/", h)
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
