@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,6 +86,35 @@ func TestPrintStatusWarnsWhenStale(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "Debian:12  2        Debian  3d") {
 			t.Errorf("output %q lacks the Debian:12 row", out.String())
+		}
+	}
+}
+
+// TestDBOnDamagedFile: `db import` and `db update` on a --db file that is
+// not a drydock database exit 2 with what to do; they never panic.
+func TestDBOnDamagedFile(t *testing.T) {
+	for _, kind := range []struct {
+		name    string
+		content []byte
+	}{
+		{"text", []byte("my notes\n")},
+		{"random bytes", bytes.Repeat([]byte{0x9e, 0x01, 0xff, 0x37}, 4096)},
+	} {
+		db := filepath.Join(t.TempDir(), "vuln.db")
+		if err := os.WriteFile(db, kind.content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"db", "import", "--db", db, "../../vulndb/testdata/osv"},
+			{"db", "update", "--db", db, "--base-url", "http://127.0.0.1:1", "--ecosystems", "Go"},
+		} {
+			_, errOut, code := runAccounts(t, "", args...)
+			if code != exitUsage || !strings.Contains(errOut, "not a drydock vulnerability database") || !strings.Contains(errOut, "remove it") {
+				t.Errorf("drydock %s on a %s file: exit %d, stderr %q; want 2 saying it is not a drydock database", strings.Join(args, " "), kind.name, code, errOut)
+			}
+		}
+		if got, _ := os.ReadFile(db); !bytes.Equal(got, kind.content) {
+			t.Errorf("%s file was overwritten", kind.name)
 		}
 	}
 }
