@@ -76,7 +76,9 @@ func checkEcosystem(name string) error {
 	if slices.Contains(KnownEcosystems, name) {
 		return nil
 	}
-	squash := func(s string) string { return strings.ToLower(strings.NewReplacer(" ", "", "-", "", "_", "").Replace(s)) }
+	squash := func(s string) string {
+		return strings.ToLower(strings.NewReplacer(" ", "", "-", "", "_", "").Replace(s))
+	}
 	for _, k := range KnownEcosystems {
 		if squash(k) == squash(name) {
 			return fmt.Errorf("unknown ecosystem %q: did you mean %q?", name, k)
