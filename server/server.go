@@ -26,6 +26,7 @@ import (
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/webhook"
 )
 
 // Server is an assembled drydock server.
@@ -38,6 +39,7 @@ type Server struct {
 	reg     *registry.Registry
 	auth    *auth.Service // nil when anonymous
 	audit   *auditlog.Log
+	hooks   *webhook.Sender
 	metrics *prometheus.Registry
 	handler http.Handler
 }
@@ -77,6 +79,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (*
 func (s *Server) build(out io.Writer) error {
 	var err error
 	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log), webhook.WithAuditor(s.audit)); err != nil {
+		return err
+	}
 	opts := []registry.Option{
 		registry.WithLogger(s.log), registry.WithAuditor(s.audit),
 		registry.WithReadOnly(s.cfg.ReadOnly), registry.WithRegisterer(s.metrics),
@@ -84,6 +89,7 @@ func (s *Server) build(out io.Writer) error {
 	if s.cfg.SparseManifests {
 		opts = append(opts, registry.WithSparseManifests())
 	}
+	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
 	if s.auth == nil {
 		fmt.Fprintln(out, "drydock: WARNING: authentication is OFF (anonymous mode): anyone who can reach this port may push and delete")
@@ -113,6 +119,16 @@ func (s *Server) build(out io.Writer) error {
 	return nil
 }
 
+// registryHooks is the one place the registry's Gate and event listeners
+// are chosen: what enforcement refuses, and who hears of pushes, pulls and
+// deletes besides the audit trail. Without enforcement the gate is open.
+func (s *Server) registryHooks() []registry.Option {
+	return []registry.Option{
+		registry.WithGate(registry.OpenGate{}),
+		registry.WithListener(s.hooks.Listener()),
+	}
+}
+
 // ready answers 200 when the store answers within two seconds.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -129,6 +145,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Store is the server's store (for tools such as gc and tests).
 func (s *Server) Store() *store.Store { return s.st }
+
+// Webhooks sends the namespaces' webhooks; other parts of the server
+// (scan results, verdict changes) publish through its Publish.
+func (s *Server) Webhooks() *webhook.Sender { return s.hooks }
 
 // Auth is the auth service, or nil in anonymous mode.
 func (s *Server) Auth() *auth.Service { return s.auth }
@@ -185,6 +205,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, out io.Writ
 	// and uploads abandoned for a day are cancelled.
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
+	go s.hooks.Run(ctx)
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {

@@ -54,3 +54,13 @@ func strictGroups(cmd *cobra.Command) {
 		strictGroups(sub)
 	}
 }
+
+// rangeArgs is cobra.RangeArgs with errors marked as usage errors.
+func rangeArgs(lo, hi int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.RangeArgs(lo, hi)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/server"
+	"github.com/drydock/drydock/store"
 )
 
 func init() { addCommand(newUserCmd) }
@@ -27,8 +28,11 @@ func init() { addCommand(newUserCmd) }
 // audit-log) share: the same configuration as drydock serve, and the
 // services opened on its existing data.
 type adminEnv struct {
-	cf    configFlags
-	data  *server.Data
+	cf   configFlags
+	data *server.Data
+	cfg  server.Config // as resolved by open
+	st   *store.Store
+
 	audit *auditlog.Log
 	svc   *auth.Service
 	actor auth.Principal
@@ -66,7 +70,7 @@ func (e *adminEnv) open(cmd *cobra.Command) error {
 	if e.data, err = server.OpenData(cmd.Context(), cfg, server.Managing, quietLogger()); err != nil {
 		return noData(err)
 	}
-	e.audit, e.svc = e.data.Audit, e.data.Auth
+	e.cfg, e.st, e.audit, e.svc = e.data.Config, e.data.Store, e.data.Audit, e.data.Auth
 	e.actor = auth.Local(os.Getenv("USER"))
 	return nil
 }
