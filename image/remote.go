@@ -17,7 +17,7 @@ import (
 func openRemote(ctx context.Context, source, refStr string, o *options) (Image, error) {
 	ref, err := name.ParseReference(refStr, o.access.NameOptions()...)
 	if err != nil {
-		return nil, imageErr(source, "not a valid image reference: %w", err)
+		return nil, imageErr(source, "not a file, a folder nor a valid registry reference (%w); drydock reads %s", err, Prefixes)
 	}
 	ropts := append(o.access.RemoteOptions(ctx), remote.WithPlatform(o.platform))
 	desc, err := remote.Get(ref, ropts...)

@@ -75,6 +75,9 @@ func (e *FormatError) ExitCode() int { return 2 }
 // ParseFormat checks a format name given by a user.
 func ParseFormat(s string) (Format, error) {
 	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	if f == "cyclonedx-json" {
+		f = FormatCycloneDX // the name Trivy and Syft users type
+	}
 	if slices.Contains(Formats, f) {
 		return f, nil
 	}

@@ -55,3 +55,16 @@ func (f *imageFlags) catalogOptions() []catalog.Option {
 	}
 	return nil
 }
+
+// sbomOrImage names a plain path to a JSON document as the stored SBOM it
+// is ("sbom:FILE"); every other reference goes to image.Open, which detects
+// archives, layouts and folders itself.
+func sbomOrImage(ref string) string {
+	if strings.Contains(ref, ":") && !strings.HasPrefix(ref, "/") && !strings.HasPrefix(ref, ".") {
+		return ref
+	}
+	if kind, err := image.Detect(ref); err == nil && kind == image.KindSBOM {
+		return "sbom:" + ref
+	}
+	return ref
+}

@@ -80,7 +80,7 @@ func runScan(ctx context.Context, ref string, f scanFlags, stdout, stderr io.Wri
 			dbPath, db.Age().Round(time.Hour), db.MaxAge())
 	}
 	opts := []scan.Option{scan.WithPolicy(pol), scan.WithImageOptions(imageOpts...), scan.WithCatalogOptions(f.catalogOptions()...)}
-	res, err := scan.Run(ctx, ref, db, opts...)
+	res, err := scan.Run(ctx, sbomOrImage(ref), db, opts...)
 	if err != nil {
 		return err
 	}
