@@ -120,16 +120,18 @@ func TestOpenPlainPath(t *testing.T) {
 	tarFolder(t, rootfs, plainTar)
 
 	tests := []struct {
-		ref  string     // as the user typed it
-		kind image.Kind // what Detect says
-		want v1.Image   // opened image, nil for a rootfs or an error
-		says string     // the error says this ("" for none)
+		ref      string     // as the user typed it
+		kind     image.Kind // what Detect says
+		want     v1.Image   // opened image, nil for a rootfs or an error
+		says     string     // the error says this ("" for none)
+		platform string     // --platform, "" for none
 	}{
 		{ref: archive, kind: image.KindDockerArchive, want: src},
 		{ref: layoutDir, kind: image.KindOCILayout, want: src},
 		{ref: ociArchive, kind: image.KindOCIArchive, want: src},
 		{ref: "oci-archive:" + ociArchive, want: src},
-		{ref: "oci-archive:" + multiArchive, want: withPlatform, says: ""},
+		{ref: "oci-archive:" + multiArchive, want: withPlatform, platform: "linux/arm64"},
+		{ref: "oci-archive:" + multiArchive + ":nope", says: `no manifest is tagged "nope"`},
 		{ref: rootfs, kind: image.KindRootFS},
 		{ref: sbomFile, kind: image.KindSBOM, says: "read it as sbom:"},
 		{ref: text, says: "not an image archive nor an SBOM"},
@@ -148,7 +150,11 @@ func TestOpenPlainPath(t *testing.T) {
 					t.Errorf("Detect(%s) = %v, %v; want %v", tt.ref, k, err, tt.kind)
 				}
 			}
-			img, err := image.Open(context.Background(), tt.ref, image.WithPlatform("linux/arm64"))
+			var opts []image.Option
+			if tt.platform != "" {
+				opts = append(opts, image.WithPlatform(tt.platform))
+			}
+			img, err := image.Open(context.Background(), tt.ref, opts...)
 			if tt.says != "" {
 				wantImageError(t, err, tt.ref, tt.says)
 				return
@@ -178,4 +184,35 @@ func mustConfig(t *testing.T, img v1.Image) *v1.ConfigFile {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// TestOpenPlatformMismatch is defect 7: --platform names a platform that a
+// single-platform image does not have, from every source; the error names
+// the one it has. A match, or no --platform, reads the image.
+func TestOpenPlatformMismatch(t *testing.T) {
+	src := appImage(t, "amd64") // imagetest images are linux/amd64
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "app.tar")
+	if err := tarball.WriteToFile(archive, nil, src); err != nil {
+		t.Fatal(err)
+	}
+	layoutDir := filepath.Join(dir, "layout")
+	p, err := layout.Write(layoutDir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(src); err != nil {
+		t.Fatal(err)
+	}
+	host := serve(t, nil)
+	push(t, host+"/team/app:1.0", src)
+	for _, ref := range []string{"docker-archive:" + archive, "oci:" + layoutDir, host + "/team/app:1.0"} {
+		_, err := image.Open(context.Background(), ref, image.WithInsecure(), image.WithPlatform("linux/arm64"))
+		wantImageError(t, err, ref, "the image is for platform linux/amd64 only, not linux/arm64")
+		for _, opts := range [][]image.Option{{image.WithInsecure()}, {image.WithInsecure(), image.WithPlatform("linux/amd64")}} {
+			if _, err := image.Open(context.Background(), ref, opts...); err != nil {
+				t.Errorf("Open(%s): %v", ref, err)
+			}
+		}
+	}
 }

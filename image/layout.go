@@ -61,6 +61,7 @@ func openIndex(source string, idx v1.ImageIndex, tag string, o *options) (Image,
 			return nil, &ImageError{Image: source, Err: err}
 		}
 		meta.digest = h.String()
+		o = o.pickedFromIndex()
 	case d.MediaType.IsImage():
 		img, err = idx.Image(d.Digest)
 		if err != nil {

@@ -38,7 +38,7 @@ func openRemote(ctx context.Context, source, refStr string, o *options) (Image, 
 			return nil, remoteErr(source, err)
 		}
 		meta.digest = h.String()
-		return fromV1(img, source, meta, &ro)
+		return fromV1(img, source, meta, ro.pickedFromIndex())
 	case desc.MediaType.IsImage():
 		img, err := desc.Image()
 		if err != nil {

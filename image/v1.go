@@ -142,6 +142,9 @@ func fromV1(img v1.Image, source string, meta v1Meta, o *options) (*v1Image, err
 	}
 	if p := cfg.Platform(); p != nil && p.OS != "" && p.Architecture != "" {
 		out.platform = p.String()
+		if o.platformSet && !p.Satisfies(o.platform) {
+			return nil, imageErr(source, "the image is for platform %s only, not %s", p, &o.platform)
+		}
 	}
 	var descs []v1.Descriptor
 	// A docker-archive with plain tar layers has no manifest; asking for one

@@ -20,7 +20,7 @@ type imageFlags struct {
 }
 
 func (f *imageFlags) addFlags(fl *pflag.FlagSet) {
-	fl.StringVar(&f.platform, "platform", "", "os/arch[/variant] to take from a multi-platform image (default linux/<host arch>)")
+	fl.StringVar(&f.platform, "platform", "", "os/arch[/variant] of the image (default linux/<host arch>);\nan image of one other platform is refused")
 	fl.StringVar(&f.username, "username", "", "registry user name (default: Docker credentials, else anonymous)")
 	fl.StringVar(&f.password, "password", "", "registry password or token")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")

@@ -221,3 +221,17 @@ func TestSBOMCommandPlainPaths(t *testing.T) {
 		t.Errorf("missing ./app.tar: exit %d, %q; want exit 2 naming the file and the prefixes", code, stderr)
 	}
 }
+
+// TestSBOMCommandPlatformMismatch is defect 7 at the command: --platform
+// for a single-platform image of another platform exits 2 naming the
+// platform the image has.
+func TestSBOMCommandPlatformMismatch(t *testing.T) {
+	ref, _ := debianLayout(t)
+	_, stderr, code := runDrydock(t, "sbom", ref, "--no-cache", "--platform", "linux/arm64")
+	if code != exitUsage || !strings.Contains(stderr, "for platform linux/amd64 only, not linux/arm64") {
+		t.Errorf("exit %d, %q; want exit %d naming linux/amd64", code, stderr, exitUsage)
+	}
+	if _, stderr, code := runDrydock(t, "sbom", ref, "--no-cache", "--platform", "linux/amd64", "--format", "json"); code != 0 {
+		t.Errorf("matching --platform: exit %d: %s", code, stderr)
+	}
+}
