@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/openvex/go-vex/pkg/vex"
@@ -30,8 +31,13 @@ func (p *Policy) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 	inv := in.Inventory
 	v := &Verdict{Policy: p.id, Image: inv.Digest, At: now.UTC()}
 	if p.enforcesNothing() {
-		v.Notes = append(v.Notes, fmt.Sprintf("policy %q enforces no rule: every image passes", p.id.Name))
+		if p.integrityWarn {
+			v.Notes = append(v.Notes, fmt.Sprintf("policy %q enforces no rule: every image passes", p.id.Name))
+		} else {
+			v.Notes = append(v.Notes, fmt.Sprintf("policy %q enforces no rule but integrity: every image without hostile layer entries passes", p.id.Name))
+		}
 	}
+	p.checkIntegrity(v, inv)
 
 	counting := p.suppress(v, inv, in.Findings, now)
 	p.checkSeverity(v, counting)
@@ -117,6 +123,26 @@ next:
 		v.Notes = append(v.Notes, fmt.Sprintf("%d finding(s) without a fixed version not counted (fixableOnly)", unfixed))
 	}
 	return counting
+}
+
+// checkIntegrity fails the image for each layer entry that climbs out of
+// the root, or notes them where the policy says `integrity: warn`.
+func (p *Policy) checkIntegrity(v *Verdict, inv *inventory.Inventory) {
+	n := len(inv.Integrity)
+	if n == 0 {
+		return
+	}
+	ids := make([]string, n)
+	for i, f := range inv.Integrity {
+		ids[i] = fmt.Sprintf("layer %d: %s", f.Layer, f.Entry)
+	}
+	msg := fmt.Sprintf("%d layer %s outside the image root (no build tool writes one)",
+		n, plural(n, "entry reaches", "entries reach"))
+	if p.integrityWarn {
+		v.Notes = append(v.Notes, fmt.Sprintf("%s: %s; not failing (integrity: warn)", msg, strings.Join(ids, ", ")))
+		return
+	}
+	v.Reasons = append(v.Reasons, Reason{Rule: RuleIntegrity, Message: msg, IDs: ids})
 }
 
 func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {

@@ -50,12 +50,16 @@ type Policy struct {
 	maxAgeText  string
 	rules       []*rule
 	costLimit   uint64
+	// integrityWarn downgrades integrity findings (layer entries climbing
+	// out of the image) from a failure to a note.
+	integrityWarn bool
 }
 
 // DefaultName is the name of the policy used when none is given.
 const DefaultName = "default"
 
-// Default is the policy used when none is given: it enforces nothing and
+// Default is the policy used when none is given: it enforces no rule but
+// the image's integrity (no layer entry may climb out of the root), and
 // every verdict it gives says so in a note.
 func Default() *Policy {
 	p := &Policy{id: PolicyID{Name: DefaultName}, costLimit: DefaultCostLimit}
@@ -134,6 +138,13 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 		}
 		p.maxAgeText = spec.MaxAge
 	}
+	switch spec.Integrity {
+	case "", IntegrityFail:
+	case IntegrityWarn:
+		p.integrityWarn = true
+	default:
+		return nil, &LoadError{File: file, Line: lineOf(root, "integrity"), Field: "integrity", Err: detail(ErrInvalidValue, "%q: want %s or %s", spec.Integrity, IntegrityFail, IntegrityWarn)}
+	}
 	if p.rules, err = compileRules(spec.Rules, s.costLimit, file, root); err != nil {
 		return nil, err
 	}
@@ -152,7 +163,13 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 // ID names the policy and its effective digest.
 func (p *Policy) ID() PolicyID { return p.id }
 
-// enforcesNothing is true when no rule can ever fail an image.
+// Values of the integrity key.
+const (
+	IntegrityFail = "fail" // an integrity finding fails the image (default)
+	IntegrityWarn = "warn" // it becomes a note
+)
+
+// enforcesNothing is true when no rule but integrity can ever fail an image.
 func (p *Policy) enforcesNothing() bool {
 	return p.failOn == match.SeverityUnknown && len(p.registries) == 0 && p.maxAge == 0 && len(p.rules) == 0
 }
@@ -184,6 +201,10 @@ func (p *Policy) digest() string {
 		field("rule", r.name, r.message, r.effect, r.source, r.idsSource)
 	}
 	field("costLimit", strconv.FormatUint(p.costLimit, 10))
+	if p.integrityWarn {
+		// Only written when set, so the digests of existing policies hold.
+		field("integrity", IntegrityWarn)
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

@@ -35,6 +35,7 @@ type fileSpec struct {
 	Registries  registriesSpec  `yaml:"registries"`
 	MaxAge      string          `yaml:"maxAge"`
 	Rules       []ruleSpec      `yaml:"rules"`
+	Integrity   string          `yaml:"integrity"`
 }
 
 type severitySpec struct {

@@ -58,6 +58,9 @@ func (tableWriter) Write(w io.Writer, r *Report) error {
 	for _, msg := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", clean(msg))
 	}
+	for _, f := range r.Inventory.Integrity {
+		fmt.Fprintf(w, "integrity: %s\n", clean(f.String()))
+	}
 	if v := r.Verdict; v != nil {
 		for _, n := range v.Notes {
 			fmt.Fprintf(w, "note: %s\n", clean(n))

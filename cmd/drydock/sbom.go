@@ -59,6 +59,9 @@ func runSBOM(ctx context.Context, ref string, f sbomFlags, stdout, stderr io.Wri
 	for _, w := range inv.Warnings {
 		fmt.Fprintln(stderr, "drydock: warning:", w)
 	}
+	for _, f := range inv.Integrity {
+		fmt.Fprintln(stderr, "drydock: integrity:", f)
+	}
 	wr, err := sbom.NewWriter(format)
 	if err != nil {
 		return err
