@@ -158,12 +158,16 @@ func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
 	if len(ids) == 0 {
 		return
 	}
+	findings := len(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	// Counted as the report's summary counts: findings (a vulnerability in
+	// one package) and the distinct IDs among them, each named as such.
 	v.Reasons = append(v.Reasons, Reason{
-		Rule:    RuleSeverity,
-		Message: fmt.Sprintf("%d vulnerabilit%s at or above %s", len(ids), plural(len(ids), "y", "ies"), severityName(p.failOn)),
-		IDs:     ids,
+		Rule: RuleSeverity,
+		Message: fmt.Sprintf("%d finding%s (%d distinct ID%s) at or above %s",
+			findings, plural(findings, "", "s"), len(ids), plural(len(ids), "", "s"), severityName(p.failOn)),
+		IDs: ids,
 	})
 }
 

@@ -38,7 +38,7 @@ func TestEvaluateAllReasons(t *testing.T) {
 	v := mustEvaluate(t, p, Input{Inventory: inv, Findings: findings})
 
 	want := []Reason{
-		{Rule: RuleSeverity, Message: "2 vulnerabilities at or above high", IDs: []string{"CVE-2023-38545", "CVE-2023-4911"}},
+		{Rule: RuleSeverity, Message: "2 findings (2 distinct IDs) at or above high", IDs: []string{"CVE-2023-38545", "CVE-2023-4911"}},
 		{Rule: RuleRegistries, Message: "image docker.io/someone/app is not from an allowed registry", IDs: []string{"docker.io/someone/app"}},
 		{Rule: RuleMaxAge, Message: "image was created 2025-11-01T10:00:00Z (120d ago), older than the maximum age of 90d"},
 		{Rule: "no-telnetd", Message: "telnetd must not be installed in any image"},

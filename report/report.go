@@ -39,6 +39,12 @@ type Report struct {
 	Time time.Time
 	// ToolVersion is drydock's version; "" means "devel".
 	ToolVersion string
+	// Width is the terminal width the table must fit; 0 means no limit.
+	// Other formats ignore it and always carry every value whole.
+	Width int
+	// Color colours the table's severities and verdict with ANSI codes,
+	// for a terminal; other formats ignore it.
+	Color bool
 }
 
 // Format names an output format.

@@ -62,7 +62,11 @@ func runSBOM(ctx context.Context, ref string, f sbomFlags, stdout, stderr io.Wri
 	for _, f := range inv.Integrity {
 		fmt.Fprintln(stderr, "drydock: integrity:", f)
 	}
-	wr, err := sbom.NewWriter(format)
+	width := defaultWidth
+	if f.output == "" {
+		width = termWidth(stdout)
+	}
+	wr, err := sbom.NewWriter(format, sbom.WithWidth(width))
 	if err != nil {
 		return err
 	}

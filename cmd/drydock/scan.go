@@ -88,6 +88,11 @@ func runScan(ctx context.Context, ref string, f scanFlags, stdout, stderr io.Wri
 		fmt.Fprintln(stderr, "drydock: warning:", w)
 	}
 	rep := res.Report(failOn, toolVersion())
+	if f.output == "" {
+		rep.Width, rep.Color = termWidth(stdout), useColor(stdout)
+	} else {
+		rep.Width = defaultWidth
+	}
 	write := func(w io.Writer) error { return report.Write(w, format, rep) }
 	if f.output == "" {
 		err = write(stdout)
