@@ -72,6 +72,7 @@ type options struct {
 	// that is not it is then refused rather than read.
 	platformSet bool
 	access      RegistryAccess
+	progress    *Progress
 
 	// blobsVerified is set by sources that check each compressed blob
 	// against its digest themselves (go-containerregistry's remote does, at

@@ -39,12 +39,13 @@ func (p *Policy) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 	}
 	p.checkIntegrity(v, inv)
 
-	counting := p.suppress(v, inv, in.Findings, now)
+	counting := p.outsideSeverities(v, p.suppress(v, inv, in.Findings, now))
 	p.checkSeverity(v, counting)
+	p.checkAny(v, counting)
 	p.checkRegistry(v, inv)
 	p.checkAge(v, inv, now)
 	if len(p.rules) > 0 {
-		vars := celVars(inv, counting, p.unknownAs, now)
+		vars := celVars(inv, counting, p.effective, now)
 		// One cost budget for all rules together: each program stops itself
 		// at the limit, and no further rule starts once the total passes it,
 		// so a policy of many costly rules is bounded as well as one.
@@ -151,7 +152,7 @@ func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
 	}
 	var ids []string
 	for i := range counting {
-		if effectiveSeverity(&counting[i], p.unknownAs) >= p.failOn {
+		if p.effective(&counting[i]) >= p.failOn {
 			ids = append(ids, counting[i].ID)
 		}
 	}
@@ -169,14 +170,6 @@ func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
 			findings, plural(findings, "", "s"), len(ids), plural(len(ids), "", "s"), severityName(p.failOn)),
 		IDs: ids,
 	})
-}
-
-// effectiveSeverity maps an unknown severity per severity.unknownAs.
-func effectiveSeverity(f *match.Finding, unknownAs match.Severity) match.Severity {
-	if f.Severity == match.SeverityUnknown {
-		return unknownAs
-	}
-	return f.Severity
 }
 
 func packageName(f *match.Finding) string {

@@ -53,6 +53,10 @@ type Policy struct {
 	// integrityWarn downgrades integrity findings (layer entries climbing
 	// out of the image) from a failure to a note.
 	integrityWarn bool
+	// vendorSeverity lets the distro's rating rule for OS packages.
+	vendorSeverity bool
+	severities     []match.Severity // only these count; nil: all
+	failOnAny      bool
 }
 
 // DefaultName is the name of the policy used when none is given.
@@ -123,12 +127,25 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 	if s.failOn != nil {
 		p.failOn = *s.failOn
 	}
+	source := spec.Severity.Source
+	if s.severitySource != "" {
+		source = s.severitySource
+	}
+	switch source {
+	case "", SourceCVSS:
+	case SourceVendor:
+		p.vendorSeverity = true
+	default:
+		return nil, &LoadError{File: file, Line: lineOf(root, "severity", "source"), Field: "severity.source", Err: detail(ErrInvalidValue, "%q: want %s or %s", source, SourceCVSS, SourceVendor)}
+	}
+	p.severities, p.failOnAny = s.severities, s.failOnAny
 	if p.unknownAs, err = parseSeverity(spec.Severity.UnknownAs, true); err != nil {
 		return nil, &LoadError{File: file, Line: lineOf(root, "severity", "unknownAs"), Field: "severity.unknownAs", Err: err}
 	}
 	if p.exceptions, err = buildExceptions(spec.Exceptions, file, root); err != nil {
 		return nil, err
 	}
+	p.exceptions = append(p.exceptions, s.ignores...)
 	if p.registries, err = buildRegistries(spec.Registries.Allowed, file, root); err != nil {
 		return nil, err
 	}
@@ -171,7 +188,7 @@ const (
 
 // enforcesNothing is true when no rule but integrity can ever fail an image.
 func (p *Policy) enforcesNothing() bool {
-	return p.failOn == match.SeverityUnknown && len(p.registries) == 0 && p.maxAge == 0 && len(p.rules) == 0
+	return p.failOn == match.SeverityUnknown && !p.failOnAny && len(p.registries) == 0 && p.maxAge == 0 && len(p.rules) == 0
 }
 
 // digest hashes the effective policy, field by field in a fixed order with
@@ -201,9 +218,22 @@ func (p *Policy) digest() string {
 		field("rule", r.name, r.message, r.effect, r.source, r.idsSource)
 	}
 	field("costLimit", strconv.FormatUint(p.costLimit, 10))
+	// Written only when set, so the digests of existing policies hold.
 	if p.integrityWarn {
-		// Only written when set, so the digests of existing policies hold.
 		field("integrity", IntegrityWarn)
+	}
+	if p.vendorSeverity {
+		field("severitySource", SourceVendor)
+	}
+	if len(p.severities) > 0 {
+		names := make([]string, len(p.severities))
+		for i, s := range p.severities {
+			names[i] = severityName(s)
+		}
+		field("severities", names...)
+	}
+	if p.failOnAny {
+		field("failOnAny", "true")
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

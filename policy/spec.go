@@ -41,6 +41,7 @@ type fileSpec struct {
 type severitySpec struct {
 	FailOn    string `yaml:"failOn"`
 	UnknownAs string `yaml:"unknownAs"`
+	Source    string `yaml:"source"`
 }
 
 type registriesSpec struct {
