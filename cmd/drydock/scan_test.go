@@ -87,7 +87,7 @@ func TestScanCommand(t *testing.T) {
 		out, stderr string
 	}{
 		{"pass without a threshold", []string{"--format", "table"}, 0, "CVE-2023-4911", ""},
-		{"fail on high", []string{"--fail-on", "high"}, 1, "1 finding (1 distinct ID): 0 critical, 1 high", "CVE-2023-4911"},
+		{"fail on high", []string{"--fail-on", "high"}, 1, "1 finding (1 distinct ID): 0 critical, 1 high", "reasons above"},
 		{"fail on critical passes", []string{"--fail-on", "critical"}, 0, "HIGH", ""},
 		{"json", []string{"--format", "json", "--fail-on", "HIGH"}, 1, `"schema": "drydock/scan-report/v1"`, "severity.failOn"},
 		{"sarif", []string{"--format", "sarif"}, 0, `"version": "2.1.0"`, ""},
