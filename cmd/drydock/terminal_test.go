@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +78,27 @@ func TestScanTableWidth(t *testing.T) {
 	sbomOut, _, code := runDrydock(t, "sbom", dir, "--no-cache", "--format", "table")
 	if w := widestLine(sbomOut); code != 0 || w > 80 {
 		t.Errorf("sbom table: exit %d, %d columns wide at COLUMNS=80:\n%s", code, w, sbomOut)
+	}
+}
+
+// TestProgress: on a terminal (stood in for by the test's buffer) an image
+// read that outlasts the delay shows bytes and layers on stderr, ending on
+// the final count; --quiet and a pipe show nothing.
+func TestProgress(t *testing.T) {
+	dir := debianAppLayout(t)
+	args := []string{"sbom", dir, "--no-cache", "--format", "json"}
+	if _, stderr, _ := runDrydock(t, args...); strings.Contains(stderr, "layers") {
+		t.Errorf("progress on a pipe: %q", stderr)
+	}
+	oldTerm, oldDelay := isTerminal, progressDelay
+	t.Cleanup(func() { isTerminal, progressDelay = oldTerm, oldDelay })
+	isTerminal = func(io.Writer) bool { return true }
+	progressDelay = 0
+	_, stderr, code := runDrydock(t, args...)
+	if code != 0 || !strings.Contains(stderr, "\r\x1b[K") || !strings.HasSuffix(stderr, ", 2 of 2 layers\n") || !strings.Contains(stderr, " B of ") {
+		t.Errorf("terminal: exit %d, stderr %q; want a redrawn line ending on 2 of 2 layers with bytes", code, stderr)
+	}
+	if _, stderr, _ := runDrydock(t, append(args, "--quiet")...); stderr != "" {
+		t.Errorf("--quiet on a terminal: stderr %q", stderr)
 	}
 }
