@@ -22,7 +22,7 @@ func openRemote(ctx context.Context, source, refStr string, o *options) (Image, 
 	ropts := append(o.access.RemoteOptions(ctx), remote.WithPlatform(o.platform))
 	desc, err := remote.Get(ref, ropts...)
 	if err != nil {
-		return nil, remoteErr(source, err)
+		return nil, remoteErr(source, o.access.Explain(ref.Context(), err))
 	}
 	meta := v1Meta{name: ref.Context().Name()}
 	ro := *o

@@ -17,3 +17,9 @@ func wrapHelp(cmd *cobra.Command) {
 	t = strings.ReplaceAll(t, ".InheritedFlags.FlagUsages", "(.InheritedFlags.FlagUsagesWrapped 80)")
 	cmd.SetUsageTemplate(t)
 }
+
+// wrappedHelp is wrapHelp for a command built in one expression.
+func wrappedHelp(cmd *cobra.Command) *cobra.Command {
+	wrapHelp(cmd)
+	return cmd
+}

@@ -24,7 +24,7 @@ type imageFlags struct {
 
 func (f *imageFlags) addFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.platform, "platform", "", "os/arch[/variant] of the image (default linux/<host arch>); an image of one other platform is refused")
-	fl.StringVar(&f.username, "username", "", "registry user name (default: Docker credentials, else anonymous)")
+	fl.StringVar(&f.username, "username", "", "registry user name (default: $DRYDOCK_USERNAME and $DRYDOCK_PASSWORD, else the Docker config from drydock login, else anonymous)")
 	fl.StringVar(&f.password, "password", "", "registry password or token")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
 	fl.BoolVar(&f.noCache, "no-cache", false, "catalog every layer afresh and keep nothing in the layer cache")
