@@ -147,6 +147,7 @@ func (p *Policy) checkIntegrity(v *Verdict, inv *inventory.Inventory) {
 }
 
 func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
+	v.FailOn = p.failOn
 	if p.failOn == match.SeverityUnknown {
 		return
 	}
@@ -162,6 +163,7 @@ func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
 	findings := len(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	v.Blocking = ids
 	// Counted as the report's summary counts: findings (a vulnerability in
 	// one package) and the distinct IDs among them, each named as such.
 	v.Reasons = append(v.Reasons, Reason{
