@@ -18,7 +18,7 @@ type Kind int
 const (
 	KindNone          Kind = iota // not on the file system
 	KindDockerArchive             // a tar with manifest.json, as `docker save` writes
-	KindOCILayout                 // a folder with oci-layout or index.json
+	KindOCILayout                 // a folder with an oci-layout file
 	KindOCIArchive                // a tar of an OCI layout (oci-layout and index.json, no manifest.json)
 	KindRootFS                    // any other folder: an unpacked root filesystem
 	KindSBOM                      // a JSON document: an SBOM for package sbom to read
@@ -43,10 +43,10 @@ func Detect(p string) (Kind, error) {
 		return KindNone, nil
 	}
 	if fi.IsDir() {
-		for _, marker := range []string{"oci-layout", "index.json"} {
-			if st, err := os.Stat(filepath.Join(p, marker)); err == nil && st.Mode().IsRegular() {
-				return KindOCILayout, nil
-			}
+		// The image layout spec requires the oci-layout file; a root
+		// filesystem never has one at its top.
+		if st, err := os.Stat(filepath.Join(p, "oci-layout")); err == nil && st.Mode().IsRegular() {
+			return KindOCILayout, nil
 		}
 		return KindRootFS, nil
 	}

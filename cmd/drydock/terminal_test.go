@@ -102,3 +102,22 @@ func TestProgress(t *testing.T) {
 		t.Errorf("--quiet on a terminal: stderr %q", stderr)
 	}
 }
+
+// TestColor: severities are coloured on a terminal, not with NO_COLOR set.
+func TestColor(t *testing.T) {
+	dir := debianAppLayout(t)
+	db := scanDB(t, time.Now())
+	old := isTerminal
+	t.Cleanup(func() { isTerminal = old })
+	isTerminal = func(io.Writer) bool { return true }
+	t.Setenv("NO_COLOR", "")
+	out, _, _ := runDrydock(t, "scan", dir, "--db", db, "--no-cache", "--quiet")
+	if !strings.Contains(out, "\x1b[31mHIGH\x1b[0m") {
+		t.Errorf("terminal: no colour:\n%q", out)
+	}
+	t.Setenv("NO_COLOR", "1")
+	out, _, _ = runDrydock(t, "scan", dir, "--db", db, "--no-cache", "--quiet")
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("NO_COLOR: colour anyway:\n%q", out)
+	}
+}
