@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/docker/cli/cli/config"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/drydock/drydock/image"
 )
@@ -49,7 +51,7 @@ crane and skopeo find them.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&f.username, "username", "u", "", "user name (required)")
 	fl.StringVarP(&f.password, "password", "p", "", "password or token (visible to other users of this machine: prefer --password-stdin)")
-	fl.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password or token from standard input")
+	fl.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password or token from standard input (without it, a terminal is asked)")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
 	wrapHelp(cmd)
 	return cmd
@@ -91,6 +93,12 @@ func runLogin(ctx context.Context, server string, f loginFlags, stdin io.Reader,
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
+	if password == "" && !f.passwordStdin {
+		password, err = promptPassword(stdin, stdout)
+		if err != nil {
+			return err
+		}
+	}
 	if password == "" {
 		return usageError{errors.New("no password: give --password-stdin (or --password)")}
 	}
@@ -113,6 +121,22 @@ func runLogin(ctx context.Context, server string, f loginFlags, stdin io.Reader,
 	}
 	_, err = fmt.Fprintf(stdout, "logged in to %s as %s (credentials in %s)\n", reg.Name(), f.username, cf.Filename)
 	return err
+}
+
+// promptPassword asks for the password without echo when standard input is
+// a terminal; otherwise there is nobody to ask.
+func promptPassword(stdin io.Reader, stdout io.Writer) (string, error) {
+	f, ok := stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", nil
+	}
+	fmt.Fprint(stdout, "Password: ")
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stdout)
+	if err != nil {
+		return "", usageError{fmt.Errorf("reading the password: %w", err)}
+	}
+	return string(b), nil
 }
 
 // runLogout erases the registry's entry; having none is not an error.

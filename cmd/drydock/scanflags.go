@@ -102,7 +102,8 @@ func scanPolicy(f scanFlags, stderr io.Writer) (*policy.Policy, match.Severity, 
 }
 
 // loadIgnoreFile reads --ignorefile; the default one only where it exists.
-// Expired entries are said on stderr: they no longer apply.
+// Expired entries are said on stderr (unless --quiet; the verdict notes
+// them too): they no longer apply.
 func loadIgnoreFile(f scanFlags, stderr io.Writer) (*policy.IgnoreFile, error) {
 	if f.ignoreFile == "" {
 		return nil, nil
@@ -118,7 +119,7 @@ func loadIgnoreFile(f scanFlags, stderr io.Writer) (*policy.IgnoreFile, error) {
 	}
 	now := time.Now()
 	for _, e := range ig.Entries {
-		if e.Expired(now) {
+		if e.Expired(now) && !f.quiet {
 			fmt.Fprintf(stderr, "drydock: warning: %s:%d: the entry for %s expired on %s and is not applied\n", ig.Path, e.Line, e.ID, e.Expires)
 		}
 	}
