@@ -127,8 +127,10 @@ func (a RegistryAccess) Explain(repo name.Repository, err error) error {
 	case who == "":
 		return fmt.Errorf("%w for %s: run `drydock login %s`, or give --username and --password (or %s and %s): %w",
 			ErrNoCredentials, reg.Name(), reg.Name(), EnvUsername, EnvPassword, err)
-	case te.Request != nil && !strings.HasPrefix(te.Request.URL.Path, "/v2/"):
-		// The token endpoint, not the registry API, said no: the login.
+	case te.StatusCode == http.StatusUnauthorized && te.Request != nil && (!strings.HasPrefix(te.Request.URL.Path, "/v2/") ||
+		strings.HasPrefix(te.Request.Header.Get("Authorization"), "Basic ")):
+		// The token endpoint said no, or a registry taking Basic
+		// credentials on /v2/ itself did: the login failed.
 		return fmt.Errorf("%s refused the credentials of %s: %w", reg.Name(), who, err)
 	}
 	return fmt.Errorf("%s has no access to %s (the credentials were accepted; the rights are missing): %w", who, repo.RepositoryStr(), err)
