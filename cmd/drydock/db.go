@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,10 +66,17 @@ func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 				}
 			}
 			rep, err := vulndb.Update(cmd.Context(), dbPath(), opts...)
-			if err != nil {
-				return err
+			if rep != nil {
+				// Some sources were updated even when others failed.
+				if perr := printReport(cmd.OutOrStdout(), dbPath(), rep); perr != nil && err == nil {
+					return perr
+				}
 			}
-			return printReport(cmd.OutOrStdout(), dbPath(), rep)
+			var oe *vulndb.OptionError
+			if errors.As(err, &oe) && oe.Option == "WithEcosystems" {
+				return usageError{fmt.Errorf("--ecosystems: %w", oe.Err)}
+			}
+			return fetchHint(err, rep != nil)
 		},
 	}
 	f := cmd.Flags()
@@ -218,6 +226,28 @@ func newDBPullCmd(dbPath func() string) *cobra.Command {
 	rf.add(cmd.Flags())
 	cmd.Flags().BoolVar(&rf.force, "force", false, "take the pulled database even when it is older than the local one")
 	return cmd
+}
+
+// fetchHint adds to a failed download what became of the database and what
+// the user can do instead.
+func fetchHint(err error, updated bool) error {
+	var fe *vulndb.FetchError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	hint := `other ways to get a database:
+  drydock db import PATH    an OSV all.zip or a folder of records (offline)
+  drydock db pull REF       a database pushed to your registry (db push)
+  drydock db update --base-url URL      a mirror of the OSV export
+  drydock db update --ecosystems LIST   fewer ecosystems`
+	kept := "nothing was changed"
+	if updated {
+		kept = "the sources listed above were updated; the others kept their records"
+	}
+	if fe.Unreachable() {
+		return fmt.Errorf("%w\n%s\n%s", err, kept, hint)
+	}
+	return fmt.Errorf("%w\n%s", err, kept)
 }
 
 // warnLogger prints skipped records as plain lines on stderr.
