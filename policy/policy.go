@@ -45,14 +45,14 @@ type Policy struct {
 	fixableOnly bool
 	// goSymbols: a Go finding whose vulnerable functions are not in the
 	// binary (match.SymbolsAbsent) does not count ("goSymbols: require").
-	goSymbols bool
-	exceptions  []exception
-	vex         []vexDocument
-	registries  []string
-	maxAge      time.Duration // 0: no limit
-	maxAgeText  string
-	rules       []*rule
-	costLimit   uint64
+	goSymbols  bool
+	exceptions []exception
+	vex        []vexDocument
+	registries []string
+	maxAge     time.Duration // 0: no limit
+	maxAgeText string
+	rules      []*rule
+	costLimit  uint64
 	// integrityWarn downgrades integrity findings (layer entries climbing
 	// out of the image) from a failure to a note.
 	integrityWarn bool
