@@ -240,4 +240,3 @@ func TestPredicateType(t *testing.T) {
 		t.Error("unknown attestation name accepted")
 	}
 }
-
