@@ -32,11 +32,12 @@ func Resolve(ctx context.Context, ref string, nopts []name.Option, ropts []remot
 	if err != nil {
 		return name.Digest{}, nil, inputErr("reference", err)
 	}
-	desc, err := remote.Head(r, ropts...)
+	// GET, not HEAD: a refusal's body says why (MANIFEST_UNKNOWN, DENIED).
+	desc, err := remote.Get(r, ropts...)
 	if err != nil {
 		return name.Digest{}, nil, registryErr("resolve "+ref, err)
 	}
-	return r.Context().Digest(desc.Digest.String()), desc, nil
+	return r.Context().Digest(desc.Digest.String()), &desc.Descriptor, nil
 }
 
 // registryErr classifies a registry failure: the registry's "no" (auth,

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/drydock/drydock/sign"
 )
 
 // Exit codes are a contract for CI.
@@ -74,6 +76,15 @@ func exitCode(err error) int {
 	var ec exitCoder
 	if errors.As(err, &ec) {
 		return ec.ExitCode()
+	}
+	// A signature or attestation that does not verify is a verdict on the image.
+	var unverified *sign.VerificationError
+	if errors.As(err, &unverified) {
+		return exitPolicy
+	}
+	var ii interface{ InvalidInput() bool }
+	if errors.As(err, &ii) && ii.InvalidInput() {
+		return exitUsage
 	}
 	if errors.Is(err, context.Canceled) {
 		return exitInternal
