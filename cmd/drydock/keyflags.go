@@ -121,4 +121,3 @@ func (f *registryFlags) target(ctx context.Context, ref string) (*sign.Target, e
 	}
 	return &sign.Target{Digest: d, Descriptor: desc, Remote: ropts}, nil
 }
-
