@@ -38,12 +38,12 @@ type Config struct {
 	Signer *sign.Signer
 	// DB is the vulnerability database; DBURI and DBVersion describe it in
 	// the scan-result attestation.
-	DB                match.Source
-	DBURI, DBVersion  string
-	ImageOptions      []image.Option
-	CatalogOptions    []catalog.Option
-	Access            image.RegistryAccess
-	Provenance        Provenance
+	DB               match.Source
+	DBURI, DBVersion string
+	ImageOptions     []image.Option
+	CatalogOptions   []catalog.Option
+	Access           image.RegistryAccess
+	Provenance       Provenance
 	// SARIF and JUnit are report files written on pass and on fail.
 	SARIF, JUnit string
 	// ToolVersion is drydock's version for the attestations.
@@ -218,4 +218,3 @@ func writeReports(res *scan.Result, cfg Config) error {
 	}
 	return nil
 }
-
