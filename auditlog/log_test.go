@@ -99,7 +99,7 @@ func TestQueryFilterErrors(t *testing.T) {
 	for _, tt := range tests {
 		_, err := g.Query(context.Background(), tt.f)
 		var fe *auditlog.FilterError
-		if !errors.As(err, &fe) || fe.ExitCode() != 2 {
+		if !errors.As(err, &fe) || !fe.InvalidInput() {
 			t.Errorf("%s: Query = %v, want a FilterError with exit code 2", tt.name, err)
 		}
 	}

@@ -24,13 +24,13 @@ const (
 	MaxLimit     = 100000
 )
 
-// FilterError is a filter that cannot be run; it is bad input (exit code 2).
+// FilterError is a filter that cannot be run: bad input.
 type FilterError struct{ msg string }
 
 func (e *FilterError) Error() string { return "auditlog: " + e.msg }
 
-// ExitCode marks the error as bad input for the CLI.
-func (e *FilterError) ExitCode() int { return 2 }
+// InvalidInput reports true.
+func (e *FilterError) InvalidInput() bool { return true }
 
 func (f *Filter) check() error {
 	switch {

@@ -42,7 +42,7 @@ func TestNames(t *testing.T) {
 			t.Errorf("%s %q: error %v, want error %t", tt.name, tt.in, err, tt.wantErr)
 		}
 		var ie *auth.InputError
-		if err != nil && (!errors.As(err, &ie) || ie.ExitCode() != 2) {
+		if err != nil && (!errors.As(err, &ie) || !ie.InvalidInput()) {
 			t.Errorf("%s %q: error %v is not an InputError with exit code 2", tt.name, tt.in, err)
 		}
 	}
@@ -106,8 +106,19 @@ func TestPasswords(t *testing.T) {
 	if err := w.svc.AddUser(ctx, local, "alice", pw, false); !errors.Is(err, auth.ErrExists) {
 		t.Errorf("adding alice twice = %v, want ErrExists", err)
 	}
-	// A user may change their own password; the old one stops working.
-	if err := w.svc.SetPassword(ctx, auth.Principal{Name: "alice", Kind: "user"}, "alice", "a brand new passphrase"); err != nil {
+	// A user may change their own password, proving the current one;
+	// the old one stops working.
+	alice := auth.Principal{Name: "alice", Kind: "user"}
+	if err := w.svc.SetPassword(ctx, alice, "alice", "a brand new passphrase"); !errors.Is(err, auth.ErrForbidden) {
+		t.Errorf("alice setting her password without the current one = %v, want ErrForbidden", err)
+	}
+	if err := w.svc.ChangePassword(ctx, alice, "10.0.0.1", "not the password", "a brand new passphrase"); !errors.Is(err, auth.ErrForbidden) {
+		t.Errorf("alice changing her password with a wrong current one = %v, want ErrForbidden", err)
+	}
+	if err := w.svc.ChangePassword(ctx, auth.Principal{Name: "robot$team+ci", Kind: "robot"}, "10.0.0.1", "x", "a brand new passphrase"); !errors.Is(err, auth.ErrForbidden) {
+		t.Errorf("a robot changing a password = %v, want ErrForbidden", err)
+	}
+	if err := w.svc.ChangePassword(ctx, alice, "10.0.0.1", pw, "a brand new passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	if r := w.token(t, "alice"); r.status != 401 {

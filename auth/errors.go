@@ -21,7 +21,7 @@ var (
 )
 
 // InputError is bad input from a user: a malformed name, a short password,
-// an unknown role. It maps to exit code 2 and HTTP 400.
+// an unknown role. InvalidInput reports true (exit code 2, HTTP 400).
 type InputError struct{ msg string }
 
 func inputErrorf(format string, args ...any) error {
@@ -30,8 +30,8 @@ func inputErrorf(format string, args ...any) error {
 
 func (e *InputError) Error() string { return "auth: " + e.msg }
 
-// ExitCode marks the error as a usage or input error for the CLI.
-func (e *InputError) ExitCode() int { return 2 }
+// InvalidInput reports true: the caller sent something wrong.
+func (e *InputError) InvalidInput() bool { return true }
 
 // ChallengeError means "authenticate first": the registry answers 401 with
 // Challenge() in WWW-Authenticate.
@@ -100,8 +100,4 @@ type RateLimitedError struct {
 
 func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("auth: too many failed logins for %s; retry in %s", e.Key, e.RetryAfter.Round(time.Second))
-}
-
-func errNotFoundf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrNotFound, fmt.Sprintf(format, args...))
 }

@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// limiter is a token bucket per key that only failures drain: a caller with
-// the right password is never slowed, one guessing runs dry after burst
-// failures and then gets one more try per refill interval.
+// limiter is a token bucket per key. A login attempt takes a token before
+// the password is checked and gets it back when the password was right, so
+// a caller with the right password is never slowed, while one guessing —
+// even with many requests in flight at once — runs dry after burst
+// attempts and then gets one more try per refill interval.
 type limiter struct {
 	mu      sync.Mutex
 	burst   float64
@@ -43,26 +45,32 @@ func (l *limiter) level(key string) *bucket {
 	return b
 }
 
-// check reports whether key may try again, and if not, how long to wait.
-func (l *limiter) check(key string) (bool, time.Duration) {
+// take spends one of key's tokens, or reports how long to wait for one.
+func (l *limiter) take(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.level(key)
-	if b.tokens >= 1 {
-		return true, 0
+	if b.tokens < 1 {
+		wait := time.Duration((1 - b.tokens) * float64(l.refill))
+		return false, max(wait, time.Second)
 	}
-	wait := time.Duration((1 - b.tokens) * float64(l.refill))
-	return false, max(wait, time.Second)
-}
-
-// fail takes one token from key's bucket.
-func (l *limiter) fail(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.level(key)
-	b.tokens = max(0, b.tokens-1)
+	b.tokens--
 	if len(l.buckets) >= maxBuckets {
 		l.sweep()
+	}
+	l.buckets[key] = b
+	return true, 0
+}
+
+// refund gives back a token taken for an attempt that was no guess.
+func (l *limiter) refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.level(key)
+	b.tokens = min(l.burst, b.tokens+1)
+	if b.tokens >= l.burst {
+		delete(l.buckets, key)
+		return
 	}
 	l.buckets[key] = b
 }

@@ -22,9 +22,8 @@ import (
 	"github.com/drydock/drydock/registry"
 )
 
-// drydockRegistry serves /token, drydock's own registry at /v2/ and the
-// REST API with the registry's content at /api/v1/, authorized by the
-// world's service and audited into its log.
+// drydockRegistry serves /token and drydock's own registry at /v2/,
+// authorized by the world's service and audited into its log.
 func drydockRegistry(t *testing.T, w *world) *httptest.Server {
 	t.Helper()
 	blobs, err := blobstore.NewFilesystem(t.TempDir())
@@ -39,7 +38,6 @@ func drydockRegistry(t *testing.T, w *world) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.Handle("/token", w.svc.TokenHandler())
 	mux.Handle("/v2/", rg)
-	mux.Handle("/api/v1/", w.svc.RegistryAPIHandler(w.audit, rg.Content()))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() { srv.Close(); rg.Close() })
 	return srv

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/drydock/drydock/auditlog"
@@ -26,8 +28,14 @@ type Service struct {
 	key *ecdsa.PrivateKey
 	kid string
 
-	userLimit *limiter
+	pairLimit *limiter // user and address together
 	addrLimit *limiter
+	userLimit *limiter // the per-user ceiling, from every address
+	cpu       chan struct{}
+	dummyHash func() []byte
+	// Set by tests: admitted runs when a login attempt has passed the
+	// limiter, beforeCompare inside the bcrypt bound.
+	admitted, beforeCompare func()
 }
 
 var _ Authorizer = (*Service)(nil)
@@ -52,9 +60,12 @@ func New(ctx context.Context, st Store, opts ...Option) (*Service, error) {
 		opts:      o,
 		rec:       o.recorder,
 		log:       o.logger,
-		userLimit: newLimiter(o.burst, o.refill, o.now),
+		pairLimit: newLimiter(o.burst, o.refill, o.now),
 		addrLimit: newLimiter(o.burst, o.refill, o.now),
+		userLimit: newLimiter(o.burst*userCeiling, o.refill/userCeiling, o.now),
+		cpu:       make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 	}
+	s.dummyHash = sync.OnceValue(s.newDummyHash)
 	key, kid, err := loadOrCreateKey(ctx, st)
 	if err != nil {
 		return nil, err

@@ -119,56 +119,6 @@ func (s *Service) serveToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-const maxAccountName = 200
-
-// login authenticates the request's Basic credentials, or none for an
-// anonymous caller, under the failed-login rate limit.
-func (s *Service) login(ctx context.Context, r *http.Request, addr string) (Principal, int64, error) {
-	if r.Header.Get("Authorization") == "" {
-		return Principal{Kind: "anonymous"}, 0, nil
-	}
-	name, secret, ok := r.BasicAuth()
-	// No valid account name is this long (robots reach 135 bytes); a longer
-	// one is refused before it reaches the store, the limiter or the trail.
-	if len(name) > maxAccountName {
-		name, ok = "", false
-	}
-	if !ok || name == "" {
-		s.record(ctx, auditlog.Event{Action: "login", Outcome: auditlog.OutcomeFailed, Reason: "malformed Authorization header (want Basic)", Addr: addr})
-		return Principal{}, 0, fmt.Errorf("%w: malformed Authorization header", ErrBadCredentials)
-	}
-	for _, key := range []struct {
-		l    *limiter
-		k    string
-		what string
-	}{{s.userLimit, name, "user " + name}, {s.addrLimit, addr, "address " + addr}} {
-		if ok, wait := key.l.check(key.k); !ok {
-			s.record(ctx, auditlog.Event{Actor: name, Action: "login", Outcome: auditlog.OutcomeDenied, Reason: "rate limited: too many failed logins for " + key.what, Addr: addr})
-			return Principal{}, 0, &RateLimitedError{Key: key.what, RetryAfter: wait}
-		}
-	}
-	var (
-		p   Principal
-		gen int64
-		err error
-	)
-	if IsRobot(name) {
-		p, gen, err = s.checkRobot(ctx, name, secret)
-	} else {
-		p, gen, err = s.checkUser(ctx, name, secret)
-	}
-	if err != nil {
-		if errors.Is(err, ErrBadCredentials) {
-			s.userLimit.fail(name)
-			s.addrLimit.fail(addr)
-			s.record(ctx, auditlog.Event{Actor: name, Action: "login", Outcome: auditlog.OutcomeFailed, Reason: strings.TrimPrefix(err.Error(), ErrBadCredentials.Error()+": "), Addr: addr})
-		}
-		return Principal{}, 0, err
-	}
-	s.record(ctx, auditlog.Event{Actor: p.Name, Action: "login", Outcome: auditlog.OutcomeAllowed, Addr: addr})
-	return p, gen, nil
-}
-
 // grant works out, scope by scope, what p gets; refused lists what was
 // asked but not granted, with the reason, for the audit log.
 func (s *Service) grant(ctx context.Context, p Principal, scopes []Scope) (granted []Scope, refused []string, err error) {
@@ -183,6 +133,12 @@ func (s *Service) grant(ctx context.Context, p Principal, scopes []Scope) (grant
 				return nil, nil, err
 			}
 			acts = intersect(sc.Actions, allowed)
+		case sc.Type == apiScope.Type && sc.Name == apiScope.Name:
+			// Anyone may hold it: it only says the token is meant for
+			// the API, where the caller's own rights are checked.
+			if slices.Contains(sc.Actions, "*") {
+				acts = []string{"*"}
+			}
 		case sc.Type == "registry" && sc.Name == "catalog":
 			// Anyone may list the catalog: the registry filters it
 			// through Visible, so each caller sees only what it may pull.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -41,19 +40,44 @@ func (s *Service) AddUser(ctx context.Context, actor Principal, name, password s
 	return nil
 }
 
-// SetPassword changes a user's password and revokes the user's tokens. A
-// user may change their own; administrators anyone's.
+// SetPassword sets a user's password and revokes the user's tokens.
+// System administrators only; users change their own with ChangePassword.
 func (s *Service) SetPassword(ctx context.Context, actor Principal, name, password string) error {
-	if !(actor.Kind == "user" && actor.Name == name) {
-		if err := s.requireAdmin(ctx, actor, "user.password", name); err != nil {
-			return err
-		}
+	if err := s.requireAdmin(ctx, actor, "user.password", name); err != nil {
+		return err
 	}
 	hash, err := s.hashPassword(password)
 	if err != nil {
 		return err
 	}
 	return s.updateUser(ctx, actor, name, "user.password", "", func(u *User) {
+		u.PasswordHash = hash
+		u.TokenGen++
+	})
+}
+
+// ChangePassword lets a user replace their own password, proving the
+// current one first (under the failed-login limit, as from addr), so that
+// a stolen token is not enough to take the account over. Every token the
+// user holds stops working.
+func (s *Service) ChangePassword(ctx context.Context, actor Principal, addr, current, password string) error {
+	if actor.Kind != "user" || actor.Name == "" {
+		s.record(ctx, auditlog.Event{Actor: actor.Name, Action: "user.password", Target: actor.Name, Outcome: auditlog.OutcomeDenied, Reason: "only users have passwords", Addr: addr})
+		return fmt.Errorf("%w: only users have passwords to change", ErrForbidden)
+	}
+	if _, _, err := s.guarded(ctx, actor.Name, addr, "user.password", func() (Principal, int64, error) {
+		return s.checkUser(ctx, actor.Name, current)
+	}); err != nil {
+		if errors.Is(err, ErrBadCredentials) {
+			return fmt.Errorf("%w: the current password is wrong", ErrForbidden)
+		}
+		return err
+	}
+	hash, err := s.hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.updateUser(ctx, actor, actor.Name, "user.password", "own password", func(u *User) {
 		u.PasswordHash = hash
 		u.TokenGen++
 	})
@@ -146,35 +170,6 @@ func (s *Service) hashPassword(password string) ([]byte, error) {
 		return nil, fmt.Errorf("auth: hash password: %w", err)
 	}
 	return h, nil
-}
-
-// dummyHash is compared against when the user does not exist, so that a
-// wrong name takes as long as a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	pw := make([]byte, 16)
-	_, _ = rand.Read(pw)
-	h, _ := bcrypt.GenerateFromPassword(pw, 10)
-	return h
-})
-
-// checkUser verifies a user's password and returns the principal and the
-// account's token generation.
-func (s *Service) checkUser(ctx context.Context, name, password string) (Principal, int64, error) {
-	u, err := s.store.GetUser(ctx, name)
-	if errors.Is(err, ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
-		return Principal{}, 0, fmt.Errorf("%w: unknown user", ErrBadCredentials)
-	}
-	if err != nil {
-		return Principal{}, 0, wrapStore("user "+name, err)
-	}
-	if bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
-		return Principal{}, 0, fmt.Errorf("%w: wrong password", ErrBadCredentials)
-	}
-	if u.Disabled {
-		return Principal{}, 0, fmt.Errorf("%w: user disabled", ErrBadCredentials)
-	}
-	return Principal{Name: u.Name, Kind: "user", Admin: u.Admin}, u.TokenGen, nil
 }
 
 // requireAdmin lets only system administrators (and the local CLI) through,

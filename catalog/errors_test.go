@@ -64,8 +64,8 @@ func TestOptionErrors(t *testing.T) {
 			if !errors.As(err, &oe) {
 				t.Fatalf("got %v, want an *OptionError", err)
 			}
-			if oe.ExitCode() != 2 {
-				t.Errorf("exit code: got %d, want 2", oe.ExitCode())
+			if !oe.InvalidInput() {
+				t.Errorf("InvalidInput() = false, want true")
 			}
 		})
 	}

@@ -108,7 +108,7 @@ func WithConcurrency(n int) Option {
 	}
 }
 
-// OptionError is an invalid option value: a usage error.
+// OptionError is an invalid option value: the caller's mistake.
 type OptionError struct {
 	Option string
 	Reason string
@@ -116,5 +116,5 @@ type OptionError struct {
 
 func (e *OptionError) Error() string { return "catalog: " + e.Option + ": " + e.Reason }
 
-// ExitCode marks a bad option as a usage error (exit code 2).
-func (e *OptionError) ExitCode() int { return 2 }
+// InvalidInput reports true: a bad option is the caller's mistake.
+func (e *OptionError) InvalidInput() bool { return true }

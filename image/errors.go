@@ -26,7 +26,7 @@ var ErrDigestMismatch = errors.New("image: digest mismatch")
 
 // LayerError is an error in the data of one layer: a truncated or corrupt
 // stream, a digest that does not match, a limit that was passed. It is bad
-// input, so it maps to exit code 2.
+// input (InvalidInput).
 type LayerError struct {
 	Image  string // the image's Source
 	Index  int    // the layer's index, 0 for the bottom layer
@@ -44,13 +44,13 @@ func (e *LayerError) Error() string {
 
 func (e *LayerError) Unwrap() error { return e.Err }
 
-// ExitCode says that a broken layer is bad input.
-func (e *LayerError) ExitCode() int { return 2 }
+// InvalidInput reports true: a broken layer is bad input.
+func (e *LayerError) InvalidInput() bool { return true }
 
 // ImageError is an error about an image as a whole: a reference that does
 // not parse, a transport drydock does not know, a config that is not JSON,
 // a platform the index does not have, a tag that is not there. It is bad
-// input or bad usage, so it maps to exit code 2.
+// input or bad usage (InvalidInput).
 type ImageError struct {
 	Image string // the reference as the user gave it
 	Err   error
@@ -60,8 +60,8 @@ func (e *ImageError) Error() string { return fmt.Sprintf("image %s: %v", e.Image
 
 func (e *ImageError) Unwrap() error { return e.Err }
 
-// ExitCode says that a bad reference or a malformed image is bad input.
-func (e *ImageError) ExitCode() int { return 2 }
+// InvalidInput reports true: a bad reference or a malformed image is bad input.
+func (e *ImageError) InvalidInput() bool { return true }
 
 // imageErr wraps err as an *ImageError about ref, formatted with the rest.
 func imageErr(ref string, format string, args ...any) error {

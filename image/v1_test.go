@@ -147,7 +147,7 @@ func TestWalkBrokenLayers(t *testing.T) {
 				t.Fatalf("got %v, want a *LayerError", err)
 			}
 			diffID, _ := good.DiffID()
-			if le.Index != 0 || le.DiffID != diffID.String() || le.Image != "oci:/tmp/app" || le.ExitCode() != 2 {
+			if le.Index != 0 || le.DiffID != diffID.String() || le.Image != "oci:/tmp/app" || !le.InvalidInput() {
 				t.Errorf("got %+v, want layer 0 of oci:/tmp/app with DiffID %s, exit code 2", le, diffID)
 			}
 			if !strings.Contains(err.Error(), "oci:/tmp/app") || !strings.Contains(err.Error(), "layer 0") || !strings.Contains(err.Error(), tt.want) {
@@ -170,7 +170,7 @@ func TestFromV1BadConfig(t *testing.T) {
 	src := imagetest.Layers(t, imagetest.Layer(t, imagetest.File{Name: "a"}))
 	_, err := image.FromV1(rawConfigImage{src, []byte("{not json")}, "docker-archive:x.tar")
 	var ie *image.ImageError
-	if !errors.As(err, &ie) || ie.ExitCode() != 2 || !strings.Contains(err.Error(), "docker-archive:x.tar") || !strings.Contains(err.Error(), "config") {
+	if !errors.As(err, &ie) || !ie.InvalidInput() || !strings.Contains(err.Error(), "docker-archive:x.tar") || !strings.Contains(err.Error(), "config") {
 		t.Fatalf("got %v, want an *ImageError naming the image and its config", err)
 	}
 }

@@ -167,7 +167,7 @@ func TestErrors(t *testing.T) {
 	}
 	_, err = match.Match(context.Background(), inv, fixtures(t), match.WithWarnings(nil))
 	var oe *match.OptionError
-	if !errors.As(err, &oe) || oe.ExitCode() != 2 {
+	if !errors.As(err, &oe) || !oe.InvalidInput() {
 		t.Errorf("WithWarnings(nil): %v, want an *OptionError", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -70,7 +70,9 @@ type OptionError struct{ Err error }
 
 func (e *OptionError) Error() string { return e.Err.Error() }
 func (e *OptionError) Unwrap() error { return e.Err }
-func (e *OptionError) ExitCode() int { return 2 }
+
+// InvalidInput reports true: the caller passed a bad option.
+func (e *OptionError) InvalidInput() bool { return true }
 
 // Match returns the findings of every package of inv against src: one
 // finding per vulnerability per package, sorted by package (as the

@@ -135,4 +135,6 @@ type RecordError struct {
 
 func (e *RecordError) Error() string { return fmt.Sprintf("%s: not an OSV record: %v", e.Path, e.Err) }
 func (e *RecordError) Unwrap() error { return e.Err }
-func (e *RecordError) ExitCode() int { return 2 }
+
+// InvalidInput reports true: the record given was wrong.
+func (e *RecordError) InvalidInput() bool { return true }

@@ -63,12 +63,12 @@ func ParseSeverity(s string) (Severity, error) {
 }
 
 // SeverityError is a severity name that is not one of the five; it is bad
-// input (exit code 2).
+// input.
 type SeverityError struct{ Input string }
 
 func (e *SeverityError) Error() string {
 	return fmt.Sprintf("match: unknown severity %q (want unknown, low, medium, high or critical)", e.Input)
 }
 
-// ExitCode marks the error as bad input.
-func (e *SeverityError) ExitCode() int { return 2 }
+// InvalidInput reports true.
+func (e *SeverityError) InvalidInput() bool { return true }

@@ -61,7 +61,7 @@ func TestParseSeverity(t *testing.T) {
 	}
 	_, err := match.ParseSeverity("severe")
 	var se *match.SeverityError
-	if !errors.As(err, &se) || se.ExitCode() != 2 {
+	if !errors.As(err, &se) || !se.InvalidInput() {
 		t.Errorf("ParseSeverity(severe) error = %v, want a *SeverityError with exit code 2", err)
 	}
 }

@@ -24,7 +24,7 @@ var (
 
 // LoadError reports bad policy input: a file that does not parse, a field
 // that is unknown or wrong, a rule that does not compile, a VEX document that
-// cannot be read. It means exit code 2 (bad input), never a policy failure.
+// cannot be read. It is bad input (InvalidInput), never a policy failure.
 type LoadError struct {
 	// File is the policy (or VEX) file name as given; "" for an option.
 	File string
@@ -55,8 +55,8 @@ func (e *LoadError) Error() string {
 
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// ExitCode marks a bad policy as bad input (2).
-func (e *LoadError) ExitCode() int { return 2 }
+// InvalidInput reports true: the policy given was wrong.
+func (e *LoadError) InvalidInput() bool { return true }
 
 // detail wraps a sentinel with the specific text, keeping errors.Is working.
 func detail(kind error, format string, args ...any) error {
@@ -64,7 +64,7 @@ func detail(kind error, format string, args ...any) error {
 }
 
 // Failure is the error form of a failing verdict: the image was judged and
-// the policy refused it. It means exit code 1, and admission deny.
+// the policy refused it: exit code 1 for the CLI, deny for admission.
 type Failure struct {
 	// Policy names the policy that decided.
 	Policy PolicyID
@@ -85,9 +85,6 @@ func (f *Failure) Error() string {
 	}
 	return b.String()
 }
-
-// ExitCode marks a policy failure (1).
-func (f *Failure) ExitCode() int { return 1 }
 
 // RuleError reports that a custom rule could not be evaluated on an input
 // (its cost limit was reached, a key was missing at run time). It is an

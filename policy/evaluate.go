@@ -120,6 +120,7 @@ next:
 }
 
 func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
+	v.FailOn = p.failOn
 	if p.failOn == match.SeverityUnknown {
 		return
 	}
@@ -134,6 +135,7 @@ func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	v.Blocking = ids
 	v.Reasons = append(v.Reasons, Reason{
 		Rule:    RuleSeverity,
 		Message: fmt.Sprintf("%d vulnerabilit%s at or above %s", len(ids), plural(len(ids), "y", "ies"), severityName(p.failOn)),

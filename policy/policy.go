@@ -187,6 +187,10 @@ func (p *Policy) digest() string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
+// FailOn is the severity threshold at and above which a counting finding
+// fails an image; SeverityUnknown when the policy sets none.
+func (p *Policy) FailOn() match.Severity { return p.failOn }
+
 // Description is the policy's description from its file, if any.
 func (p *Policy) Description() string { return p.description }
 

@@ -63,8 +63,8 @@ func TestLoadInvalid(t *testing.T) {
 			if !errors.As(err, &le) {
 				t.Fatalf("error %q (%T) is not a *LoadError", err, err)
 			}
-			if le.ExitCode() != 2 {
-				t.Errorf("ExitCode() = %d, want 2", le.ExitCode())
+			if !le.InvalidInput() {
+				t.Errorf("InvalidInput() = false, want true")
 			}
 			if le.File != path {
 				t.Errorf("File = %q, want %q", le.File, path)
@@ -124,7 +124,7 @@ func TestLoadValid(t *testing.T) {
 func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join("testdata", "no-such-policy.yaml"))
 	var le *LoadError
-	if !errors.As(err, &le) || le.ExitCode() != 2 {
+	if !errors.As(err, &le) || !le.InvalidInput() {
 		t.Fatalf("Load(missing) = %v, want a *LoadError with exit code 2", err)
 	}
 	if !strings.Contains(err.Error(), "no-such-policy.yaml") {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,21 @@ type Verdict struct {
 	// Findings are the findings still counting after suppressions and
 	// fixableOnly, in input order.
 	Findings []match.Finding `json:"findings,omitempty"`
+	// FailOn is the severity threshold the policy applied; SeverityUnknown
+	// when it has none. Reports show it rather than work it out again.
+	FailOn match.Severity `json:"failOn,omitempty"`
+	// Blocking are the IDs of the counting findings at or above FailOn
+	// (sorted, each once): the findings that fail the severity rule.
+	Blocking []string `json:"blocking,omitempty"`
+}
+
+// Blocks reports whether the finding with this ID fails the severity rule.
+func (v *Verdict) Blocks(id string) bool {
+	if v == nil {
+		return false
+	}
+	_, found := slices.BinarySearch(v.Blocking, id)
+	return found
 }
 
 // Reason is one failed rule.

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"sync"
-	"time"
 
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
@@ -69,7 +67,7 @@ func (rg *Registry) authorize(w http.ResponseWriter, r *http.Request, rt route) 
 		rg.writeError(w, r, newError(CodeUnauthorized, "%s", err.Error()))
 	case errors.As(err, &dn) && dn.Denied():
 		rg.m.denials.WithLabelValues("403").Inc()
-		rg.audit(r, auditlog.Event{Actor: p.Name, Action: actionName(rt, r.Method), Repo: rt.name, Target: rt.ref,
+		rg.svc.record(callerOf(r), auditlog.Event{Actor: p.Name, Action: actionName(rt, r.Method), Repo: rt.name, Target: rt.ref,
 			Outcome: auditlog.OutcomeDenied, Reason: err.Error()})
 		rg.writeError(w, r, newError(CodeDenied, "%s", err.Error()))
 	default:
@@ -105,69 +103,7 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// audit queues an event for the recorder. Recording is asynchronous so a
-// pull never waits on a database write; the queue is drained on Close and
-// when it is full the caller waits rather than dropping an event.
-func (rg *Registry) audit(r *http.Request, e auditlog.Event) {
-	if e.Actor == "" {
-		e.Actor = principalOf(r.Context()).Name
-	}
-	if e.Addr == "" {
-		e.Addr = clientAddr(r)
-	}
-	if e.Time.IsZero() {
-		e.Time = time.Now().UTC()
-	}
-	rg.auditq.send(e)
-}
-
-// auditQueue feeds events to a recorder from one goroutine.
-type auditQueue struct {
-	rec  auditlog.Recorder
-	log  func(msg string, args ...any)
-	ch   chan auditlog.Event
-	done chan struct{}
-	once sync.Once
-	mu   sync.RWMutex // held for reading while sending, for writing by close
-	shut bool
-}
-
-func newAuditQueue(rec auditlog.Recorder, logf func(string, ...any)) *auditQueue {
-	q := &auditQueue{rec: rec, log: logf, ch: make(chan auditlog.Event, 4096), done: make(chan struct{})}
-	go q.run()
-	return q
-}
-
-func (q *auditQueue) run() {
-	defer close(q.done)
-	for e := range q.ch {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := q.rec.Record(ctx, e); err != nil {
-			q.log("registry: audit event not recorded", "action", e.Action, "repo", e.Repo, "err", err)
-		}
-		cancel()
-	}
-}
-
-func (q *auditQueue) send(e auditlog.Event) {
-	q.mu.RLock()
-	defer q.mu.RUnlock()
-	if q.shut {
-		// After Close the queue is gone; record directly so nothing is lost.
-		if err := q.rec.Record(context.Background(), e); err != nil {
-			q.log("registry: audit event not recorded", "action", e.Action, "err", err)
-		}
-		return
-	}
-	q.ch <- e
-}
-
-func (q *auditQueue) close() {
-	q.once.Do(func() {
-		q.mu.Lock()
-		q.shut = true
-		close(q.ch)
-		q.mu.Unlock()
-		<-q.done
-	})
+// callerOf is who made the request, for the service.
+func callerOf(r *http.Request) Caller {
+	return Caller{Principal: principalOf(r.Context()), Addr: clientAddr(r)}
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/store"
 )
@@ -22,18 +21,17 @@ func (rg *Registry) serveBlob(w http.ResponseWriter, r *http.Request, rt route) 
 	}
 	ctx := r.Context()
 	if r.Method == http.MethodDelete {
-		if err := rg.st.UnlinkBlob(ctx, rt.name, d.String()); err != nil {
-			rg.writeError(w, r, blobErr(err, d))
+		if err := rg.svc.DeleteBlob(ctx, callerOf(r), rt.name, d); err != nil {
+			rg.writeError(w, r, err)
 			return
 		}
-		rg.audit(r, auditlog.Event{Action: "delete", Repo: rt.name, Target: d.String(), Outcome: auditlog.OutcomeAllowed})
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	size, err := rg.st.BlobSize(ctx, rt.name, d.String())
+	size, err := rg.svc.BlobSize(ctx, callerOf(r), rt.name, d)
 	if err != nil {
-		rg.writeError(w, r, blobErr(err, d))
+		rg.writeError(w, r, err)
 		return
 	}
 	h := w.Header()
@@ -62,7 +60,7 @@ func (rg *Registry) serveBlob(w http.ResponseWriter, r *http.Request, rt route) 
 		w.WriteHeader(status)
 		return
 	}
-	rc, err := rg.blobs.Open(ctx, d, start)
+	rc, err := rg.svc.OpenBlob(ctx, d, start)
 	if err != nil {
 		// The store says the blob exists but its bytes are gone: a broken
 		// storage backend. Say "unknown" rather than serve something else.

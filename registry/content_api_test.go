@@ -8,13 +8,14 @@ import (
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/registry"
+	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/store/storetest"
 )
 
-// TestContentErrors checks the errors the REST API maps to statuses: a
-// missing artifact or tag is auth.ErrNotFound (404) and a delete on a
+// TestDeleteErrors checks the errors the REST API maps to statuses: a
+// missing artifact or tag is store.ErrNotFound (404) and a delete on a
 // read-only registry auth.ErrForbidden (403), as /v2/ refuses it too.
-func TestContentErrors(t *testing.T) {
+func TestDeleteErrors(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.SQLite(t)
 	blobs, err := blobstore.NewFilesystem(t.TempDir())
@@ -43,15 +44,10 @@ func TestContentErrors(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"get unknown artifact", func() error { _, err := open.Content().Artifact(ctx, "team/app", missing); return err }(), auth.ErrNotFound},
-		{"list unknown repository", func() error {
-			_, err := open.Content().Artifacts(ctx, "team/none", auth.ArtifactCursor{}, 10)
-			return err
-		}(), auth.ErrNotFound},
-		{"delete unknown artifact", open.Content().DeleteArtifact(ctx, "team/app", missing), auth.ErrNotFound},
-		{"delete unknown tag", open.Content().DeleteTag(ctx, "team/app", "v9"), auth.ErrNotFound},
-		{"delete when read-only", ro.Content().DeleteArtifact(ctx, "team/app", sha(m)), auth.ErrForbidden},
-		{"untag when read-only", ro.Content().DeleteTag(ctx, "team/app", "v1"), auth.ErrForbidden},
+		{"delete unknown artifact", open.DeleteManifest(ctx, "team/app", missing), store.ErrNotFound},
+		{"delete unknown tag", open.DeleteTag(ctx, "team/app", "v9"), store.ErrNotFound},
+		{"delete when read-only", ro.DeleteManifest(ctx, "team/app", sha(m)), auth.ErrForbidden},
+		{"untag when read-only", ro.DeleteTag(ctx, "team/app", "v1"), auth.ErrForbidden},
 	}
 	for _, tt := range tests {
 		if !errors.Is(tt.err, tt.want) {
@@ -59,7 +55,7 @@ func TestContentErrors(t *testing.T) {
 		}
 	}
 	// The read-only refusals left the artifact and its tag in place.
-	a, err := open.Content().Artifact(ctx, "team/app", sha(m))
+	a, err := st.GetArtifact(ctx, "team/app", sha(m))
 	if err != nil || len(a.Tags) != 1 || a.Tags[0] != "v1" {
 		t.Errorf("after read-only deletes: %+v, %v; want the artifact tagged v1", a, err)
 	}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 )
 
 // ErrorCode is one row of the registry's wire-error table: the code the
@@ -40,21 +42,33 @@ var (
 	CodeReadOnly            = ErrorCode{"UNSUPPORTED", "the registry is read-only", http.StatusMethodNotAllowed}
 	CodeNotFound            = ErrorCode{"NOT_FOUND", "no such endpoint", http.StatusNotFound}
 	CodeUnknown             = ErrorCode{"UNKNOWN", "unknown error", http.StatusInternalServerError}
+	CodeUnavailable         = ErrorCode{"UNAVAILABLE", "service unavailable", http.StatusServiceUnavailable}
 )
 
 // Error is a wire error with the detail of this occurrence. It wraps the
 // cause, so errors.Is and errors.As see through it.
 type Error struct {
-	Code   ErrorCode
-	Detail string
-	cause  error
+	Code ErrorCode
+	// Message replaces the code's fixed message when set: a Gate's refusal
+	// or a tag rule, which the client should show as it is.
+	Message string
+	Detail  string
+	cause   error
 }
 
 func (e *Error) Error() string {
-	if e.Detail == "" {
-		return e.Code.Code + ": " + e.Code.Message
+	msg := e.message()
+	if e.Detail == "" || e.Detail == msg {
+		return e.Code.Code + ": " + msg
 	}
-	return e.Code.Code + ": " + e.Code.Message + ": " + e.Detail
+	return e.Code.Code + ": " + msg + ": " + e.Detail
+}
+
+func (e *Error) message() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return e.Code.Message
 }
 
 func (e *Error) Unwrap() error { return e.cause }
@@ -85,8 +99,12 @@ func (rg *Registry) writeError(w http.ResponseWriter, r *http.Request, err error
 	}
 	body, _ := json.Marshal(struct {
 		Errors []wireError `json:"errors"`
-	}{[]wireError{{Code: e.Code.Code, Message: e.Code.Message, Detail: e.Detail}}})
+	}{[]wireError{{Code: e.Code.Code, Message: e.message(), Detail: e.Detail}}})
 	h := w.Header()
+	var ref *Refusal
+	if errors.As(err, &ref) && ref.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(ref.RetryAfter.Seconds()))))
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(e.Code.Status)

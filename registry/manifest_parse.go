@@ -5,19 +5,23 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/drydock/drydock/blobstore"
 )
 
 // Manifest media types the registry accepts.
 const (
-	mediaOCIManifest    = "application/vnd.oci.image.manifest.v1+json"
-	mediaOCIIndex       = "application/vnd.oci.image.index.v1+json"
+	mediaOCIManifest    = ocispec.MediaTypeImageManifest
+	mediaOCIIndex       = ocispec.MediaTypeImageIndex
 	mediaDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 	mediaDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
 )
 
 func isIndex(mt string) bool { return mt == mediaOCIIndex || mt == mediaDockerList }
 
+// descriptor is an entry of the referrers index as referrers.go writes it.
 type descriptor struct {
 	MediaType    string            `json:"mediaType"`
 	Digest       string            `json:"digest"`
@@ -27,17 +31,19 @@ type descriptor struct {
 	Annotations  map[string]string `json:"annotations,omitempty"`
 }
 
-// manifestDoc is the union of the fields of image manifests and indexes
-// the registry reads; everything else is kept verbatim in the raw bytes.
+// manifestDoc is the union of the fields of image manifests (ocispec.Manifest)
+// and indexes (ocispec.Index) the registry reads, with pointers where the
+// spec's types cannot tell absent from empty; everything else is kept
+// verbatim in the raw bytes.
 type manifestDoc struct {
-	SchemaVersion int               `json:"schemaVersion"`
-	MediaType     string            `json:"mediaType"`
-	ArtifactType  string            `json:"artifactType"`
-	Config        *descriptor       `json:"config"`
-	Layers        []descriptor      `json:"layers"`
-	Manifests     []descriptor      `json:"manifests"`
-	Subject       *descriptor       `json:"subject"`
-	Annotations   map[string]string `json:"annotations"`
+	specs.Versioned
+	MediaType    string               `json:"mediaType"`
+	ArtifactType string               `json:"artifactType"`
+	Config       *ocispec.Descriptor  `json:"config"`
+	Layers       []ocispec.Descriptor `json:"layers"`
+	Manifests    []ocispec.Descriptor `json:"manifests"`
+	Subject      *ocispec.Descriptor  `json:"subject"`
+	Annotations  map[string]string    `json:"annotations"`
 }
 
 // parsedManifest is what the store needs to know about a pushed manifest.
@@ -84,7 +90,7 @@ func parseManifest(body []byte, contentType string) (*parsedManifest, error) {
 			return nil, err
 		}
 		p.configMediaType = doc.Config.MediaType
-		p.blobs = append(p.blobs, doc.Config.Digest) // first: sparse mode keeps only this one
+		p.blobs = append(p.blobs, doc.Config.Digest.String()) // first: sparse mode keeps only this one
 		for i, l := range doc.Layers {
 			if err := checkDescriptor("layers["+strconv.Itoa(i)+"]", l); err != nil {
 				return nil, err
@@ -92,7 +98,7 @@ func parseManifest(body []byte, contentType string) (*parsedManifest, error) {
 			if foreign(l) {
 				continue // stored elsewhere by design; never pushed here
 			}
-			p.blobs = append(p.blobs, l.Digest)
+			p.blobs = append(p.blobs, l.Digest.String())
 		}
 		if p.artifactType == "" {
 			// The spec's rule for the referrers API: an image manifest's type
@@ -115,16 +121,16 @@ func parseManifest(body []byte, contentType string) (*parsedManifest, error) {
 		if err := checkDescriptor("subject", *doc.Subject); err != nil {
 			return nil, err
 		}
-		p.subject = doc.Subject.Digest
+		p.subject = doc.Subject.Digest.String()
 	}
 	return p, nil
 }
 
-func checkDescriptor(where string, d descriptor) error {
+func checkDescriptor(where string, d ocispec.Descriptor) error {
 	if d.MediaType == "" {
 		return newError(CodeManifestInvalid, "%s: no mediaType", where)
 	}
-	if _, err := blobstore.ParseDigest(d.Digest); err != nil {
+	if _, err := blobstore.ParseDigest(d.Digest.String()); err != nil {
 		return newError(CodeManifestInvalid, "%s: %v", where, err)
 	}
 	if d.Size < 0 {
@@ -135,7 +141,7 @@ func checkDescriptor(where string, d descriptor) error {
 
 // foreign layers (nondistributable, or fetched from their urls) are not
 // expected in the registry.
-func foreign(d descriptor) bool {
+func foreign(d ocispec.Descriptor) bool {
 	return len(d.URLs) > 0 || strings.Contains(d.MediaType, "nondistributable") ||
 		strings.Contains(d.MediaType, ".foreign.")
 }

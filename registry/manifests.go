@@ -1,15 +1,12 @@
 package registry
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/drydock/drydock/auditlog"
-	"github.com/drydock/drydock/blobstore"
-	"github.com/drydock/drydock/store"
+	"github.com/opencontainers/go-digest"
 )
 
 // serveManifest answers GET, HEAD, PUT and DELETE on
@@ -36,11 +33,9 @@ func (rg *Registry) serveManifest(w http.ResponseWriter, r *http.Request, rt rou
 }
 
 func (rg *Registry) getManifest(w http.ResponseWriter, r *http.Request, rt route) {
-	m, err := rg.st.GetManifest(r.Context(), rt.name, rt.ref)
+	fetch := r.Method == http.MethodGet
+	m, err := rg.svc.Manifest(r.Context(), callerOf(r), rt.name, rt.ref, fetch)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			err = newError(CodeManifestUnknown, "%s", rt.ref)
-		}
 		rg.writeError(w, r, err)
 		return
 	}
@@ -49,107 +44,58 @@ func (rg *Registry) getManifest(w http.ResponseWriter, r *http.Request, rt route
 	h.Set("Content-Length", strconv.Itoa(len(m.Content)))
 	h.Set("Docker-Content-Digest", m.Digest)
 	h.Set("ETag", `"`+m.Digest+`"`)
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
 	w.WriteHeader(http.StatusOK)
-	w.Write(m.Content)
-	rg.m.pulls.Inc()
-	rg.markPulled(rt.name, m.Digest)
-	rg.audit(r, auditlog.Event{Action: "pull", Repo: rt.name, Target: m.Digest, Outcome: auditlog.OutcomeAllowed})
+	if fetch {
+		w.Write(m.Content)
+		rg.m.pulls.Inc()
+	}
 }
 
 func (rg *Registry) putManifest(w http.ResponseWriter, r *http.Request, rt route, isDigest bool) {
-	ctx := r.Context()
 	body, err := io.ReadAll(io.LimitReader(r.Body, rg.o.maxManifest+1))
 	if err != nil {
 		rg.writeError(w, r, err)
 		return
 	}
-	if int64(len(body)) > rg.o.maxManifest {
-		rg.writeError(w, r, newError(CodeManifestTooBig, "over %d bytes", rg.o.maxManifest))
-		return
-	}
-	var d blobstore.Digest
-	var tags []string
+	p := Push{Repo: rt.name, Body: body, ContentType: r.Header.Get("Content-Type")}
 	if isDigest {
-		want, _ := blobstore.ParseDigest(rt.ref) // checked by serveManifest
-		if d = blobstore.FromBytes(want.Algorithm, body); d != want {
-			rg.writeError(w, r, newError(CodeDigestInvalid, "manifest hashes to %s, pushed as %s", d, want))
-			return
-		}
+		p.Digest = digest.Digest(rt.ref)
 	} else {
-		d = blobstore.FromBytes("sha256", body)
-		tags = append(tags, rt.ref)
+		p.Tags = append(p.Tags, rt.ref)
 	}
 	// Tags may also come as ?tag= parameters on a push by digest (the
 	// distribution spec's way to tag content under a non-canonical digest).
-	for _, t := range r.URL.Query()["tag"] {
-		if !validTag(t) {
-			rg.writeError(w, r, newError(CodeTagInvalid, "%q", t))
-			return
-		}
-		tags = append(tags, t)
-	}
-	pm, err := parseManifest(body, r.Header.Get("Content-Type"))
+	p.Tags = append(p.Tags, r.URL.Query()["tag"]...)
+	res, err := rg.svc.PutManifest(r.Context(), callerOf(r), p)
 	if err != nil {
 		rg.writeError(w, r, err)
 		return
 	}
-	if rg.o.sparse && len(pm.blobs) > 1 {
-		pm.blobs = pm.blobs[:1] // the config only
-	}
-	m := &store.Manifest{
-		Repo: rt.name, Digest: d.String(), MediaType: pm.mediaType, Content: body,
-		Subject: pm.subject, ArtifactType: pm.artifactType, ConfigMediaType: pm.configMediaType,
-		Annotations: pm.annotations, Blobs: pm.blobs,
-	}
-	if err := rg.st.PutManifest(ctx, m, tags...); err != nil {
-		if errors.Is(err, store.ErrMissingReference) {
-			err = newError(CodeManifestBlobUnknown, "%w", err)
-		}
-		rg.writeError(w, r, err)
-		return
-	}
 	rg.m.pushes.Inc()
-	rg.audit(r, auditlog.Event{Action: "push", Repo: rt.name, Target: targetOf(d.String(), tags), Outcome: auditlog.OutcomeAllowed})
 	h := w.Header()
-	h.Set("Location", "/v2/"+rt.name+"/manifests/"+d.String())
-	h.Set("Docker-Content-Digest", d.String())
-	if pm.subject != "" {
-		h.Set("OCI-Subject", pm.subject)
+	h.Set("Location", "/v2/"+rt.name+"/manifests/"+res.Digest.String())
+	h.Set("Docker-Content-Digest", res.Digest.String())
+	if res.Subject != "" {
+		h.Set("OCI-Subject", res.Subject.String())
 	}
-	if isDigest && len(tags) > 0 {
-		h.Set("OCI-Tag", strings.Join(tags, ","))
+	if isDigest && len(p.Tags) > 0 {
+		h.Set("OCI-Tag", strings.Join(p.Tags, ","))
 	}
 	h.Set("Content-Length", "0")
 	w.WriteHeader(http.StatusCreated)
 }
 
-func targetOf(digest string, tags []string) string {
-	if len(tags) == 0 {
-		return digest
-	}
-	return digest + " as " + strings.Join(tags, ",")
-}
-
 func (rg *Registry) deleteManifest(w http.ResponseWriter, r *http.Request, rt route, isDigest bool) {
-	ctx := r.Context()
 	var err error
 	if isDigest {
-		err = rg.st.DeleteManifest(ctx, rt.name, rt.ref)
+		err = rg.svc.DeleteManifest(r.Context(), callerOf(r), rt.name, digest.Digest(rt.ref))
 	} else {
-		err = rg.st.DeleteTag(ctx, rt.name, rt.ref)
+		err = rg.svc.DeleteTag(r.Context(), callerOf(r), rt.name, rt.ref)
 	}
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			err = newError(CodeManifestUnknown, "%s", rt.ref)
-		}
 		rg.writeError(w, r, err)
 		return
 	}
-	rg.audit(r, auditlog.Event{Action: "delete", Repo: rt.name, Target: rt.ref, Outcome: auditlog.OutcomeAllowed})
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusAccepted)
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -23,6 +24,52 @@ type options struct {
 	maxManifest  int64
 	sparse       bool
 	pullInterval int64 // nanoseconds between last-pulled updates of one manifest
+	gate         Gate
+	listeners    []Listener
+}
+
+// buildOptions applies opts over the defaults.
+func buildOptions(opts []Option) (options, error) {
+	o := options{
+		logger:       slog.Default(),
+		maxManifest:  4 << 20,
+		pullInterval: int64(time.Minute),
+		gate:         OpenGate{},
+	}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return o, err
+		}
+	}
+	if o.auditor == nil {
+		o.auditor = auditlog.NewLogRecorder(o.logger)
+	}
+	return o, nil
+}
+
+// WithGate asks g before serving a manifest or blob and before moving a
+// tag. Default OpenGate, which allows everything.
+func WithGate(g Gate) Option {
+	return func(o *options) error {
+		if g == nil {
+			return errors.New("registry: WithGate: nil gate")
+		}
+		o.gate = g
+		return nil
+	}
+}
+
+// WithListener adds l to the listeners the registry's events are published
+// to, after the audit trail; it may be given several times. Default: only
+// the audit trail (see WithAuditor).
+func WithListener(l Listener) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("registry: WithListener: nil listener")
+		}
+		o.listeners = append(o.listeners, l)
+		return nil
+	}
 }
 
 // WithAuthorizer decides every request with a. Default: none — and then New

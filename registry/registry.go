@@ -3,14 +3,17 @@
 // sha512), chunked, streamed and monolithic uploads, cross-repository
 // mounts, manifests by tag and digest, tag listing, the referrers API and
 // the catalog. Metadata lives in the store, bytes in the blob store, and
-// every request is authorized through auth.Authorizer and audited.
+// every request is authorized through auth.Authorizer.
 //
-// Handlers are one file per resource (blobs.go, uploads.go, manifests.go,
-// tags.go, referrers.go, catalog.go); wire errors are one table (errors.go).
+// Every change and every served manifest or blob goes through one Service
+// (service*.go), which the REST API calls too: it asks a Gate before
+// serving or tagging, enforces immutable tags and publishes Events to
+// Listeners, the audit trail being one of them. Handlers are one file per
+// resource (blobs.go, uploads.go, manifests.go, tags.go, referrers.go,
+// catalog.go); wire errors are one table (errors.go).
 package registry
 
 import (
-	"context"
 	"errors"
 	"hash/fnv"
 	"log/slog"
@@ -20,7 +23,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/store"
 )
@@ -29,19 +31,15 @@ import (
 type Registry struct {
 	st    *store.Store
 	blobs *blobstore.Store
+	svc   *Service
 	o     options
 	log   *slog.Logger
 	m     *metrics
-
-	auditq *auditQueue
 
 	// uploadMu serialises requests on one upload session within this
 	// process (striped by id, so nothing accumulates); the store's offset
 	// check catches concurrent requests on other replicas.
 	uploadMu [64]sync.Mutex
-
-	pulledMu sync.Mutex
-	pulled   map[string]time.Time // repo@digest → last time recorded
 }
 
 var _ http.Handler = (*Registry)(nil)
@@ -56,37 +54,30 @@ func New(st *store.Store, blobs *blobstore.Store, opts ...Option) (*Registry, er
 	if st == nil || blobs == nil {
 		return nil, errors.New("registry: New needs a store and a blob store")
 	}
-	o := options{
-		logger:       slog.Default(),
-		maxManifest:  4 << 20,
-		pullInterval: int64(time.Minute),
-	}
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	if o.authorizer == nil && !o.anonymous {
 		return nil, ErrNoAuthorizer
-	}
-	if o.auditor == nil {
-		o.auditor = auditlog.NewLogRecorder(o.logger)
 	}
 	m, err := newMetrics(o.registerer)
 	if err != nil {
 		return nil, err
 	}
-	rg := &Registry{st: st, blobs: blobs, o: o, log: o.logger, m: m, pulled: map[string]time.Time{}}
-	rg.auditq = newAuditQueue(o.auditor, func(msg string, args ...any) { o.logger.Warn(msg, args...) })
-	return rg, nil
+	svc, err := newService(st, blobs, o)
+	if err != nil {
+		return nil, err
+	}
+	return &Registry{st: st, blobs: blobs, svc: svc, o: o, log: o.logger, m: m}, nil
 }
 
-// Close waits for queued audit events to be recorded. Requests served
-// after Close record their events synchronously.
-func (rg *Registry) Close() error {
-	rg.auditq.close()
-	return nil
-}
+// Service is the registry's content service, for the REST API and tools.
+func (rg *Registry) Service() *Service { return rg.svc }
+
+// Close waits for queued events to reach the listeners. Requests served
+// after Close deliver their events synchronously.
+func (rg *Registry) Close() error { return rg.svc.Close() }
 
 // allowed lists the methods each resource answers.
 var allowed = map[kind][]string{
@@ -160,33 +151,6 @@ func (rg *Registry) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	case kindReferrers:
 		rg.serveReferrers(w, r, rt)
 	}
-}
-
-// markPulled records a manifest pull at most once per interval per
-// manifest: the store write is off the request path and rare.
-func (rg *Registry) markPulled(repo, digest string) {
-	key := repo + "@" + digest
-	now := time.Now()
-	rg.pulledMu.Lock()
-	last, seen := rg.pulled[key]
-	fresh := !seen || now.Sub(last) >= time.Duration(rg.o.pullInterval)
-	if fresh {
-		if len(rg.pulled) > 100000 {
-			clear(rg.pulled) // bound the memory; the worst case is one extra write each
-		}
-		rg.pulled[key] = now
-	}
-	rg.pulledMu.Unlock()
-	if !fresh {
-		return
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := rg.st.MarkPulled(ctx, repo, digest, now); err != nil {
-			rg.log.Warn("registry: record last pull", "repo", repo, "digest", digest, "err", err)
-		}
-	}()
 }
 
 // lockUpload serialises work on one upload session; call the result to unlock.

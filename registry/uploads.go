@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/store"
 )
@@ -29,7 +28,8 @@ func (rg *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt route
 			rg.writeError(w, r, newError(CodeNameInvalid, "from=%q", from))
 			return
 		}
-		if ok, err := rg.mount(r, rt.name, from, d); err != nil {
+		visible := func(repo string) bool { return rg.visible(ctx, repo) }
+		if ok, err := rg.svc.Mount(ctx, callerOf(r), rt.name, from, d, visible); err != nil {
 			rg.writeError(w, r, err)
 			return
 		} else if ok {
@@ -43,12 +43,7 @@ func (rg *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt route
 			rg.writeError(w, r, err)
 			return
 		}
-		size, err := rg.blobs.Put(ctx, d, r.Body)
-		if err != nil {
-			rg.writeError(w, r, uploadErr(err))
-			return
-		}
-		if err := rg.st.PutBlob(ctx, rt.name, d.String(), size); err != nil {
+		if err := rg.svc.PutBlob(ctx, rt.name, d, r.Body); err != nil {
 			rg.writeError(w, r, err)
 			return
 		}
@@ -61,35 +56,6 @@ func (rg *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt route
 		return
 	}
 	rg.uploadStatus(w, rt.name, id, 0, http.StatusAccepted)
-}
-
-// mount links a blob into repo from another repository the caller may
-// read: from when given, else any repository holding it. It reports false
-// when there is nothing the caller may mount.
-func (rg *Registry) mount(r *http.Request, repo, from string, d blobstore.Digest) (bool, error) {
-	ctx := r.Context()
-	candidates := []string{from}
-	if from == "" {
-		var err error
-		if candidates, err = rg.st.BlobRepositories(ctx, d.String()); err != nil {
-			return false, err
-		}
-	}
-	for _, src := range candidates {
-		if src == repo || !rg.visible(ctx, src) {
-			continue
-		}
-		_, err := rg.st.MountBlob(ctx, repo, src, d.String())
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return false, err
-		}
-		rg.audit(r, auditlog.Event{Action: "mount", Repo: repo, Target: d.String() + " from " + src, Outcome: auditlog.OutcomeAllowed})
-		return true, nil
-	}
-	return false, nil
 }
 
 // serveUpload answers GET (status), PATCH (a chunk), PUT (finish) and
@@ -154,20 +120,9 @@ func (rg *Registry) serveUpload(w http.ResponseWriter, r *http.Request, rt route
 				return
 			}
 		}
-		size, err := rg.blobs.Finish(ctx, id, p, want)
-		if err != nil {
-			if errors.Is(err, blobstore.ErrDigestMismatch) || errors.Is(err, blobstore.ErrUploadCorrupt) {
-				_ = rg.st.DeleteUpload(ctx, id) // the bytes are gone; so is the session
-			}
-			rg.writeError(w, r, uploadErr(err))
-			return
-		}
-		if err := rg.st.PutBlob(ctx, rt.name, want.String(), size); err != nil {
+		if err := rg.svc.CommitUpload(ctx, rt.name, id, p, want); err != nil {
 			rg.writeError(w, r, err)
 			return
-		}
-		if err := rg.st.DeleteUpload(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-			rg.log.Warn("registry: finished upload not removed", "id", id, "err", err)
 		}
 		rg.blobCreated(w, rt.name, want)
 	}

@@ -74,17 +74,18 @@ func BuildJSON(r *Report) *JSONReport {
 		Findings:  []JSONFinding{},
 		Warnings:  r.Warnings,
 	}
-	if r.FailOn != match.SeverityUnknown {
-		s := r.FailOn
-		out.FailOn = &s
+	if t := r.threshold(); t != match.SeverityUnknown {
+		out.FailOn = &t
 	}
 	for _, f := range sorted(r.Findings) {
 		jf := JSONFinding{Finding: f, Layer: inv.LayerOf(&f.Package), Failing: r.failing(&f)}
 		out.Findings = append(out.Findings, jf)
 	}
 	if r.Verdict != nil {
+		// The findings, the threshold and the blocking list are shown once,
+		// at the top level, as they were before verdicts carried them.
 		v := *r.Verdict
-		v.Findings = nil
+		v.Findings, v.FailOn, v.Blocking = nil, match.SeverityUnknown, nil
 		out.Verdict = &v
 	}
 	return out

@@ -121,10 +121,10 @@ func fixPhrase(f *match.Finding) string {
 }
 
 func failOnText(r *Report) string {
-	if r.FailOn == 0 {
-		return "none"
+	if t := r.threshold(); t != match.SeverityUnknown {
+		return t.String()
 	}
-	return r.FailOn.String()
+	return "none"
 }
 
 // findingDetail is a few lines a person reads in the CI test view.

@@ -30,6 +30,8 @@ type Report struct {
 	Findings []match.Finding
 	// FailOn is the threshold at and above which a finding fails the scan;
 	// SeverityUnknown means no threshold. JUnit marks those testcases failed.
+	// Where a Verdict is set, its FailOn wins: the report shows the
+	// threshold the policy applied.
 	FailOn match.Severity
 	// Verdict is the policy's decision, where a policy was evaluated.
 	Verdict *policy.Verdict
@@ -70,7 +72,9 @@ func (e *FormatError) Error() string {
 	return fmt.Sprintf("%v %q (want one of %s)", ErrUnknownFormat, e.Name, strings.Join(names, ", "))
 }
 func (e *FormatError) Unwrap() error { return ErrUnknownFormat }
-func (e *FormatError) ExitCode() int { return 2 }
+
+// InvalidInput reports true: the caller named a format that does not exist.
+func (e *FormatError) InvalidInput() bool { return true }
 
 // ParseFormat checks a format name given by a user.
 func ParseFormat(s string) (Format, error) {
@@ -163,19 +167,22 @@ func Count(fs []match.Finding) Counts {
 }
 
 // failing reports whether f blocks the image. Where a policy judged, its
-// severity rule's list decides, so the report and the exit code agree even
-// when the policy counts unknown severities as something else or takes its
-// threshold from a file; without one, FailOn does.
+// verdict's blocking list decides, so the report and the exit code agree
+// even when the policy counts unknown severities as something else or takes
+// its threshold from a file; without one, FailOn does.
 func (r *Report) failing(f *match.Finding) bool {
 	if r.Verdict != nil {
-		for _, reason := range r.Verdict.Reasons {
-			if reason.Rule == policy.RuleSeverity && slices.Contains(reason.IDs, f.ID) {
-				return true
-			}
-		}
-		return false
+		return r.Verdict.Blocks(f.ID)
 	}
 	return r.FailOn != match.SeverityUnknown && f.Severity >= r.FailOn
+}
+
+// threshold is the failing threshold: the verdict's, else FailOn.
+func (r *Report) threshold() match.Severity {
+	if r.Verdict != nil {
+		return r.Verdict.FailOn
+	}
+	return r.FailOn
 }
 
 func (r *Report) now() time.Time {

@@ -177,7 +177,7 @@ func TestParseFormat(t *testing.T) {
 	}
 	_, err := report.ParseFormat("spdx")
 	var fe *report.FormatError
-	if !errors.Is(err, report.ErrUnknownFormat) || !errors.As(err, &fe) || fe.ExitCode() != 2 {
+	if !errors.Is(err, report.ErrUnknownFormat) || !errors.As(err, &fe) || !fe.InvalidInput() {
 		t.Errorf("ParseFormat(spdx) = %v, want a FormatError wrapping ErrUnknownFormat", err)
 	}
 	if err := report.Write(&bytes.Buffer{}, report.FormatJSON, &report.Report{}); err == nil {

@@ -26,14 +26,14 @@ var (
 )
 
 // UsageError is a bad argument from the caller: an unknown format name or a
-// bad option. It means exit code 2.
+// bad option.
 type UsageError struct{ Err error }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
-// ExitCode classifies the error as bad usage for the command line.
-func (e *UsageError) ExitCode() int { return 2 }
+// InvalidInput reports true: the caller asked for something wrong.
+func (e *UsageError) InvalidInput() bool { return true }
 
 // InputError is an SBOM that could not be read. It names the file (when read
 // with ReadFile), the format it was read as and the field that was wrong.
@@ -65,5 +65,5 @@ func (e *InputError) Error() string {
 
 func (e *InputError) Unwrap() error { return e.Err }
 
-// ExitCode classifies the error as bad input for the command line.
-func (e *InputError) ExitCode() int { return 2 }
+// InvalidInput reports true: the document given was wrong.
+func (e *InputError) InvalidInput() bool { return true }

@@ -90,8 +90,8 @@ func TestReadErrors(t *testing.T) {
 			if ie.File != path || ie.Format != tt.format || ie.Field != tt.field {
 				t.Errorf("InputError names file %q, format %q, field %q; want %q, %q, %q", ie.File, ie.Format, ie.Field, path, tt.format, tt.field)
 			}
-			if ie.ExitCode() != 2 {
-				t.Errorf("ExitCode() = %d, want 2", ie.ExitCode())
+			if !ie.InvalidInput() {
+				t.Errorf("InvalidInput() = false, want true")
 			}
 			if !strings.Contains(err.Error(), path) {
 				t.Errorf("message %q does not name the file", err)
@@ -103,7 +103,7 @@ func TestReadErrors(t *testing.T) {
 func TestReadFileMissing(t *testing.T) {
 	_, err := sbom.ReadFile(filepath.Join(t.TempDir(), "nope.json"))
 	var ie *sbom.InputError
-	if !errors.As(err, &ie) || !errors.Is(err, os.ErrNotExist) || ie.ExitCode() != 2 {
+	if !errors.As(err, &ie) || !errors.Is(err, os.ErrNotExist) || !ie.InvalidInput() {
 		t.Errorf("ReadFile(missing) = %v, want an *InputError wrapping os.ErrNotExist", err)
 	}
 }

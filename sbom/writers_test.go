@@ -239,8 +239,8 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("ParseFormat(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 		if err != nil {
-			var ec interface{ ExitCode() int }
-			if !errors.Is(err, sbom.ErrUnknownFormat) || !errors.As(err, &ec) || ec.ExitCode() != 2 {
+			var ec interface{ InvalidInput() bool }
+			if !errors.Is(err, sbom.ErrUnknownFormat) || !errors.As(err, &ec) || !ec.InvalidInput() {
 				t.Errorf("ParseFormat(%q) error %v: want ErrUnknownFormat with exit code 2", tt.in, err)
 			}
 		}

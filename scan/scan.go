@@ -1,8 +1,10 @@
-// Package scan runs drydock's scan of one image from reference to verdict:
-// open the image (or read a stored SBOM), catalog it, match its packages
-// against the vulnerability database and judge the findings with one
-// policy. `drydock scan` is a thin wrapper around Run, so the pipeline is
-// tested, and reused by other callers, without a shell.
+// Package scan judges images: it opens an image (or reads a stored SBOM),
+// catalogs it, matches its packages against the vulnerability database and
+// judges the findings with one policy. A Scanner is built once per process
+// with its database, default policy and layer cache, and serves every
+// caller — `drydock scan`, the CI gate, the registry's scan on push — so an
+// image is judged the same way everywhere; each call may bring its own
+// policy (a namespace's, a pipeline's).
 package scan
 
 import (
@@ -24,106 +26,155 @@ import (
 // SBOMPrefix marks a reference that names a stored SBOM rather than an image.
 const SBOMPrefix = "sbom:"
 
+// Scanner judges images against one vulnerability database. It is safe for
+// concurrent use; build one per process.
+type Scanner struct {
+	src  match.Source
+	defs options
+}
+
+// New builds a scanner over src with opts as the defaults of every call.
+func New(src match.Source, opts ...Option) (*Scanner, error) {
+	if src == nil {
+		return nil, &OptionError{errors.New("scan: New: no vulnerability source")}
+	}
+	s := &Scanner{src: src}
+	for _, opt := range opts {
+		if err := opt(&s.defs); err != nil {
+			return nil, err
+		}
+	}
+	if s.defs.policy == nil {
+		s.defs.policy = policy.Default()
+	}
+	return s, nil
+}
+
 // Result is what a scan found and decided.
 type Result struct {
 	// Inventory is the image's catalog.
 	Inventory *inventory.Inventory
 	// Findings are every finding, before the policy's suppressions.
 	Findings []match.Finding
-	// Verdict is the policy's decision; its Findings are those that count.
+	// Verdict is the policy's decision; its Findings are those that count,
+	// its FailOn the threshold applied and its Blocking the IDs that fail it.
 	Verdict *policy.Verdict
 	// Warnings are input skipped while cataloging and matching.
 	Warnings []string
+	// Database says which vulnerability data the findings come from.
+	Database Database
 }
 
-// Option configures Run.
-type Option func(*options) error
-
-type options struct {
-	imageOpts   []image.Option
-	catalogOpts []catalog.Option
-	policy      *policy.Policy
-	now         time.Time
+// Database identifies the vulnerability data a scan matched against.
+type Database struct {
+	// Built is when the database file was written; zero when the source
+	// does not say (an in-memory source).
+	Built time.Time `json:"built,omitzero"`
+	// Checked is when its data was last known current.
+	Checked time.Time `json:"checked,omitzero"`
 }
 
-// WithImageOptions passes options to image.Open (platform, credentials,
-// limits). Default: image.Open's defaults.
-func WithImageOptions(opts ...image.Option) Option {
-	return func(o *options) error {
-		o.imageOpts = append(o.imageOpts, opts...)
-		return nil
+// Version names the database for a stored verdict: its build time, or ""
+// when unknown.
+func (d Database) Version() string {
+	if d.Built.IsZero() {
+		return ""
 	}
+	return d.Built.UTC().Format(time.RFC3339)
 }
 
-// WithCatalogOptions passes options to catalog.Catalog (cache, limits).
-// Default: catalog.Catalog's defaults.
-func WithCatalogOptions(opts ...catalog.Option) Option {
-	return func(o *options) error {
-		o.catalogOpts = append(o.catalogOpts, opts...)
-		return nil
-	}
+// described is what vulndb.DB tells about itself.
+type described interface {
+	Built() time.Time
+	Checked() time.Time
 }
 
-// WithPolicy judges the findings with p. Default: policy.Default(), which
-// enforces nothing, so every scan passes and says so in a note.
-func WithPolicy(p *policy.Policy) Option {
-	return func(o *options) error {
-		if p == nil {
-			return &OptionError{errors.New("scan: WithPolicy(nil)")}
-		}
-		o.policy = p
-		return nil
-	}
-}
-
-// WithTime sets the time the policy judges at (exception expiry, image age).
-// Default: the current time.
-func WithTime(t time.Time) Option {
-	return func(o *options) error {
-		if t.IsZero() {
-			return &OptionError{errors.New("scan: WithTime: zero time")}
-		}
-		o.now = t
-		return nil
-	}
-}
-
-// OptionError is a bad option passed to Run (exit code 2).
-type OptionError struct{ Err error }
-
-func (e *OptionError) Error() string { return e.Err.Error() }
-func (e *OptionError) Unwrap() error { return e.Err }
-func (e *OptionError) ExitCode() int { return 2 }
-
-// Run scans the image ref ("sbom:FILE" or any image.Open reference) against
-// src. It returns an error only when it could not scan or judge; a policy
-// that refuses the image is a Result whose Err is a *policy.Failure.
-func Run(ctx context.Context, ref string, src match.Source, opts ...Option) (*Result, error) {
-	o := options{}
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
-	}
-	if o.policy == nil {
-		o.policy = policy.Default()
+// Scan judges the image ref: "sbom:FILE" or any image.Open reference
+// (docker-archive:, oci:, dir:, a registry reference). It returns an error
+// only when it could not scan or judge; a policy that refuses the image is
+// a Result whose Err is a *policy.Failure.
+func (s *Scanner) Scan(ctx context.Context, ref string, opts ...Option) (*Result, error) {
+	o, err := s.call(opts)
+	if err != nil {
+		return nil, err
 	}
 	inv, err := Inventory(ctx, ref, o.imageOpts, o.catalogOpts)
 	if err != nil {
 		return nil, err
 	}
+	return s.judge(ctx, ref, inv, o)
+}
+
+// ScanImage judges an image already open, such as one read straight from
+// the registry's own store.
+func (s *Scanner) ScanImage(ctx context.Context, img image.Image, opts ...Option) (*Result, error) {
+	o, err := s.call(opts)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := catalog.Catalog(ctx, img, o.catalogOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return s.judge(ctx, img.Source(), inv, o)
+}
+
+// ScanInventory matches and judges an inventory cataloged earlier (a stored
+// SBOM), without reading any image.
+func (s *Scanner) ScanInventory(ctx context.Context, inv *inventory.Inventory, opts ...Option) (*Result, error) {
+	if inv == nil {
+		return nil, &OptionError{errors.New("scan: ScanInventory: no inventory")}
+	}
+	o, err := s.call(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.judge(ctx, inv.Source, inv, o)
+}
+
+func (s *Scanner) call(opts []Option) (options, error) {
+	o := s.defs
+	o.imageOpts = append([]image.Option(nil), o.imageOpts...)
+	o.catalogOpts = append([]catalog.Option(nil), o.catalogOpts...)
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+func (s *Scanner) judge(ctx context.Context, name string, inv *inventory.Inventory, o options) (*Result, error) {
 	res := &Result{Inventory: inv, Warnings: append([]string(nil), inv.Warnings...)}
-	res.Findings, err = match.Match(ctx, inv, src, match.WithWarnings(func(msg string) {
+	if d, ok := s.src.(described); ok {
+		res.Database = Database{Built: d.Built().UTC(), Checked: d.Checked().UTC()}
+	}
+	var err error
+	res.Findings, err = match.Match(ctx, inv, s.src, match.WithWarnings(func(msg string) {
 		res.Warnings = append(res.Warnings, msg)
 	}))
 	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", ref, err)
+		return nil, fmt.Errorf("scan %s: %w", name, err)
 	}
-	res.Verdict, err = o.policy.Evaluate(ctx, policy.Input{Inventory: inv, Findings: res.Findings, Now: o.now})
+	var now time.Time
+	if o.now != nil {
+		now = o.now()
+	}
+	res.Verdict, err = o.policy.Evaluate(ctx, policy.Input{Inventory: inv, Findings: res.Findings, Now: now})
 	if err != nil {
-		return nil, fmt.Errorf("scan %s: judging: %w", ref, err)
+		return nil, fmt.Errorf("scan %s: judging: %w", name, err)
 	}
 	return res, nil
+}
+
+// Run scans the image ref once with a scanner built for the call; see
+// Scanner.Scan. Callers that scan more than one image build a Scanner.
+func Run(ctx context.Context, ref string, src match.Source, opts ...Option) (*Result, error) {
+	s, err := New(src)
+	if err != nil {
+		return nil, err
+	}
+	return s.Scan(ctx, ref, opts...)
 }
 
 // Inventory reads the stored SBOM for "sbom:FILE" and catalogs the image
@@ -143,7 +194,9 @@ func Inventory(ctx context.Context, ref string, imageOpts []image.Option, catalo
 }
 
 // Report is the result as package report writes it: the findings that
-// count after the policy's suppressions, failOn marking the blocking ones.
+// count after the policy's suppressions, with the threshold and the
+// blocking findings taken from the verdict. failOn is shown only when
+// there is no verdict.
 func (r *Result) Report(failOn match.Severity, toolVersion string) *report.Report {
 	return &report.Report{
 		Inventory:   r.Inventory,

@@ -43,10 +43,10 @@ func basicAuth(user, pw string) func(*http.Request) {
 	return func(r *http.Request) { r.SetBasicAuth(user, pw) }
 }
 
-// bearer fetches a token without scopes from /token: the API checks rights itself.
+// bearer fetches an API token from /token: the API checks rights itself.
 func bearer(t *testing.T, base, user, pw string) func(*http.Request) {
 	t.Helper()
-	status, body := apiCall(t, base, "GET", "/token?service=drydock", "", basicAuth(user, pw))
+	status, body := apiCall(t, base, "GET", "/token?service=drydock&scope=api:v1:*", "", basicAuth(user, pw))
 	var tok struct{ Token string }
 	if err := json.Unmarshal([]byte(body), &tok); status != 200 || err != nil || tok.Token == "" {
 		t.Fatalf("token for %s: %d %s", user, status, body)

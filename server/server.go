@@ -20,11 +20,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/drydock/drydock/api"
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/webhook"
 )
 
 // Server is an assembled drydock server.
@@ -36,6 +38,7 @@ type Server struct {
 	reg     *registry.Registry
 	auth    *auth.Service // nil when anonymous
 	audit   *auditlog.Log
+	hooks   *webhook.Sender
 	metrics *prometheus.Registry
 	handler http.Handler
 	unlock  func() // releases the data directory's writer lock
@@ -87,6 +90,9 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	s.audit = audit
+	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log), webhook.WithAuditor(audit)); err != nil {
+		return err
+	}
 	opts := []registry.Option{
 		registry.WithLogger(s.log), registry.WithAuditor(audit),
 		registry.WithReadOnly(s.cfg.ReadOnly), registry.WithRegisterer(s.metrics),
@@ -94,6 +100,7 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.cfg.SparseManifests {
 		opts = append(opts, registry.WithSparseManifests())
 	}
+	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
 	if s.cfg.Anonymous {
 		fmt.Fprintln(out, "drydock: WARNING: authentication is OFF (anonymous mode): anyone who can reach this port may push and delete")
@@ -121,13 +128,27 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		mux.Handle("/api/v1/", s.auth.RegistryAPIHandler(audit, s.reg.Content()))
+		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log))
+		if err != nil {
+			return err
+		}
+		mux.Handle("/api/v1/", h)
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	s.handler = mux
 	return nil
+}
+
+// registryHooks is the one place the registry's Gate and event listeners
+// are chosen: what enforcement refuses, and who hears of pushes, pulls and
+// deletes besides the audit trail. Without enforcement the gate is open.
+func (s *Server) registryHooks() []registry.Option {
+	return []registry.Option{
+		registry.WithGate(registry.OpenGate{}),
+		registry.WithListener(s.hooks.Listener()),
+	}
 }
 
 // ready answers 200 when the store answers within two seconds.
@@ -146,6 +167,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Store is the server's store (for tools such as gc and tests).
 func (s *Server) Store() *store.Store { return s.st }
+
+// Webhooks sends the namespaces' webhooks; other parts of the server
+// (scan results, verdict changes) publish through its Publish.
+func (s *Server) Webhooks() *webhook.Sender { return s.hooks }
 
 // Auth is the auth service, or nil in anonymous mode.
 func (s *Server) Auth() *auth.Service { return s.auth }
@@ -175,6 +200,7 @@ func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr strin
 	// and uploads abandoned for a day are cancelled.
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
+	go s.hooks.Run(ctx)
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {

@@ -92,7 +92,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.migrateRiver(ctx)
 }
 
 func (s *Store) applyOne(ctx context.Context, conn *sql.Conn, m Migration) error {

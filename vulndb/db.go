@@ -226,6 +226,10 @@ func (db *DB) ModifiedSince(ctx context.Context, t time.Time) ([]string, error) 
 	return ids, rows.Err()
 }
 
+// Built is when the database file was written; with Checked it names the
+// data a stored verdict was matched against.
+func (db *DB) Built() time.Time { return db.built }
+
 // Checked is when the data was last known current: the oldest of the OSV
 // sources' last successful checks (a 304 Not Modified counts), or when the
 // file was built if it has no OSV source.

@@ -264,8 +264,8 @@ func TestOpenBadInput(t *testing.T) {
 		if !errors.Is(err, tt.want) {
 			t.Errorf("%s: Open err = %v, want %v", tt.name, err, tt.want)
 		}
-		var ec interface{ ExitCode() int }
-		if !errors.As(err, &ec) || ec.ExitCode() != 2 {
+		var ec interface{ InvalidInput() bool }
+		if !errors.As(err, &ec) || !ec.InvalidInput() {
 			t.Errorf("%s: Open err = %v, want an error with exit code 2", tt.name, err)
 		}
 	}

@@ -22,7 +22,7 @@ var (
 
 // InputError is bad input: a missing or foreign database, a malformed zip,
 // record or enrichment file. It names where the problem is (file, zip entry,
-// line or record id) and maps to exit code 2.
+// line or record id); InvalidInput reports true.
 type InputError struct {
 	// Path is the file or folder the problem is in.
 	Path string
@@ -41,11 +41,11 @@ func (e *InputError) Error() string {
 
 func (e *InputError) Unwrap() error { return e.Err }
 
-// ExitCode marks bad input for the CLI's exit-code contract.
-func (e *InputError) ExitCode() int { return 2 }
+// InvalidInput reports true: the input given was wrong.
+func (e *InputError) InvalidInput() bool { return true }
 
 // OptionError is an option given a value it cannot take (a bad URL, a
-// negative size); it maps to exit code 2.
+// negative size): the caller's mistake.
 type OptionError struct {
 	Option string // "WithBaseURL"
 	Err    error
@@ -54,8 +54,8 @@ type OptionError struct {
 func (e *OptionError) Error() string { return "vulndb: " + e.Option + ": " + e.Err.Error() }
 func (e *OptionError) Unwrap() error { return e.Err }
 
-// ExitCode marks bad usage for the CLI's exit-code contract.
-func (e *OptionError) ExitCode() int { return 2 }
+// InvalidInput reports true.
+func (e *OptionError) InvalidInput() bool { return true }
 
 // HTTPError is an unexpected answer from a feed server.
 type HTTPError struct {
@@ -68,14 +68,11 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("vulndb: GET %s: %s", e.URL, e.Status)
 }
 
-// ExitCode treats a feed that is not there (404, 410) as a usage error —
-// almost always a misspelled ecosystem or base URL — and anything else as
-// drydock not being able to do its job.
-func (e *HTTPError) ExitCode() int {
-	if e.StatusCode == 404 || e.StatusCode == 410 {
-		return 2
-	}
-	return 3
+// InvalidInput treats a feed that is not there (404, 410) as the caller's
+// mistake — almost always a misspelled ecosystem or base URL — and anything
+// else as drydock not being able to do its job.
+func (e *HTTPError) InvalidInput() bool {
+	return e.StatusCode == 404 || e.StatusCode == 410
 }
 
 // malformed wraps err so that errors.Is(err, ErrMalformed) holds.

@@ -244,7 +244,7 @@ func TestFailedImportKeepsOldDatabase(t *testing.T) {
 		}
 		_, err := vulndb.Import(ctx, path, src, vulndb.WithSourceName(mustAbs(t, "testdata/osv")))
 		var ie *vulndb.InputError
-		if !errors.As(err, &ie) || !errors.Is(err, vulndb.ErrMalformed) || ie.ExitCode() != 2 {
+		if !errors.As(err, &ie) || !errors.Is(err, vulndb.ErrMalformed) || !ie.InvalidInput() {
 			t.Errorf("%s: Import err = %v, want an InputError wrapping ErrMalformed", tt.name, err)
 		}
 		if got := lookup(t, held, "Go", "stdlib"); len(got) != 1 {

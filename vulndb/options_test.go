@@ -28,7 +28,7 @@ func TestBadOptions(t *testing.T) {
 	for _, tt := range tests {
 		_, err := vulndb.Update(context.Background(), filepath.Join(t.TempDir(), "vuln.db"), tt.opt)
 		var oe *vulndb.OptionError
-		if !errors.As(err, &oe) || oe.Option != tt.name || oe.ExitCode() != 2 {
+		if !errors.As(err, &oe) || oe.Option != tt.name || !oe.InvalidInput() {
 			t.Errorf("%s: err = %v, want an OptionError for %s with exit code 2", tt.name, err, tt.name)
 		}
 	}

@@ -160,23 +160,23 @@ func TestUpdateFailureKeepsOldDatabase(t *testing.T) {
 	}
 	held := open(t, path)
 	tests := []struct {
-		name     string
-		setup    func()
-		opts     []vulndb.Option
-		wantCode int
+		name        string
+		setup       func()
+		opts        []vulndb.Option
+		wantInvalid bool // the caller's mistake (exit 2), not drydock's (exit 3)
 	}{
-		{"truncated zip", func() { feed.set("/Go/all.zip", good[:len(good)*2/3], `"g2"`) }, nil, 2},
-		{"corrupt zip", func() { feed.set("/Go/all.zip", corruptZip(t, good), `"g3"`) }, nil, 2},
-		{"missing ecosystem", func() {}, []vulndb.Option{vulndb.WithEcosystems("Debian", "Wolfi")}, 2},
-		{"over the size limit", func() { feed.set("/Debian/all.zip", good, `"d9"`) }, []vulndb.Option{vulndb.WithMaxDownload(100)}, 2},
-		{"server error", func() { feed.mu.Lock(); feed.status = http.StatusBadGateway; feed.mu.Unlock() }, nil, 3},
+		{"truncated zip", func() { feed.set("/Go/all.zip", good[:len(good)*2/3], `"g2"`) }, nil, true},
+		{"corrupt zip", func() { feed.set("/Go/all.zip", corruptZip(t, good), `"g3"`) }, nil, true},
+		{"missing ecosystem", func() {}, []vulndb.Option{vulndb.WithEcosystems("Debian", "Wolfi")}, true},
+		{"over the size limit", func() { feed.set("/Debian/all.zip", good, `"d9"`) }, []vulndb.Option{vulndb.WithMaxDownload(100)}, true},
+		{"server error", func() { feed.mu.Lock(); feed.status = http.StatusBadGateway; feed.mu.Unlock() }, nil, false},
 	}
 	for _, tt := range tests {
 		tt.setup()
 		_, err := vulndb.Update(ctx, path, append(append([]vulndb.Option{}, opts...), tt.opts...)...)
-		var ec interface{ ExitCode() int }
-		if err == nil || !errors.As(err, &ec) || ec.ExitCode() != tt.wantCode {
-			t.Errorf("%s: Update err = %v, want an error with exit code %d", tt.name, err, tt.wantCode)
+		var ec interface{ InvalidInput() bool }
+		if err == nil || !errors.As(err, &ec) || ec.InvalidInput() != tt.wantInvalid {
+			t.Errorf("%s: Update err = %v, want an error with InvalidInput() = %t", tt.name, err, tt.wantInvalid)
 		}
 		if got := lookup(t, held, "Debian:12", "curl"); len(got) != 2 {
 			t.Errorf("%s: an open handle lost the old data: %v", tt.name, got)

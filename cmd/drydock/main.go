@@ -8,15 +8,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"github.com/drydock/drydock/sign"
 )
 
 // Exit codes are a contract for CI.
@@ -54,44 +51,4 @@ func main() {
 		fmt.Fprintln(os.Stderr, "drydock:", err)
 	}
 	os.Exit(exitCode(err))
-}
-
-// exitCoder is implemented by errors that know which exit code they mean:
-// a policy failure (1) or bad input (2). Packages implement it on their own
-// error types so that no package needs to import another to be classified.
-type exitCoder interface{ ExitCode() int }
-
-// usageError marks bad flags or arguments.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-func (e usageError) ExitCode() int { return exitUsage }
-
-// exitCode maps an error to the exit-code contract; unknown errors are internal.
-func exitCode(err error) int {
-	if err == nil {
-		return exitPass
-	}
-	var ec exitCoder
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
-	}
-	// A signature or attestation that does not verify is a verdict on the image.
-	var unverified *sign.VerificationError
-	if errors.As(err, &unverified) {
-		return exitPolicy
-	}
-	var ii interface{ InvalidInput() bool }
-	if errors.As(err, &ii) && ii.InvalidInput() {
-		return exitUsage
-	}
-	if errors.Is(err, context.Canceled) {
-		return exitInternal
-	}
-	// cobra reports unknown commands and wrong argument counts as plain errors.
-	if isCobraUsage(err) {
-		return exitUsage
-	}
-	return exitInternal
 }

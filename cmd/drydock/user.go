@@ -29,6 +29,7 @@ func init() { addCommand(newUserCmd) }
 // the services opened on them.
 type adminEnv struct {
 	data, database string
+	cfg            server.Config // as resolved by open
 
 	st    *store.Store
 	audit *auditlog.Log
@@ -80,6 +81,7 @@ func (e *adminEnv) open(ctx context.Context) error {
 			return fmt.Errorf("data directory: %w", err)
 		}
 	}
+	e.cfg = cfg
 	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return err

@@ -55,8 +55,8 @@ var (
 )
 
 // Error is a failed push or pull the user can act on: a bad reference, no
-// access, a wrong or broken artifact, an older database. It maps to exit
-// code 2; network failures and server errors are returned unwrapped (exit 3).
+// access, a wrong or broken artifact, an older database (InvalidInput);
+// network failures and server errors are returned unwrapped (internal).
 type Error struct {
 	Ref string // the reference as given
 	Err error
@@ -66,8 +66,8 @@ func (e *Error) Error() string { return fmt.Sprintf("vulndb artifact %s: %v", e.
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// ExitCode marks bad input for the CLI's exit-code contract.
-func (e *Error) ExitCode() int { return 2 }
+// InvalidInput reports true: the user can act on it.
+func (e *Error) InvalidInput() bool { return true }
 
 // Option configures Push and Pull.
 type Option func(*options) error

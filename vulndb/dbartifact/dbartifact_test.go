@@ -166,7 +166,7 @@ func TestPullFailuresKeepTheOldDatabase(t *testing.T) {
 			}
 			_, err = dbartifact.Pull(ctx, dst, host+"/"+tt.ref, append(asAdmin, tt.opts...)...)
 			var de *dbartifact.Error
-			if !errors.As(err, &de) || de.ExitCode() != 2 {
+			if !errors.As(err, &de) || !de.InvalidInput() {
 				t.Fatalf("Pull = %v; want a *dbartifact.Error (exit 2)", err)
 			}
 			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
@@ -225,8 +225,8 @@ func TestPushRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := dbartifact.Push(ctx, tt.db, tt.ref, tt.opts...)
-			var ec interface{ ExitCode() int }
-			if !errors.As(err, &ec) || ec.ExitCode() != 2 {
+			var ec interface{ InvalidInput() bool }
+			if !errors.As(err, &ec) || !ec.InvalidInput() {
 				t.Fatalf("Push = %v; want an exit-2 error", err)
 			}
 			if !strings.Contains(err.Error(), tt.wantMsg) {

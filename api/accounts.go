@@ -1,4 +1,4 @@
-package auth
+package api
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/auth"
 )
 
 // JSON shapes of the API.
@@ -38,7 +39,7 @@ type (
 	}
 )
 
-func toAPIRobot(r Robot) apiRobot {
+func toAPIRobot(r auth.Robot) apiRobot {
 	out := apiRobot{Name: r.Name, Namespace: r.Namespace, Role: r.Role.String(), Disabled: r.Disabled, CreatedBy: r.CreatedBy, Created: r.Created}
 	if !r.Expires.IsZero() {
 		e := r.Expires
@@ -47,28 +48,28 @@ func toAPIRobot(r Robot) apiRobot {
 	return out
 }
 
-var apiRoutes = []apiRoute{
+var routes = []route{
 	{"GET", "/api/v1/users", listUsersAPI},
 	{"POST", "/api/v1/users", createUserAPI},
 	{"PUT", "/api/v1/users/{user}/password", setPasswordAPI},
-	{"DELETE", "/api/v1/users/{user}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
-		return noContent(w, a.s.DeleteUser(r.Context(), p, r.PathValue("user")))
+	{"DELETE", "/api/v1/users/{user}", func(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		return noContent(w, a.auth.DeleteUser(r.Context(), p, r.PathValue("user")))
 	}},
 	{"GET", "/api/v1/namespaces", listNamespacesAPI},
 	{"POST", "/api/v1/namespaces", createNamespaceAPI},
 	{"PATCH", "/api/v1/namespaces/{ns}", patchNamespaceAPI},
-	{"DELETE", "/api/v1/namespaces/{ns}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
-		return noContent(w, a.s.DeleteNamespace(r.Context(), p, r.PathValue("ns")))
+	{"DELETE", "/api/v1/namespaces/{ns}", func(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		return noContent(w, a.auth.DeleteNamespace(r.Context(), p, r.PathValue("ns")))
 	}},
 	{"GET", "/api/v1/namespaces/{ns}/members", listMembersAPI},
 	{"PUT", "/api/v1/namespaces/{ns}/members/{user}", putMemberAPI},
-	{"DELETE", "/api/v1/namespaces/{ns}/members/{user}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
-		return noContent(w, a.s.RemoveMember(r.Context(), p, r.PathValue("ns"), r.PathValue("user")))
+	{"DELETE", "/api/v1/namespaces/{ns}/members/{user}", func(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		return noContent(w, a.auth.RemoveMember(r.Context(), p, r.PathValue("ns"), r.PathValue("user")))
 	}},
 	{"GET", "/api/v1/namespaces/{ns}/robots", listRobotsAPI},
 	{"POST", "/api/v1/namespaces/{ns}/robots", createRobotAPI},
-	{"DELETE", "/api/v1/namespaces/{ns}/robots/{robot}", func(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
-		return noContent(w, a.s.DeleteRobot(r.Context(), p, RobotName(r.PathValue("ns"), r.PathValue("robot"))))
+	{"DELETE", "/api/v1/namespaces/{ns}/robots/{robot}", func(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		return noContent(w, a.auth.DeleteRobot(r.Context(), p, auth.RobotName(r.PathValue("ns"), r.PathValue("robot"))))
 	}},
 	{"GET", "/api/v1/audit-log", auditLogAPI},
 }
@@ -81,16 +82,16 @@ func noContent(w http.ResponseWriter, err error) error {
 	return nil
 }
 
-func listUsersAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
-	us, err := a.s.ListUsers(r.Context(), p)
+func listUsersAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	us, err := a.auth.ListUsers(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	writeList(w, "users", us, func(u User) apiUser { return apiUser{u.Name, u.Admin, u.Disabled, u.Created} })
+	writeList(w, "users", us, func(u auth.User) apiUser { return apiUser{u.Name, u.Admin, u.Disabled, u.Created} })
 	return nil
 }
 
-func createUserAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+func createUserAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in struct {
 		Name     string `json:"name"`
 		Password string `json:"password"`
@@ -99,35 +100,44 @@ func createUserAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) 
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	if err := a.s.AddUser(r.Context(), p, in.Name, in.Password, in.Admin); err != nil {
+	if err := a.auth.AddUser(r.Context(), p, in.Name, in.Password, in.Admin); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, apiUser{Name: in.Name, Admin: in.Admin, Created: a.s.now().UTC()})
+	writeJSON(w, http.StatusCreated, apiUser{Name: in.Name, Admin: in.Admin, Created: a.auth.Now().UTC()})
 	return nil
 }
 
-// setPasswordAPI lets users change their own password (and admins
-// anyone's); every token the user holds stops working.
-func setPasswordAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+// setPasswordAPI lets users change their own password, giving the
+// current one, and admins set anyone else's; every token the user holds
+// stops working.
+func setPasswordAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in struct {
-		Password string `json:"password"`
+		Password        string  `json:"password"`
+		CurrentPassword *string `json:"current_password"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	return noContent(w, a.s.SetPassword(r.Context(), p, r.PathValue("user"), in.Password))
+	user := r.PathValue("user")
+	if p.Kind == "user" && p.Name == user {
+		if in.CurrentPassword == nil {
+			return inputErrorf("request body: changing your own password needs current_password")
+		}
+		return noContent(w, a.auth.ChangePassword(r.Context(), p, auth.ClientAddr(r), *in.CurrentPassword, in.Password))
+	}
+	return noContent(w, a.auth.SetPassword(r.Context(), p, user, in.Password))
 }
 
-func listNamespacesAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
-	ns, err := a.s.ListNamespaces(r.Context(), p)
+func listNamespacesAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	ns, err := a.auth.ListNamespaces(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	writeList(w, "namespaces", ns, func(n Namespace) apiNamespace { return apiNamespace(n) })
+	writeList(w, "namespaces", ns, func(n auth.Namespace) apiNamespace { return apiNamespace(n) })
 	return nil
 }
 
-func createNamespaceAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+func createNamespaceAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in struct {
 		Name   string `json:"name"`
 		Public bool   `json:"public"`
@@ -135,14 +145,14 @@ func createNamespaceAPI(a *api, w http.ResponseWriter, r *http.Request, p Princi
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	if err := a.s.CreateNamespace(r.Context(), p, in.Name, in.Public); err != nil {
+	if err := a.auth.CreateNamespace(r.Context(), p, in.Name, in.Public); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, apiNamespace{Name: in.Name, Public: in.Public, Created: a.s.now().UTC()})
+	writeJSON(w, http.StatusCreated, apiNamespace{Name: in.Name, Public: in.Public, Created: a.auth.Now().UTC()})
 	return nil
 }
 
-func patchNamespaceAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+func patchNamespaceAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in struct {
 		Public *bool `json:"public"`
 	}
@@ -153,55 +163,55 @@ func patchNamespaceAPI(a *api, w http.ResponseWriter, r *http.Request, p Princip
 		return inputErrorf("request body: nothing to change (want {\"public\": true|false})")
 	}
 	ns := r.PathValue("ns")
-	if err := a.s.SetNamespacePublic(r.Context(), p, ns, *in.Public); err != nil {
+	if err := a.auth.SetNamespacePublic(r.Context(), p, ns, *in.Public); err != nil {
 		return err
 	}
-	n, err := a.s.store.GetNamespace(r.Context(), ns)
+	n, err := a.auth.Namespace(r.Context(), ns)
 	if err != nil {
-		return wrapStore("namespace "+ns, err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, apiNamespace(n))
 	return nil
 }
 
-func listMembersAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
-	ms, err := a.s.ListMembers(r.Context(), p, r.PathValue("ns"))
+func listMembersAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	ms, err := a.auth.ListMembers(r.Context(), p, r.PathValue("ns"))
 	if err != nil {
 		return err
 	}
-	writeList(w, "members", ms, func(m Member) apiMember { return apiMember{m.User, m.Role.String()} })
+	writeList(w, "members", ms, func(m auth.Member) apiMember { return apiMember{m.User, m.Role.String()} })
 	return nil
 }
 
-func putMemberAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+func putMemberAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in struct {
 		Role string `json:"role"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	role, err := ParseRole(in.Role)
+	role, err := auth.ParseRole(in.Role)
 	if err != nil {
 		return err
 	}
 	user := r.PathValue("user")
-	if err := a.s.PutMember(r.Context(), p, r.PathValue("ns"), user, role); err != nil {
+	if err := a.auth.PutMember(r.Context(), p, r.PathValue("ns"), user, role); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, apiMember{user, role.String()})
 	return nil
 }
 
-func listRobotsAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
-	rs, err := a.s.ListRobots(r.Context(), p, r.PathValue("ns"))
+func listRobotsAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	rs, err := a.auth.ListRobots(r.Context(), p, r.PathValue("ns"))
 	if err != nil {
 		return err
 	}
-	writeList(w, "robots", rs, func(rb Robot) apiRobot { return toAPIRobot(rb) })
+	writeList(w, "robots", rs, func(rb auth.Robot) apiRobot { return toAPIRobot(rb) })
 	return nil
 }
 
-func createRobotAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+func createRobotAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	var in struct {
 		Name      string     `json:"name"`
 		Role      string     `json:"role"`
@@ -210,7 +220,7 @@ func createRobotAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal)
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	role, err := ParseRole(in.Role)
+	role, err := auth.ParseRole(in.Role)
 	if err != nil {
 		return err
 	}
@@ -218,7 +228,7 @@ func createRobotAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal)
 	if in.ExpiresAt != nil {
 		exp = *in.ExpiresAt
 	}
-	rb, secret, err := a.s.CreateRobot(r.Context(), p, r.PathValue("ns"), in.Name, role, exp)
+	rb, secret, err := a.auth.CreateRobot(r.Context(), p, r.PathValue("ns"), in.Name, role, exp)
 	if err != nil {
 		return err
 	}
@@ -230,11 +240,11 @@ func createRobotAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal)
 
 // auditLogAPI answers audit queries; only system administrators may read
 // the whole trail.
-func auditLogAPI(a *api, w http.ResponseWriter, r *http.Request, p Principal) error {
+func auditLogAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	if a.audit == nil {
 		return errNotFoundf("this server keeps no queryable audit log")
 	}
-	if err := a.s.requireAdmin(r.Context(), p, "audit.query", ""); err != nil {
+	if err := a.auth.RequireAdmin(r.Context(), p, "audit.query", ""); err != nil {
 		return err
 	}
 	q := r.URL.Query()

@@ -1,4 +1,4 @@
-package auth_test
+package api_test
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/drydock/drydock/auth"
 )
 
 // apiClient calls the REST API as one caller.
@@ -47,21 +49,21 @@ func (c apiClient) call(method, path, body string) (int, map[string]any, http.He
 
 func TestAPI(t *testing.T) {
 	w := newWorld(t)
-	mux := http.NewServeMux()
-	mux.Handle("/token", w.svc.TokenHandler())
-	mux.Handle("/api/v1/", w.svc.APIHandler(w.audit))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := apiServer(t, w)
 
 	basicAs := func(user string) apiClient {
 		return apiClient{t, srv, func(r *http.Request) { r.SetBasicAuth(user, w.secrets[user]) }}
 	}
 	bearerAs := func(user string) apiClient {
-		tok := w.token(t, user).token // no scope: the API checks rights itself
+		tok := w.token(t, user, auth.APIScope).token // the API checks rights itself
 		return apiClient{t, srv, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }}
 	}
 	nobody := apiClient{t: t, srv: srv}
 	root, nora, alice, anon := basicAs("root"), bearerAs("nora"), bearerAs("alice"), bearerAs("")
+	// A token fetched for the registry, as a pull leaves one behind in
+	// a client's config, is not an API credential.
+	pullTok := w.token(t, "nora", "repository:team/app:pull").token
+	pullToken := apiClient{t, srv, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+pullTok) }}
 
 	tests := []struct {
 		name       string
@@ -72,6 +74,10 @@ func TestAPI(t *testing.T) {
 		wantBody   string // substring of the JSON answer
 	}{
 		{"no credentials", nobody, "GET", "/api/v1/namespaces", "", 401, "UNAUTHORIZED"},
+		{"registry token cannot list", pullToken, "GET", "/api/v1/namespaces", "", 401, "UNAUTHORIZED"},
+		{"registry token cannot make robots", pullToken, "POST", "/api/v1/namespaces/team/robots", `{"name":"evil","role":"admin"}`, 401, "UNAUTHORIZED"},
+		{"registry token cannot grant roles", pullToken, "PUT", "/api/v1/namespaces/team/members/alice", `{"role":"admin"}`, 401, "UNAUTHORIZED"},
+		{"registry token cannot change the password", pullToken, "PUT", "/api/v1/users/nora/password", `{"password":"taken over by a token"}`, 401, "UNAUTHORIZED"},
 		{"anonymous sees public namespaces", anon, "GET", "/api/v1/namespaces", "", 200, `"pub"`},
 		{"root creates a namespace", root, "POST", "/api/v1/namespaces", `{"name":"ops","public":true}`, 201, `"ops"`},
 		{"again", root, "POST", "/api/v1/namespaces", `{"name":"ops"}`, 409, "EXISTS"},
@@ -103,7 +109,9 @@ func TestAPI(t *testing.T) {
 		{"audit log not for others", alice, "GET", "/api/v1/audit-log", "", 403, "FORBIDDEN"},
 		{"bad since", root, "GET", "/api/v1/audit-log?since=yesterday", "", 400, "RFC 3339"},
 		{"bad outcome", root, "GET", "/api/v1/audit-log?outcome=maybe", "", 400, "outcome"},
-		{"alice changes her password", alice, "PUT", "/api/v1/users/alice/password", `{"password":"alice's new passphrase"}`, 204, ""},
+		{"own password needs the current one", alice, "PUT", "/api/v1/users/alice/password", `{"password":"alice's new passphrase"}`, 400, "current_password"},
+		{"wrong current password", alice, "PUT", "/api/v1/users/alice/password", `{"password":"alice's new passphrase","current_password":"not it at all"}`, 403, "current password is wrong"},
+		{"alice changes her password", alice, "PUT", "/api/v1/users/alice/password", `{"password":"alice's new passphrase","current_password":"` + pw + `"}`, 204, ""},
 		{"her old token is revoked", alice, "GET", "/api/v1/namespaces", "", 401, "UNAUTHORIZED"},
 		{"openapi document", nobody, "GET", "/api/v1/openapi.json", "", 200, `"openapi":"3.0.3"`},
 	}
@@ -113,7 +121,7 @@ func TestAPI(t *testing.T) {
 			t.Errorf("%s: %s %s = %d %v, want %d", tt.name, tt.method, tt.path, status, body, tt.want)
 			continue
 		}
-		if tt.want == 401 && !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer realm=") {
+		if tt.want == 401 && (!strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer realm=") || !strings.Contains(hdr.Get("WWW-Authenticate"), `scope="api:v1:*"`)) {
 			t.Errorf("%s: WWW-Authenticate %q, want a Bearer challenge", tt.name, hdr.Get("WWW-Authenticate"))
 		}
 		got, _ := json.Marshal(body)

@@ -1,4 +1,4 @@
-package auth_test
+package api_test
 
 import (
 	"encoding/json"
@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/auth"
 )
 
 // pushReferrer pushes an OCI artifact whose subject is subject into repo,
@@ -64,7 +65,7 @@ func TestRepositoryAndArtifactAPI(t *testing.T) {
 	pushImage(t, w, srv, "root", "other/lib", "v1")
 
 	as := func(user string) apiClient {
-		tok := w.token(t, user).token
+		tok := w.token(t, user, auth.APIScope).token
 		return apiClient{t, srv, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }}
 	}
 	nobody := apiClient{t: t, srv: srv}
@@ -182,7 +183,7 @@ func TestArtifactAPIPages(t *testing.T) {
 	}
 	pushImage(t, w, srv, "root", "other/hidden", "v1")
 	pushImage(t, w, srv, "root", "team/zzz", "v1")
-	tok := w.token(t, "alice").token
+	tok := w.token(t, "alice", auth.APIScope).token
 	alice := apiClient{t, srv, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }}
 
 	tests := []struct {
@@ -226,8 +227,7 @@ func TestArtifactAPIPages(t *testing.T) {
 // routes with a clear 404 rather than failing.
 func TestAPIWithoutRegistry(t *testing.T) {
 	w := newWorld(t)
-	srv := httptest.NewServer(w.svc.APIHandler(w.audit))
-	defer srv.Close()
+	srv := apiServer(t, w)
 	root := apiClient{t, srv, func(r *http.Request) { r.SetBasicAuth("root", w.secrets["root"]) }}
 	status, body, _ := root.call("GET", "/api/v1/repositories", "")
 	if msg, _ := body["message"].(string); status != 404 || !strings.Contains(msg, "no registry") {

@@ -1,10 +1,12 @@
-package auth
+package api
 
 import (
 	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drydock/drydock/store"
 )
 
 // Page sizes of the listing routes: limit defaults to defaultPage and may
@@ -42,15 +44,15 @@ func decodeCursor(v string) (string, error) {
 }
 
 // decodeArtifactCursor reads "<push time in Unix ns>/<digest>".
-func decodeArtifactCursor(v string) (ArtifactCursor, error) {
+func decodeArtifactCursor(v string) (store.ArtifactCursor, error) {
 	s, err := decodeCursor(v)
 	if err != nil || s == "" {
-		return ArtifactCursor{}, err
+		return store.ArtifactCursor{}, err
 	}
 	at, d, ok := strings.Cut(s, "/")
 	ns, err := strconv.ParseInt(at, 10, 64)
 	if !ok || err != nil || !strings.Contains(d, ":") {
-		return ArtifactCursor{}, inputErrorf("cursor=%q is not a next_cursor this API gave out", v)
+		return store.ArtifactCursor{}, inputErrorf("cursor=%q is not a next_cursor this API gave out", v)
 	}
-	return ArtifactCursor{PushedAt: time.Unix(0, ns).UTC(), Digest: d}, nil
+	return store.ArtifactCursor{PushedAt: time.Unix(0, ns).UTC(), Digest: d}, nil
 }

@@ -1,0 +1,44 @@
+package api
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestOpenAPIMatchesRoutes keeps openapi.json and the route table in step:
+// every route is documented and every documented operation is served.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi = %q, want 3.x", doc.OpenAPI)
+	}
+	served := map[string]bool{}
+	for _, rt := range routes {
+		key := strings.ToLower(rt.method) + " " + rt.path
+		served[key] = true
+		if _, ok := doc.Paths[rt.path][strings.ToLower(rt.method)]; !ok {
+			t.Errorf("route %s %s is not in openapi.json", rt.method, rt.path)
+		}
+	}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			if !served[method+" "+path] {
+				t.Errorf("openapi.json documents %s %s, which is not served", method, path)
+			}
+			var op struct {
+				OperationID string                     `json:"operationId"`
+				Responses   map[string]json.RawMessage `json:"responses"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil || op.OperationID == "" || len(op.Responses) == 0 {
+				t.Errorf("%s %s: operation lacks an operationId or responses (%v)", method, path, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/store"
+)
+
+// ImmutableTagRule is a namespace's rule that tags matching Pattern (a
+// glob: "*" every tag, "v*", "release-*") never move and are never deleted.
+type ImmutableTagRule = store.ImmutableTagRule
+
+// RuleError is a tag rule or retention rule that cannot be accepted as
+// given; it is the caller's mistake.
+type RuleError struct{ msg string }
+
+func (e *RuleError) Error() string { return "registry: " + e.msg }
+
+// InvalidInput reports that the rule itself was wrong.
+func (e *RuleError) InvalidInput() bool { return true }
+
+// patternRE is the tag grammar with the glob characters * ? [ ] added.
+var patternRE = regexp.MustCompile(`^[a-zA-Z0-9_.*?\[\]-]{1,128}$`)
+
+// checkPattern accepts a glob over tags.
+func checkPattern(p string) error {
+	if !patternRE.MatchString(p) {
+		return &RuleError{fmt.Sprintf("tag pattern %q: use tag characters (letters, digits, _ . -) and the globs * ? [ ]", p)}
+	}
+	if _, err := path.Match(p, ""); err != nil {
+		return &RuleError{fmt.Sprintf("tag pattern %q: %v", p, err)}
+	}
+	return nil
+}
+
+// AddImmutableTagRule makes tags of namespace that match pattern immutable
+// from now on; "" means every tag ("*"). It is audited as c's decision.
+func (s *Service) AddImmutableTagRule(ctx context.Context, c Caller, namespace, pattern string) error {
+	if pattern == "" {
+		pattern = "*"
+	}
+	if err := auth.ValidateNamespace(namespace); err != nil {
+		return err
+	}
+	if err := checkPattern(pattern); err != nil {
+		return err
+	}
+	if err := s.st.AddImmutableTagRule(ctx, store.ImmutableTagRule{Namespace: namespace, Pattern: pattern}); err != nil {
+		return err
+	}
+	s.record(c, auditlog.Event{Action: "tag-rule.add", Target: namespace + ":" + pattern, Outcome: auditlog.OutcomeAllowed})
+	return nil
+}
+
+// RemoveImmutableTagRule deletes a rule (store.ErrNotFound when absent).
+func (s *Service) RemoveImmutableTagRule(ctx context.Context, c Caller, namespace, pattern string) error {
+	if err := s.st.DeleteImmutableTagRule(ctx, namespace, pattern); err != nil {
+		return err
+	}
+	s.record(c, auditlog.Event{Action: "tag-rule.remove", Target: namespace + ":" + pattern, Outcome: auditlog.OutcomeAllowed})
+	return nil
+}
+
+// ImmutableTagRules lists the rules of namespace, or all when "".
+func (s *Service) ImmutableTagRules(ctx context.Context, namespace string) ([]ImmutableTagRule, error) {
+	return s.st.ImmutableTagRules(ctx, namespace)
+}
+
+// immutableRule returns the pattern of the first rule protecting tag in
+// repo's namespace, or "".
+func (s *Service) immutableRule(ctx context.Context, repo, tag string) (string, error) {
+	ns, ok := auth.NamespaceOf(repo)
+	if !ok {
+		return "", nil
+	}
+	rules, err := s.st.ImmutableTagRules(ctx, ns)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range rules {
+		if ok, _ := path.Match(r.Pattern, tag); ok {
+			return r.Pattern, nil
+		}
+	}
+	return "", nil
+}
+
+// checkTagsMove refuses a push that would move an immutable tag to another
+// digest. Creating the tag, or pushing the same digest again, is allowed.
+func (s *Service) checkTagsMove(ctx context.Context, c Caller, repo string, d digest.Digest, tags []string) error {
+	for _, t := range tags {
+		cur, err := s.st.TagDigest(ctx, repo, t)
+		if errors.Is(err, store.ErrNotFound) || cur == d.String() {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		rule, err := s.immutableRule(ctx, repo, t)
+		if err != nil || rule == "" {
+			return err
+		}
+		msg := fmt.Sprintf("tag %s of %s is immutable (namespace rule %q): it points at %s and cannot move to %s; push a new tag",
+			t, repo, rule, cur, d)
+		return s.refuseTag(c, EventPushDenied, repo, t, d, msg)
+	}
+	return nil
+}
+
+// checkTagDelete refuses deleting an immutable tag (alone or with its
+// manifest).
+func (s *Service) checkTagDelete(ctx context.Context, c Caller, repo, tag string, d digest.Digest) error {
+	rule, err := s.immutableRule(ctx, repo, tag)
+	if err != nil || rule == "" {
+		return err
+	}
+	msg := fmt.Sprintf("tag %s of %s is immutable (namespace rule %q) and cannot be deleted", tag, repo, rule)
+	return s.refuseTag(c, EventPushDenied, repo, tag, d, msg)
+}
+
+func (s *Service) refuseTag(c Caller, kind EventKind, repo, tag string, d digest.Digest, msg string) error {
+	s.publish(c, Event{Kind: kind, Repo: repo, Digest: d, Tag: tag, Reason: msg})
+	return &Error{Code: CodeDenied, Message: msg, cause: ErrImmutableTag}
+}
+
+// ErrImmutableTag is wrapped by the error refusing to move or delete an
+// immutable tag.
+var ErrImmutableTag = errors.New("registry: tag is immutable")
