@@ -18,7 +18,6 @@ import (
 
 	"github.com/drydock/drydock/catalog"
 	"github.com/drydock/drydock/image"
-	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/scan"
@@ -36,9 +35,10 @@ type Config struct {
 	Policy *policy.Policy
 	// Signer signs the digest and the attestations.
 	Signer *sign.Signer
-	// DB is the vulnerability database; DBURI and DBVersion describe it in
-	// the scan-result attestation.
-	DB               match.Source
+	// Scanner is the process's one scanner (database, layer cache).
+	Scanner *scan.Scanner
+	// DBURI names the vulnerability database in the scan-result
+	// attestation; DBVersion overrides the version the scan reports.
 	DBURI, DBVersion string
 	ImageOptions     []image.Option
 	CatalogOptions   []catalog.Option
@@ -96,6 +96,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if cfg.Scanner == nil {
+		return nil, &Error{Op: "config", Err: errors.New("no scanner"), Input: true}
+	}
 	if cfg.Signer == nil {
 		return nil, &Error{Op: "config", Err: errors.New("a signing key is required"), Input: true}
 	}
@@ -122,7 +125,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	t0 := now()
 	opts := []scan.Option{scan.WithPolicy(cfg.Policy), scan.WithImageOptions(cfg.ImageOptions...), scan.WithCatalogOptions(cfg.CatalogOptions...)}
-	res.Scan, err = scan.Run(ctx, cfg.Source, cfg.DB, opts...)
+	res.Scan, err = cfg.Scanner.Scan(ctx, cfg.Source, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +139,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.Digest = tag.Context().Digest(dgst.String())
+	if cfg.DBVersion == "" {
+		cfg.DBVersion = res.Scan.Database.Version()
+	}
 	if err := writeReports(res.Scan, cfg); err != nil {
 		return res, err
 	}

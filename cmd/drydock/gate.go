@@ -14,6 +14,7 @@ import (
 	"github.com/drydock/drydock/gate"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
+	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/vulndb"
 )
 
@@ -103,12 +104,12 @@ func runGate(ctx context.Context, src string, f gateFlags, stdout, stderr io.Wri
 		return err
 	}
 	defer db.Close()
-	dbVersion := "unknown"
-	if st, err := db.Status(ctx); err == nil {
-		dbVersion = fmt.Sprintf("schema %d, %d records, checked %s", st.SchemaVersion, st.Records, st.Checked.UTC().Format(time.RFC3339))
+	scanner, err := scan.New(db)
+	if err != nil {
+		return err
 	}
 	res, err := gate.Run(ctx, gate.Config{
-		Source: src, Push: f.push, Policy: pol, Signer: signer, DB: db, DBURI: "file://" + dbPath, DBVersion: dbVersion,
+		Source: src, Push: f.push, Policy: pol, Signer: signer, Scanner: scanner, DBURI: "file://" + dbPath,
 		ImageOptions: imageOpts, CatalogOptions: f.catalogOptions(), Access: access, Provenance: f.prov,
 		SARIF: f.sarif, JUnit: f.junit, ToolVersion: toolVersion(),
 	})
