@@ -61,3 +61,34 @@ func TestKeySignVerify(t *testing.T) {
 		t.Errorf("wrong password: exit %d, %q; want exit 2 naming the password", code, errOut)
 	}
 }
+
+// TestDBPushPullSigned: `db push --key cosign.key` signs the database
+// artifact; `db pull --key cosign.pub` takes it, and refuses (exit 1) one
+// that the key did not sign.
+func TestDBPushPullSigned(t *testing.T) {
+	reg := registrytest.Start(t)
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv("COSIGN_PASSWORD", "")
+	work := t.TempDir()
+	db := filepath.Join(work, "vuln.db")
+	creds := []string{"--insecure", "--username", "admin", "--password", registrytest.AdminPassword}
+	ref := reg.Host + "/mirror/vulndb:latest"
+	steps := []struct {
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{[]string{"db", "import", "--db", db, "../../vulndb/testdata/osv"}, exitPass, "5 records"},
+		{[]string{"key", "generate", "--output-dir", work}, exitPass, "cosign.pub"},
+		{append([]string{"db", "push", ref, "--db", db, "--key", filepath.Join(work, "cosign.key")}, creds...), exitPass, "pushed"},
+		{append([]string{"db", "push", reg.Host + "/mirror/vulndb:unsigned", "--db", db}, creds...), exitPass, "pushed"},
+		{append([]string{"db", "pull", ref, "--db", filepath.Join(work, "scanner.db"), "--key", filepath.Join(work, "cosign.pub")}, creds...), exitPass, "5 records"},
+		{append([]string{"db", "pull", reg.Host + "/mirror/vulndb:unsigned", "--db", filepath.Join(work, "other.db"), "--key", filepath.Join(work, "cosign.pub")}, creds...), exitPolicy, "refusing an unverified database"},
+	}
+	for _, s := range steps {
+		out, errOut, code := runDrydock(t, s.args...)
+		if code != s.wantCode || !strings.Contains(out+errOut, s.want) {
+			t.Errorf("drydock %s: exit %d, %q; want exit %d and %q", strings.Join(s.args, " "), code, out+errOut, s.wantCode, s.want)
+		}
+	}
+}
