@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/internal/registrytest"
 	"github.com/drydock/drydock/sign"
@@ -99,11 +101,31 @@ func TestCosignVerifiesDrydock(t *testing.T) {
 	verify := append([]string{"--key", pubPath, "--insecure-ignore-tlog"}, httpRegistry...)
 	c.run(append(append([]string{"verify", "--new-bundle-format"}, verify...), bundled.Digest.String())...)
 	out := c.run(append(append([]string{"verify-attestation", "--new-bundle-format", "--type", sign.PredicateVerdict}, verify...), bundled.Digest.String())...)
-	if !strings.Contains(out, sign.PredicateVerdict) {
-		t.Errorf("cosign verify-attestation (bundle) printed %q, want the verdict statement", out)
-	}
+	wantStatement(t, out, bundled.Subject().String())
 	c.run(append(append([]string{"verify", "--new-bundle-format=false"}, verify...), legacy.Digest.String())...)
-	c.run(append(append([]string{"verify-attestation", "--new-bundle-format=false", "--type", sign.PredicateVerdict}, verify...), legacy.Digest.String())...)
+	out = c.run(append(append([]string{"verify-attestation", "--new-bundle-format=false", "--type", sign.PredicateVerdict}, verify...), legacy.Digest.String())...)
+	wantStatement(t, out, legacy.Subject().String())
+}
+
+// wantStatement finds, in cosign verify-attestation's output, a DSSE
+// envelope whose statement is drydock's passing verdict about subject.
+func wantStatement(t *testing.T, out, subject string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		var env struct{ Payload string }
+		if json.Unmarshal([]byte(line), &env) != nil || env.Payload == "" {
+			continue
+		}
+		body, err := base64.StdEncoding.DecodeString(env.Payload)
+		if err != nil {
+			continue
+		}
+		st, err := sign.ParseStatement(body)
+		if err == nil && st.PredicateType == sign.PredicateVerdict && st.About(digest.Digest(subject)) && strings.Contains(string(st.Predicate), "pass") {
+			return
+		}
+	}
+	t.Errorf("cosign verify-attestation printed no verdict statement about %s:\n%s", subject, out)
 }
 
 // TestDrydockVerifiesCosign: drydock verifies what cosign v3.1.3 signs
@@ -123,7 +145,7 @@ func TestDrydockVerifiesCosign(t *testing.T) {
 	c.run("signing-config", "create", "--out", filepath.Join(c.dir, "sc.json"))
 
 	legacy := pushImage(t, reg, "team/legacy")
-	c.run(append([]string{"sign", "--key", key, "--use-signing-config=false", "--tlog-upload=false", legacy.Digest.String()}, httpRegistry...)...)
+	c.run(append([]string{"sign", "--key", key, "--use-signing-config=false", "--tlog-upload=false", "--new-bundle-format=false", legacy.Digest.String()}, httpRegistry...)...)
 	got, err := sign.Verify(ctx, legacy, []*sign.PublicKey{pub})
 	if err != nil || len(got) != 1 || got[0].Format != "legacy" {
 		t.Errorf("cosign's legacy signature: %+v, %v; want one legacy signature verified", got, err)
