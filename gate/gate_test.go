@@ -12,6 +12,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/drydock/drydock/auth"
@@ -22,6 +23,7 @@ import (
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/sign"
+	"github.com/drydock/drydock/trust"
 )
 
 const commit = "3f2a9c1e5b7d40c2a1f0e9d8c7b6a5f4e3d2c1b0"
@@ -244,3 +246,41 @@ func TestFailedStepLeavesTagUnmoved(t *testing.T) {
 		t.Errorf("tag now at %v (%v), want it still at %s", desc, err, oldDigest)
 	}
 }
+
+// TestGateIntoProtectedNamespace: in a protected namespace the gate's push
+// takes the tag when the namespace trusts the gate's key, and is refused at
+// the tag step (exit 3, tag unmoved) when it does not.
+func TestGateIntoProtectedNamespace(t *testing.T) {
+	ctx := context.Background()
+	reg := registrytest.Start(t)
+	admin := auth.Principal{Name: auth.AdminUser, Kind: "user", Admin: true}
+	if err := reg.Server.Auth().CreateNamespace(ctx, admin, "prod", false); err != nil {
+		t.Fatal(err)
+	}
+	cfg, pub := config(t, reg, writeLayout(t, appImage(t, fixedGlibc)), "prod/app:1.0")
+	settings := trust.NewSettings(reg.Server.Store(), nil)
+	if err := settings.Protect(ctx, admin, "prod", true, true); err != nil {
+		t.Fatal(err)
+	}
+	pem, err := pemOf(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := settings.AddKey(ctx, admin, "prod", "ci", pem); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gate.Run(ctx, cfg); err != nil {
+		t.Fatalf("gate with the trusted key: %v", err)
+	}
+	if _, err := remote.Head(reg.Ref(t, "prod/app:1.0"), reg.Admin(ctx)...); err != nil {
+		t.Errorf("gated image not served by tag: %v", err)
+	}
+	untrusted, _ := config(t, reg, writeLayout(t, appImage(t, "2.36-9+deb12u4")), "prod/app:1.1")
+	_, err = gate.Run(ctx, untrusted)
+	var step *gate.StepError
+	if !errors.As(err, &step) || !strings.HasPrefix(step.Step, "tag ") || !strings.Contains(err.Error(), "protected") {
+		t.Fatalf("gate with an untrusted key: %v, want refused at the tag step", err)
+	}
+}
+
+func pemOf(k *sign.PublicKey) ([]byte, error) { return cryptoutils.MarshalPublicKeyToPEM(k.Key) }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
@@ -142,23 +143,25 @@ func (s *source) digest() (v1.Hash, error) {
 }
 
 // push uploads blobs and the manifest by digest (no tag) and returns the
-// manifest's descriptor.
+// manifest's descriptor, computed here: a namespace that serves only signed
+// images would refuse to read it back before it is signed.
 func (s *source) push(ctx context.Context, d name.Digest, ropts []remote.Option) (*v1.Descriptor, error) {
 	var err error
+	var desc *v1.Descriptor
 	if s.idx != nil {
-		err = remote.WriteIndex(d, s.idx, ropts...)
+		if err = remote.WriteIndex(d, s.idx, ropts...); err == nil {
+			desc, err = partial.Descriptor(s.idx)
+		}
 	} else {
-		err = remote.Write(d, s.img, ropts...)
+		if err = remote.Write(d, s.img, ropts...); err == nil {
+			desc, err = partial.Descriptor(s.img)
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	desc, err := remote.Head(d, ropts...)
 	if err != nil {
 		return nil, err
 	}
 	if desc.Digest.String() != d.DigestStr() {
-		return nil, fmt.Errorf("the registry holds %s under %s", desc.Digest, d)
+		return nil, fmt.Errorf("pushed %s under %s", desc.Digest, d)
 	}
 	return desc, nil
 }
