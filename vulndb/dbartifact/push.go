@@ -118,6 +118,16 @@ func Push(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 	if err != nil {
 		return nil, fmt.Errorf("dbartifact: %w", err)
 	}
+	if o.signer != nil {
+		// By digest first, signed, and only then tagged: a scanner that
+		// pulls the tag never sees the new database unsigned.
+		if err := remote.Put(tag.Context().Digest(manifestDigest(raw)), rawManifest(raw), ropts...); err != nil {
+			return nil, pushErr(ref, tag, o.access, err)
+		}
+		if err := signPushed(ctx, o.signer, tag.Context(), raw, ropts); err != nil {
+			return nil, err
+		}
+	}
 	if err := remote.Put(tag, rawManifest(raw), ropts...); err != nil {
 		return nil, pushErr(ref, tag, o.access, err)
 	}
