@@ -249,6 +249,12 @@ func (s *Server) expireUploads(ctx context.Context, every, maxAge time.Duration)
 // Close flushes the audit queue and closes the store.
 func (s *Server) Close() error {
 	s.reg.Close()
+	if s.audit != nil {
+		// The counts of anonymous denials not yet written.
+		if err := s.audit.Flush(context.Background()); err != nil {
+			s.log.Error("audit summary lost", "err", err)
+		}
+	}
 	err := s.st.Close()
 	s.unlock()
 	return err
