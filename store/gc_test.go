@@ -158,3 +158,31 @@ func waitForLockWait(ctx context.Context, t *testing.T, st *store.Store) {
 	}
 	t.Fatal("the gc delete never waited for the push")
 }
+
+// TestUploadOwners: sessions count against their owner, on both dialects.
+func TestUploadOwners(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		for _, id := range []string{"a1", "a2"} {
+			if err := st.CreateUploadFor(ctx, "team/app", id, "alice", 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.CreateUploadFor(ctx, "team/app", "a3", "alice", 2); !errors.Is(err, store.ErrLimit) {
+			t.Errorf("alice's third session: %v, want ErrLimit", err)
+		}
+		if err := st.CreateUploadFor(ctx, "team/app", "b1", "bob", 2); err != nil {
+			t.Errorf("bob's first session: %v", err)
+		}
+		if err := st.AdvanceUpload(ctx, "a1", 0, 700, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.OpenUploadBytes(ctx, "alice"); err != nil || n != 700 {
+			t.Errorf("alice's open bytes = %d, %v; want 700", n, err)
+		}
+		if n, err := st.OpenUploadBytes(ctx, "carol"); err != nil || n != 0 {
+			t.Errorf("carol's open bytes = %d, %v; want 0", n, err)
+		}
+	})
+}
