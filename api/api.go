@@ -39,11 +39,14 @@ type route struct {
 }
 
 type api struct {
-	auth    *auth.Service
-	audit   AuditQuerier
-	content Content
-	reg     Registry
-	log     *slog.Logger
+	auth     *auth.Service
+	audit    AuditQuerier
+	content  Content
+	reg      Registry
+	rules    Rules
+	hooks    Webhooks
+	policies Policies
+	log      *slog.Logger
 }
 
 // Option configures the API handler.
