@@ -48,6 +48,7 @@ var endpoints = []endpoint{
 // endpoint, in the order of endpoints: A allowed, C challenge (401),
 // D denied (403).
 func TestAuthorizeMatrix(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, st *store.Store) { authorizeMatrix(t, newWorldOn(t, st)) })
 }
 
@@ -146,6 +147,7 @@ func classify(t *testing.T, err error) string {
 }
 
 func TestChallengeNamesScope(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tests := []struct {
 		repo    string
@@ -170,6 +172,7 @@ func TestChallengeNamesScope(t *testing.T) {
 }
 
 func TestBasicIsNotAcceptedOnRegistryRequests(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := request("")
 	r.SetBasicAuth("root", pw)
@@ -181,6 +184,7 @@ func TestBasicIsNotAcceptedOnRegistryRequests(t *testing.T) {
 }
 
 func TestInsufficientScopeAsksForANewToken(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tok := w.token(t, "wendy", "repository:team/app:pull").token
 	_, err := w.svc.Authorize(request(tok), "team/app", "push")
@@ -194,6 +198,7 @@ func TestInsufficientScopeAsksForANewToken(t *testing.T) {
 }
 
 func TestVisible(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tests := []struct {
 		p    auth.Principal
