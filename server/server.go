@@ -133,7 +133,7 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
-	s.handler = mux
+	s.handler = bodyDeadlines(mux, smallBodyTime)
 	return nil
 }
 
