@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/drydock/drydock/vulndb"
 )
 
 // Config is everything `drydock serve` needs. Zero values take the
@@ -41,6 +43,16 @@ type Config struct {
 	// RetentionEvery applies the retention rules on this schedule ("24h");
 	// zero leaves them to `drydock retention --delete`.
 	RetentionEvery time.Duration `yaml:"retentionEvery"`
+	// Workers is how many scan jobs this process runs at once. Default 2;
+	// negative: none (pushes are still queued, for `drydock worker`).
+	Workers int `yaml:"workers"`
+	// VulnDB is the vulnerability database the workers scan with. Default
+	// vulndb.DefaultPath() ($DRYDOCK_DB or the user cache).
+	VulnDB string `yaml:"vulnDB"`
+	// JobTimeout bounds one attempt of a job; a job left running by a
+	// process that died is taken up again after one and a half times this.
+	// Default 10 minutes.
+	JobTimeout time.Duration `yaml:"jobTimeout"`
 }
 
 // LoadFile reads a YAML config file over c; fields the file leaves out keep
@@ -106,6 +118,15 @@ func (c *Config) Defaults() error {
 	}
 	if c.BlobDir == "" {
 		c.BlobDir = filepath.Join(c.DataDir, "blobs")
+	}
+	if c.Workers == 0 {
+		c.Workers = 2
+	}
+	if c.VulnDB == "" {
+		c.VulnDB = vulndb.DefaultPath()
+	}
+	if c.JobTimeout == 0 {
+		c.JobTimeout = 10 * time.Minute
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("server: TLS needs both a certificate and a key")

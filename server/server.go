@@ -24,8 +24,11 @@ import (
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/enforce"
+	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/vulndb"
 	"github.com/drydock/drydock/webhook"
 )
 
@@ -40,8 +43,12 @@ type Server struct {
 	audit   *auditlog.Log
 	hooks   *webhook.Sender
 	metrics *prometheus.Registry
-	handler http.Handler
-	unlock  func() // releases the data directory's writer lock
+	jobs    *jobs.Queue
+	// settings are namespaces' enforcement settings.
+	settings *enforce.Settings
+	vulndb   *vulndb.DB // nil when this process runs no scans
+	handler  http.Handler
+	unlock   func() // releases the data directory's writer lock
 }
 
 // New opens the store and blob store named by cfg and builds the handlers.
@@ -93,12 +100,20 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log), webhook.WithAuditor(audit)); err != nil {
 		return err
 	}
+	// Namespaces' enforcement settings: the policy each judges by and
+	// whether it quarantines what fails.
+	if s.settings, err = enforce.NewSettings(ctx, s.st, enforce.WithAudit(audit)); err != nil {
+		return err
+	}
 	opts := []registry.Option{
 		registry.WithLogger(s.log), registry.WithAuditor(audit),
 		registry.WithReadOnly(s.cfg.ReadOnly), registry.WithRegisterer(s.metrics),
 	}
 	if s.cfg.SparseManifests {
 		opts = append(opts, registry.WithSparseManifests())
+	}
+	if err := s.buildJobs(ctx); err != nil {
+		return err
 	}
 	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
@@ -129,7 +144,8 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
 		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg.Service()),
-			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log))
+			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
+			api.WithPolicies(s.settings))
 		if err != nil {
 			return err
 		}
@@ -149,6 +165,7 @@ func (s *Server) registryHooks() []registry.Option {
 	return []registry.Option{
 		registry.WithGate(registry.OpenGate{}),
 		registry.WithListener(s.hooks.Listener()),
+		registry.WithListener(s.jobs), // scan on push
 	}
 }
 
@@ -205,6 +222,11 @@ func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr strin
 	if s.cfg.RetentionEvery > 0 && !s.cfg.ReadOnly {
 		go s.applyRetention(ctx, s.cfg.RetentionEvery)
 	}
+	if err := s.jobs.Start(ctx); err != nil {
+		hs.Close()
+		return err
+	}
+	defer s.stopJobs()
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {
@@ -271,9 +293,23 @@ func (s *Server) applyRetention(ctx context.Context, every time.Duration) {
 	}
 }
 
+// stopJobs gives running scans a minute to finish; those cut short are
+// taken up again by the next worker.
+func (s *Server) stopJobs() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.jobs.Stop(ctx); err != nil {
+		s.log.Warn("drydock: stopping scan workers", "err", err)
+	}
+}
+
 // Close flushes the audit queue and closes the store.
 func (s *Server) Close() error {
 	s.reg.Close()
+	s.jobs.Close()
+	if s.vulndb != nil {
+		s.vulndb.Close()
+	}
 	err := s.st.Close()
 	s.unlock()
 	return err

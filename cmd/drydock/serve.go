@@ -54,6 +54,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&cfg.ReadOnly, "read-only", false, "refuse pushes and deletes")
 	f.BoolVar(&cfg.SparseManifests, "sparse-manifests", false, "accept image manifests whose layers were not pushed (partial mirrors)")
 	f.DurationVar(&cfg.RetentionEvery, "retention-every", 0, "apply the retention rules on this schedule, e.g. 24h (default: never; see drydock retention)")
+	addWorkerFlags(f, &cfg, "scan jobs run at once in this process; 0: none, pushes wait for drydock worker")
 	return cmd
 }
 
@@ -82,4 +83,5 @@ func overrideFlags(cmd *cobra.Command, c, flags *server.Config) {
 	if cmd.Flags().Changed("retention-every") {
 		c.RetentionEvery = flags.RetentionEvery
 	}
+	overrideWorkerFlags(cmd, c, flags)
 }
