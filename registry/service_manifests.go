@@ -113,12 +113,14 @@ func (s *Service) PutManifest(ctx context.Context, c Caller, p Push) (Pushed, er
 	}
 	ev := Event{Kind: EventManifestPushed, Repo: p.Repo, Digest: dg, MediaType: pm.mediaType,
 		ArtifactType: pm.artifactType, Subject: digest.Digest(pm.subject)}
+	// The client hears "created" only once the listeners have the push:
+	// a scan queued by a listener must not be lost to a crash in between.
 	if len(p.Tags) == 0 {
-		s.publish(c, ev)
+		s.publishWait(c, ev)
 	}
 	for _, t := range p.Tags {
 		ev.Tag = t
-		s.publish(c, ev)
+		s.publishWait(c, ev)
 	}
 	return Pushed{Digest: dg, Subject: digest.Digest(pm.subject)}, nil
 }
