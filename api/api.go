@@ -44,6 +44,9 @@ type api struct {
 	content Content
 	reg     Registry
 	log     *slog.Logger
+	// verdicts and jobs serve the verdict, SBOM and jobs routes.
+	verdicts Verdicts
+	jobs     Jobs
 }
 
 // Option configures the API handler.

@@ -27,6 +27,7 @@ import (
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/vulndb"
 	"github.com/drydock/drydock/webhook"
 )
@@ -135,7 +136,8 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log))
+		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log),
+			api.WithVerdicts(verdict.New(s.st)), api.WithJobs(s.jobs))
 		if err != nil {
 			return err
 		}
