@@ -43,6 +43,8 @@ type api struct {
 	audit   AuditQuerier
 	content Content
 	reg     Registry
+	rules   Rules
+	hooks   Webhooks
 	log     *slog.Logger
 	// verdicts and jobs serve the verdict, SBOM and jobs routes.
 	verdicts Verdicts
@@ -109,7 +111,11 @@ func New(svc *auth.Service, opts ...Option) (http.Handler, error) {
 	})
 	for _, rt := range routes {
 		mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
-			p, err := svc.Authenticate(r)
+			err := checkText(r)
+			var p auth.Principal
+			if err == nil {
+				p, err = svc.Authenticate(r)
+			}
 			if err == nil {
 				r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 				err = rt.handle(a, w, r, p)
@@ -121,6 +127,25 @@ func New(svc *auth.Service, opts ...Option) (http.Handler, error) {
 	}
 	return mux, nil
 }
+
+// checkText refuses a path or query holding control characters or invalid
+// UTF-8 before any of it reaches the store (PostgreSQL refuses such text
+// with an error that would otherwise be a 500) or the audit trail.
+func checkText(r *http.Request) error {
+	if !printable(r.URL.Path) {
+		return inputErrorf("the path %q holds control characters or invalid UTF-8", r.URL.Path)
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range append(vs, k) {
+			if !printable(v) {
+				return inputErrorf("query parameter %q holds control characters or invalid UTF-8", k)
+			}
+		}
+	}
+	return nil
+}
+
+func printable(s string) bool { return auditlog.Printable(s) == s }
 
 // inputError is bad input in a request: 400 with the message.
 type inputError struct{ msg string }

@@ -136,7 +136,8 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log),
+		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg.Service()),
+			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
 			api.WithVerdicts(verdict.New(s.st)), api.WithJobs(s.jobs))
 		if err != nil {
 			return err
@@ -211,6 +212,9 @@ func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr strin
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
 	go s.hooks.Run(ctx)
+	if s.cfg.RetentionEvery > 0 && !s.cfg.ReadOnly {
+		go s.applyRetention(ctx, s.cfg.RetentionEvery)
+	}
 	if err := s.jobs.Start(ctx); err != nil {
 		hs.Close()
 		return err
@@ -268,6 +272,27 @@ func (s *Server) stopJobs() {
 	defer cancel()
 	if err := s.jobs.Stop(ctx); err != nil {
 		s.log.Warn("drydock: stopping scan workers", "err", err)
+	}
+}
+
+// applyRetention deletes what the retention rules let go, every interval;
+// each deleted tag is audited as the "retention" job's.
+func (s *Server) applyRetention(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	job := registry.Caller{Principal: auth.Principal{Name: "retention", Kind: "local"}}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rep, err := s.reg.Service().ApplyRetention(ctx, job, registry.RetentionOptions{Delete: true})
+		if err != nil {
+			s.log.Warn("drydock: applying retention rules", "err", err)
+		} else if rep.Removed > 0 {
+			s.log.Info("drydock: retention deleted tags", "tags", rep.Removed, "repositories", rep.Repositories)
+		}
 	}
 }
 

@@ -13,13 +13,13 @@ func init() { addCommand(newNamespaceCmd) }
 
 func newNamespaceCmd() *cobra.Command {
 	env := &adminEnv{}
-	cmd := &cobra.Command{Use: "namespace", Short: "Manage namespaces, the first element of repository names (create, list, public, delete)"}
+	cmd := &cobra.Command{Use: "namespace", Short: "Manage namespaces, the first element of repository names (create, list, public, policy, enforce, delete)"}
 	env.addFlags(cmd)
-	var public bool
-	var immutable string
+	var public, enforcing bool
+	var immutable, policyFile string
 	create := &cobra.Command{
-		Use:   "create NAME [--public] [--immutable-tags[=PATTERN]]",
-		Short: "Create a namespace; --public lets anyone pull from it",
+		Use:   "create NAME [--public] [--enforce] [--policy FILE] [--immutable-tags[=PATTERN]]",
+		Short: "Create a namespace; --public lets anyone pull from it, --enforce quarantines what fails its policy",
 		Args:  exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if err := env.svc.CreateNamespace(ctx, env.actor, args[0], public); err != nil {
@@ -31,11 +31,18 @@ func newNamespaceCmd() *cobra.Command {
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "tags %q of namespace %s are immutable\n", immutable, args[0])
 			}
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "created namespace %s (public: %t)\n", args[0], public)
-			return err
+			if _, err := fmt.Fprintf(cmd.OutOrStdout(), "created namespace %s (public: %t)\n", args[0], public); err != nil {
+				return err
+			}
+			if !enforcing && policyFile == "" {
+				return nil
+			}
+			return env.setEnforcement(ctx, cmd.OutOrStdout(), args[0], &enforcing, policyFile)
 		}),
 	}
 	create.Flags().BoolVar(&public, "public", false, "anonymous pull (only pull) allowed")
+	create.Flags().BoolVar(&enforcing, "enforce", false, "refuse pulls of images that fail the namespace's policy or are not scanned yet")
+	create.Flags().StringVar(&policyFile, "policy", "", "policy YAML file the namespace's images are judged by")
 	create.Flags().StringVar(&immutable, "immutable-tags", "", "make tags matching `PATTERN` (a glob; every tag when given without a value) immutable")
 	create.Flags().Lookup("immutable-tags").NoOptDefVal = "*"
 	setPublic := &cobra.Command{
@@ -84,5 +91,6 @@ func newNamespaceCmd() *cobra.Command {
 		}),
 	}
 	cmd.AddCommand(create, setPublic, list, del)
+	cmd.AddCommand(env.enforcementVerbs()...)
 	return cmd
 }

@@ -80,6 +80,7 @@ func newRobotCmd() *cobra.Command {
 		simple("delete", "Delete a robot", func(ctx context.Context, n string) error { return env.svc.DeleteRobot(ctx, env.actor, n) }, "deleted"),
 		simple("disable", "Disable a robot and revoke its tokens", func(ctx context.Context, n string) error { return env.svc.SetRobotDisabled(ctx, env.actor, n, true) }, "disabled"),
 		simple("enable", "Enable a disabled robot", func(ctx context.Context, n string) error { return env.svc.SetRobotDisabled(ctx, env.actor, n, false) }, "enabled"),
+		env.bypassVerb(),
 	)
 	return cmd
 }

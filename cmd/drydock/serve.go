@@ -54,6 +54,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&cfg.ReadOnly, "read-only", false, "refuse pushes and deletes")
 	f.BoolVar(&cfg.SparseManifests, "sparse-manifests", false, "accept image manifests whose layers were not pushed (partial mirrors)")
 	addWorkerFlags(f, &cfg, "scan jobs run at once in this process; 0: none, pushes wait for drydock worker")
+	f.DurationVar(&cfg.RetentionEvery, "retention-every", 0, "apply the retention rules on this schedule, e.g. 24h (default: never; see drydock retention)")
 	return cmd
 }
 
@@ -80,4 +81,7 @@ func overrideFlags(cmd *cobra.Command, c, flags *server.Config) {
 		c.SparseManifests = flags.SparseManifests
 	}
 	overrideWorkerFlags(cmd, c, flags)
+	if cmd.Flags().Changed("retention-every") {
+		c.RetentionEvery = flags.RetentionEvery
+	}
 }

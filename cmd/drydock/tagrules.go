@@ -120,16 +120,6 @@ func newImmutableTagsCmd() *cobra.Command {
 	return cmd
 }
 
-// rangeArgs accepts between lo and hi arguments.
-func rangeArgs(lo, hi int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.RangeArgs(lo, hi)(cmd, args); err != nil {
-			return usageError{err}
-		}
-		return nil
-	}
-}
-
 // addImmutableRule adds the rule of `namespace create --immutable-tags`.
 func addImmutableRule(ctx context.Context, env *adminEnv, namespace, pattern string) error {
 	svc, err := openService(env)

@@ -1,0 +1,391 @@
+package enforce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+
+	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/match"
+	"github.com/drydock/drydock/policy"
+	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/vulndb"
+)
+
+// Database is the vulnerability database a rematch reads: advisories by
+// package for matching, and which records changed since a time. The vulndb
+// database is one.
+type Database interface {
+	match.Source
+	ModifiedSince(ctx context.Context, t time.Time) ([]string, error)
+	Advisory(ctx context.Context, id string) (*vulndb.Advisory, error)
+	Checked() time.Time
+}
+
+var _ Database = (*vulndb.DB)(nil)
+
+// Flip is a verdict a rematch turned, pass to fail or back.
+type Flip struct {
+	Digest digest.Digest
+	// Repos are the repositories that hold the manifest.
+	Repos []string
+	// Pass is the new verdict; it was the opposite before.
+	Pass    bool
+	Verdict *policy.Verdict
+	Time    time.Time
+}
+
+// RematchReport says what one rematch did.
+type RematchReport struct {
+	// Since is the start of the previous rematch: records changed after it
+	// were looked at. Zero for a full rematch.
+	Since time.Time
+	// Full is true when every stored result was matched whole.
+	Full bool
+	// ChangedRecords and ChangedNames count the records modified since
+	// Since and the package names they touch.
+	ChangedRecords, ChangedNames int
+	// Stored counts stored results; Reevaluated those matched again (in
+	// part, for the touched packages only, unless Full); NotReevaluated the
+	// rest, whose packages no changed record names.
+	Stored, Reevaluated, NotReevaluated int
+	// Rewritten counts results whose findings changed.
+	Rewritten int
+	Flips     []Flip
+	Took      time.Duration
+}
+
+// Rematcher matches stored SBOMs again after a database update, without
+// downloading or cataloging anything: only the packages named by records
+// modified since the last rematch are matched, and a verdict that flips is
+// stored, audited and announced.
+type Rematcher struct {
+	st         *store.Store
+	results    RematchStore
+	policies   Policies
+	now        func() time.Time
+	audit      auditlog.Recorder
+	onFlip     func(Flip)
+	invalidate func(digest.Digest)
+	workers    int
+}
+
+// markSource names the rematch mark in the store.
+const markSource = "vulndb"
+
+// NewRematcher builds a rematch over the stored results and the store's
+// package index. Options read: WithClock, WithAudit, WithFlipHook.
+func NewRematcher(st *store.Store, results RematchStore, policies Policies, opts ...Option) (*Rematcher, error) {
+	if st == nil || results == nil || policies == nil {
+		return nil, &InputError{Err: errors.New("enforce: NewRematcher needs the store, stored results and policies")}
+	}
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Rematcher{st: st, results: results, policies: policies, now: o.now, audit: o.audit, onFlip: o.onFlip,
+		invalidate: func(digest.Digest) {}, workers: runtime.GOMAXPROCS(0)}, nil
+}
+
+// InvalidateWith names who to tell that a stored result changed (the gate).
+func (r *Rematcher) InvalidateWith(fn func(digest.Digest)) { r.invalidate = fn }
+
+// Run rematches against db: the change since the last run, or everything
+// when full is true or there was no last run.
+func (r *Rematcher) Run(ctx context.Context, db Database, full bool) (*RematchReport, error) {
+	start := r.now()
+	rep := &RematchReport{}
+	since, err := r.st.RematchSince(ctx, markSource)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := r.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep.Stored = len(stored)
+	var work map[digest.Digest]*touched
+	if full || since.IsZero() {
+		rep.Full = true
+		work = make(map[digest.Digest]*touched, len(stored))
+		for _, d := range stored {
+			work[d] = &touched{all: true}
+		}
+	} else {
+		rep.Since = since
+		if work, err = r.touchedSince(ctx, db, since, rep); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.rematchAll(ctx, newRunSource(db), work, rep); err != nil {
+		return nil, err
+	}
+	rep.Reevaluated = len(work)
+	rep.NotReevaluated = rep.Stored - rep.Reevaluated
+	if err := r.st.SetRematchSince(ctx, markSource, start); err != nil {
+		return nil, err
+	}
+	rep.Took = r.now().Sub(start)
+	return rep, nil
+}
+
+// touched is what of one stored result a change may affect.
+type touched struct {
+	all  bool
+	keys map[store.PackageKey]bool
+	ids  map[string]bool
+}
+
+// touchedSince finds the stored results that the records changed since
+// since may affect: those holding a package a changed record names, and
+// those whose findings carry a changed (or removed) record's ID.
+func (r *Rematcher) touchedSince(ctx context.Context, db Database, since time.Time, rep *RematchReport) (map[digest.Digest]*touched, error) {
+	ids, err := db.ModifiedSince(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	rep.ChangedRecords = len(ids)
+	keys := map[store.PackageKey]bool{}
+	for _, id := range ids {
+		adv, err := db.Advisory(ctx, id)
+		if errors.Is(err, vulndb.ErrUnknownID) {
+			continue // removed: found through the finding index below
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range adv.Affected {
+			eco := a.Package.Ecosystem
+			keys[store.PackageKey{Eco: vulndb.EcosystemKey(eco), Name: vulndb.NameKey(eco, a.Package.Name)}] = true
+		}
+	}
+	rep.ChangedNames = len(keys)
+	work := map[digest.Digest]*touched{}
+	get := func(d string) *touched {
+		t := work[digest.Digest(d)]
+		if t == nil {
+			t = &touched{keys: map[store.PackageKey]bool{}, ids: map[string]bool{}}
+			work[digest.Digest(d)] = t
+		}
+		return t
+	}
+	for k := range keys {
+		ds, err := r.st.DigestsWithPackage(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			get(d).keys[k] = true
+		}
+	}
+	for _, id := range ids {
+		ds, err := r.st.DigestsWithFinding(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			get(d).ids[id] = true
+		}
+	}
+	return work, nil
+}
+
+// rematchAll rematches the work on a few workers; the first error stops it.
+func (r *Rematcher) rematchAll(ctx context.Context, db *runSource, work map[digest.Digest]*touched, rep *RematchReport) error {
+	ds := make([]digest.Digest, 0, len(work))
+	for d := range work {
+		ds = append(ds, d)
+	}
+	slices.Sort(ds)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan digest.Digest)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range max(1, r.workers) {
+		wg.Go(func() {
+			for d := range next {
+				flip, rewritten, err := r.rematchOne(ctx, db, d, work[d])
+				if err != nil {
+					cancel(fmt.Errorf("enforce: rematch %s: %w", d, err))
+					continue
+				}
+				mu.Lock()
+				if rewritten {
+					rep.Rewritten++
+				}
+				if flip != nil {
+					rep.Flips = append(rep.Flips, *flip)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, d := range ds {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- d
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	sort.Slice(rep.Flips, func(i, j int) bool { return rep.Flips[i].Digest < rep.Flips[j].Digest })
+	return nil
+}
+
+// rematchOne matches the touched packages of one stored result again,
+// keeps the other packages' findings, judges the result and stores it when
+// anything changed.
+func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Digest, t *touched) (*Flip, bool, error) {
+	res, err := r.results.Result(ctx, d)
+	if err != nil {
+		return nil, false, err
+	}
+	if res == nil || res.State != StateScanned || res.Inventory == nil {
+		return nil, false, nil // rescanned meanwhile, or gone
+	}
+	inv := res.Inventory
+	again := make([]bool, len(inv.Packages))
+	for i := range inv.Packages {
+		again[i] = t.all || t.touches(&inv.Packages[i])
+	}
+	byPkg := packageIndex(inv)
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if t.ids[f.ID] || slices.ContainsFunc(f.IDs, func(id string) bool { return t.ids[id] }) {
+			if at, ok := byPkg[pkgKey(&f.Package)]; ok {
+				again[at] = true
+			}
+		}
+	}
+	sub := *inv
+	sub.Packages = nil
+	for i, a := range again {
+		if a {
+			sub.Packages = append(sub.Packages, inv.Packages[i])
+		}
+	}
+	fresh, err := match.Match(ctx, &sub, db, db.enrich)
+	if err != nil {
+		return nil, false, err
+	}
+	var kept []match.Finding
+	for i := range res.Findings {
+		at, ok := byPkg[pkgKey(&res.Findings[i].Package)]
+		if !ok || !again[at] {
+			kept = append(kept, res.Findings[i])
+		}
+	}
+	merged := mergeFindings(byPkg, kept, fresh)
+	repos, err := r.st.RepositoriesWithManifest(ctx, d.String())
+	if err != nil {
+		return nil, false, err
+	}
+	pol, err := r.policyOf(ctx, repos)
+	if err != nil {
+		return nil, false, err
+	}
+	now := r.now()
+	v, err := pol.Evaluate(ctx, policy.Input{Inventory: inv, Findings: merged, Now: now})
+	if err != nil {
+		return nil, false, err
+	}
+	was := res.Verdict
+	if was == nil {
+		if was, err = pol.Evaluate(ctx, policy.Input{Inventory: inv, Findings: res.Findings, Now: now}); err != nil {
+			return nil, false, err
+		}
+	}
+	changed := !sameFindings(res.Findings, merged)
+	if !changed && was.Pass == v.Pass {
+		return nil, false, nil
+	}
+	if err := r.results.Rematched(ctx, d, merged, v, db.db.Checked().UTC().Format(time.RFC3339)); err != nil {
+		return nil, false, err
+	}
+	if err := r.st.IndexFindings(ctx, d.String(), findingIDs(merged)); err != nil {
+		return nil, false, err
+	}
+	r.invalidate(d)
+	if was.Pass == v.Pass {
+		return nil, true, nil
+	}
+	flip := &Flip{Digest: d, Repos: repos, Pass: v.Pass, Verdict: v, Time: now.UTC()}
+	r.announce(ctx, flip)
+	return flip, true, nil
+}
+
+// policyOf is the policy of the first repository's namespace, the one the
+// scanner judged by; the default policy when no repository holds it.
+func (r *Rematcher) policyOf(ctx context.Context, repos []string) (*policy.Policy, error) {
+	for _, repo := range repos {
+		if ns, ok := auth.NamespaceOf(repo); ok {
+			return r.policies.PolicyFor(ctx, ns)
+		}
+	}
+	return r.policies.PolicyFor(ctx, "")
+}
+
+func (r *Rematcher) announce(ctx context.Context, f *Flip) {
+	if r.audit != nil {
+		outcome := map[bool]string{true: auditlog.OutcomeAllowed, false: auditlog.OutcomeDenied}[f.Pass]
+		reason := "database update: the verdict is now " + map[bool]string{true: "pass", false: "fail"}[f.Pass]
+		if !f.Pass && len(f.Verdict.Reasons) > 0 {
+			reason += ": " + f.Verdict.Reasons[0].String()
+		}
+		repos := f.Repos
+		if len(repos) == 0 {
+			repos = []string{""}
+		}
+		for _, repo := range repos {
+			_ = r.audit.Record(ctx, auditlog.Event{Time: f.Time, Actor: "drydock", Action: "verdict.changed", Repo: repo,
+				Target: f.Digest.String(), Outcome: outcome, Reason: reason})
+		}
+	}
+	if r.onFlip != nil {
+		r.onFlip(*f)
+	}
+}
+
+// runSource caches the advisories of each package name for one rematch:
+// thousands of stored SBOMs share most of their package names.
+type runSource struct {
+	db     Database
+	enrich match.Option
+	mu     sync.Mutex
+	m      map[[2]string][]*vulndb.Advisory
+}
+
+func newRunSource(db Database) *runSource {
+	e, _ := db.(match.Enricher)
+	return &runSource{db: db, enrich: match.WithEnricher(e), m: map[[2]string][]*vulndb.Advisory{}}
+}
+
+func (s *runSource) Advisories(ctx context.Context, eco, name string) ([]*vulndb.Advisory, error) {
+	k := [2]string{eco, name}
+	s.mu.Lock()
+	a, ok := s.m[k]
+	s.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := s.db.Advisories(ctx, eco, name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.m[k] = a
+	s.mu.Unlock()
+	return a, nil
+}
