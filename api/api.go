@@ -39,16 +39,17 @@ type route struct {
 }
 
 type api struct {
-	auth    *auth.Service
-	audit   AuditQuerier
-	content Content
-	reg     Registry
-	rules   Rules
-	hooks   Webhooks
-	log     *slog.Logger
+	auth     *auth.Service
+	audit    AuditQuerier
+	content  Content
+	reg      Registry
+	rules    Rules
+	hooks    Webhooks
+	policies Policies
 	// verdicts and jobs serve the verdict, SBOM and jobs routes.
 	verdicts Verdicts
 	jobs     Jobs
+	log      *slog.Logger
 }
 
 // Option configures the API handler.

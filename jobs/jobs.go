@@ -31,7 +31,7 @@ import (
 // PolicySource gives the policy a namespace's images are judged with; nil
 // means the scanner's default policy. *enforce.Settings implements it.
 type PolicySource interface {
-	PolicyFor(ctx context.Context, namespace string) (*policy.Policy, error)
+	Policy(ctx context.Context, namespace string) (*policy.Policy, error)
 }
 
 // Queue is the scan queue over one store. It is safe for concurrent use.

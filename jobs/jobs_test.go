@@ -83,7 +83,7 @@ func fixtureDB(t *testing.T) *vulndb.DB {
 // scanner's default, as enforcement settings would.
 type policies struct{ prod *policy.Policy }
 
-func (p policies) PolicyFor(_ context.Context, ns string) (*policy.Policy, error) {
+func (p policies) Policy(_ context.Context, ns string) (*policy.Policy, error) {
 	if ns == "prod" {
 		return p.prod, nil
 	}

@@ -191,7 +191,7 @@ func (q *Queue) policyFor(ctx context.Context, ns string) (*policy.Policy, error
 	if src == nil {
 		return nil, nil
 	}
-	p, err := src.PolicyFor(ctx, ns)
+	p, err := src.Policy(ctx, ns)
 	if err != nil {
 		return nil, fmt.Errorf("policy of namespace %q: %w", ns, err)
 	}

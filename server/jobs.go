@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"time"
-
-	"github.com/drydock/drydock/auditlog"
 
 	"github.com/drydock/drydock/catalog"
 	"github.com/drydock/drydock/jobs"
@@ -18,8 +15,8 @@ import (
 // vulnerability database to scan with, this process also runs scans;
 // without a database it only queues them, and says so.
 func (s *Server) buildJobs(ctx context.Context) error {
-	opts := append([]jobs.Option{jobs.WithLogger(s.log), jobs.WithRegisterer(s.metrics), jobs.WithJobTimeout(s.cfg.JobTimeout),
-		jobs.OnVerdictChanged(s.auditChange)}, s.scanHooks()...)
+	opts := []jobs.Option{jobs.WithLogger(s.log), jobs.WithRegisterer(s.metrics), jobs.WithJobTimeout(s.cfg.JobTimeout),
+		jobs.WithPolicies(s.settings)} // each namespace's policy
 	if s.cfg.Workers > 0 && !s.cfg.ReadOnly {
 		sc, err := s.scanner(ctx)
 		if err != nil {
@@ -32,17 +29,9 @@ func (s *Server) buildJobs(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	q.AddHooks(jobs.Hooks{ScanCompleted: s.scanCompleted, VerdictChanged: s.verdictChanged})
 	s.jobs = q
 	return nil
-}
-
-// auditChange records a verdict a scan changed (the webhooks hear of it
-// through scanHooks).
-func (s *Server) auditChange(e jobs.VerdictChanged) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s.audit.Record(ctx, auditlog.Event{Actor: "scanner", Action: "verdict.changed", Repo: e.Repo, Target: e.Digest,
-		Outcome: auditlog.OutcomeAllowed, Reason: string(e.From) + " → " + string(e.To)})
 }
 
 // scanner opens the vulnerability database and builds the process's one

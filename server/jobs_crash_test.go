@@ -58,7 +58,14 @@ func TestKillWithJobsQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	if c, err := q.Counts(ctx); err != nil || c["available"] != n {
+	// The registry tells its listeners just after it answers a push.
+	var c map[string]int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err = q.Counts(ctx); err != nil || c["available"] == n {
+			break
+		}
+	}
+	if err != nil || c["available"] != n {
 		t.Fatalf("queue after %d pushes: %v, %v; want %d scans available", n, c, err, n)
 	}
 	child.Process.Signal(syscall.SIGTERM)

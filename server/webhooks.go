@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/jobs"
@@ -13,7 +14,7 @@ import (
 
 // The webhooks hear of registry events through a registry Listener
 // (registryHooks); of finished scans and changed verdicts through these
-// hooks, which the scan queue (scanHooks, options of jobs.New) and the
+// hooks, which the scan queue (jobs.Hooks, set in buildJobs) and the
 // rematch after a database update (enforce.WithFlipHook) call.
 
 // verdictData is the payload of scan.completed and verdict.changed.
@@ -58,11 +59,6 @@ func (s *Server) publish(eventType, repo, dgst string, data any) {
 	}
 }
 
-// scanHooks tell the webhooks of every finished scan and changed verdict.
-func (s *Server) scanHooks() []jobs.Option {
-	return []jobs.Option{jobs.OnScanCompleted(s.scanCompleted), jobs.OnVerdictChanged(s.verdictChanged)}
-}
-
 func (s *Server) scanCompleted(e jobs.ScanCompleted) {
 	s.publish(webhook.TypeScanCompleted, e.Repo, e.Digest, fromVerdict(e.Repo, e.Digest, e.Verdict))
 }
@@ -71,6 +67,8 @@ func (s *Server) verdictChanged(e jobs.VerdictChanged) {
 	d := fromVerdict(e.Repo, e.Digest, e.Verdict)
 	d.Status, d.From = string(e.To), string(e.From)
 	s.publish(webhook.TypeVerdictChanged, e.Repo, e.Digest, d)
+	s.audit.Record(context.Background(), auditlog.Event{Action: "verdict.changed", Repo: e.Repo, Target: e.Digest,
+		Outcome: auditlog.OutcomeAllowed, Reason: string(e.From) + " → " + string(e.To)})
 }
 
 // flipHook tells the webhooks of a verdict a rematch turned, once per
