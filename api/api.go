@@ -46,6 +46,9 @@ type api struct {
 	rules    Rules
 	hooks    Webhooks
 	policies Policies
+	// verdicts and jobs serve the verdict, SBOM and jobs routes.
+	verdicts Verdicts
+	jobs     Jobs
 	log      *slog.Logger
 }
 

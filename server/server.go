@@ -29,6 +29,7 @@ import (
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/trust"
+	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/vulndb"
 	"github.com/drydock/drydock/webhook"
 )
@@ -124,7 +125,7 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
 		h, err := api.New(s.auth, api.WithAuditLog(s.audit), api.WithRegistry(s.st, s.reg.Service()),
 			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
-			api.WithPolicies(s.settings))
+			api.WithPolicies(s.settings), api.WithVerdicts(verdict.New(s.st)), api.WithJobs(s.jobs))
 		if err != nil {
 			return err
 		}
