@@ -43,6 +43,8 @@ type api struct {
 	audit    AuditQuerier
 	content  Content
 	reg      Registry
+	rules    Rules
+	hooks    Webhooks
 	policies Policies
 	log      *slog.Logger
 }

@@ -25,24 +25,31 @@ import (
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/enforce"
+	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/vulndb"
 	"github.com/drydock/drydock/webhook"
 )
 
 // Server is an assembled drydock server.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	st    *store.Store
-	blobs *blobstore.Store
-	reg   *registry.Registry
-	auth  *auth.Service // nil when anonymous
-	audit *auditlog.Log
-	hooks *webhook.Sender
-	// settings are namespaces' enforcement settings.
+	cfg     Config
+	log     *slog.Logger
+	st      *store.Store
+	blobs   *blobstore.Store
+	reg     *registry.Registry
+	auth    *auth.Service // nil when anonymous
+	audit   *auditlog.Log
+	hooks   *webhook.Sender
+	metrics *prometheus.Registry
+	jobs    *jobs.Queue
+	vulndb  *vulndb.DB // nil when this process runs no scans
+	// settings are namespaces' enforcement settings; gate is the
+	// quarantine and rematch matches stored SBOMs after a database update.
 	settings *enforce.Settings
-	metrics  *prometheus.Registry
+	gate     *enforce.Gate
+	rematch  *enforce.Rematcher
 	handler  http.Handler
 	unlock   func() // releases the data directory's writer lock
 }
@@ -108,6 +115,12 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.cfg.SparseManifests {
 		opts = append(opts, registry.WithSparseManifests())
 	}
+	if err := s.buildJobs(ctx); err != nil {
+		return err
+	}
+	if err := s.buildEnforcement(); err != nil {
+		return err
+	}
 	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
 	if s.cfg.Anonymous {
@@ -136,7 +149,8 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log),
+		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg.Service()),
+			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
 			api.WithPolicies(s.settings))
 		if err != nil {
 			return err
@@ -152,11 +166,13 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 
 // registryHooks is the one place the registry's Gate and event listeners
 // are chosen: what enforcement refuses, and who hears of pushes, pulls and
-// deletes besides the audit trail. Without enforcement the gate is open.
+// deletes besides the audit trail. A namespace that does not enforce costs
+// the gate one map lookup.
 func (s *Server) registryHooks() []registry.Option {
 	return []registry.Option{
-		registry.WithGate(registry.OpenGate{}),
+		registry.WithGate(s.gate), // quarantine in namespaces that enforce
 		registry.WithListener(s.hooks.Listener()),
+		registry.WithListener(s.jobs), // scan on push
 	}
 }
 
@@ -210,6 +226,15 @@ func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr strin
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
 	go s.hooks.Run(ctx)
+	go s.watchRematch(ctx)
+	if s.cfg.RetentionEvery > 0 && !s.cfg.ReadOnly {
+		go s.applyRetention(ctx, s.cfg.RetentionEvery)
+	}
+	if err := s.jobs.Start(ctx); err != nil {
+		hs.Close()
+		return err
+	}
+	defer s.stopJobs()
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {
@@ -255,9 +280,44 @@ func (s *Server) expireUploads(ctx context.Context, every, maxAge time.Duration)
 	}
 }
 
+// applyRetention deletes what the retention rules let go, every interval;
+// each deleted tag is audited as the "retention" job's.
+func (s *Server) applyRetention(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	job := registry.Caller{Principal: auth.Principal{Name: "retention", Kind: "local"}}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rep, err := s.reg.Service().ApplyRetention(ctx, job, registry.RetentionOptions{Delete: true})
+		if err != nil {
+			s.log.Warn("drydock: applying retention rules", "err", err)
+		} else if rep.Removed > 0 {
+			s.log.Info("drydock: retention deleted tags", "tags", rep.Removed, "repositories", rep.Repositories)
+		}
+	}
+}
+
+// stopJobs gives running scans a minute to finish; those cut short are
+// taken up again by the next worker.
+func (s *Server) stopJobs() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.jobs.Stop(ctx); err != nil {
+		s.log.Warn("drydock: stopping scan workers", "err", err)
+	}
+}
+
 // Close flushes the audit queue and closes the store.
 func (s *Server) Close() error {
 	s.reg.Close()
+	s.jobs.Close()
+	if s.vulndb != nil {
+		s.vulndb.Close()
+	}
 	err := s.st.Close()
 	s.unlock()
 	return err

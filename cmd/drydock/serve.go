@@ -53,6 +53,8 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&cfg.Anonymous, "anonymous", false, "no authentication: anyone may push and delete (local testing only)")
 	f.BoolVar(&cfg.ReadOnly, "read-only", false, "refuse pushes and deletes")
 	f.BoolVar(&cfg.SparseManifests, "sparse-manifests", false, "accept image manifests whose layers were not pushed (partial mirrors)")
+	f.DurationVar(&cfg.RetentionEvery, "retention-every", 0, "apply the retention rules on this schedule, e.g. 24h (default: never; see drydock retention)")
+	addWorkerFlags(f, &cfg, "scan jobs run at once in this process; 0: none, pushes wait for drydock worker")
 	return cmd
 }
 
@@ -78,4 +80,8 @@ func overrideFlags(cmd *cobra.Command, c, flags *server.Config) {
 	if cmd.Flags().Changed("sparse-manifests") {
 		c.SparseManifests = flags.SparseManifests
 	}
+	if cmd.Flags().Changed("retention-every") {
+		c.RetentionEvery = flags.RetentionEvery
+	}
+	overrideWorkerFlags(cmd, c, flags)
 }
