@@ -2,11 +2,13 @@ package enforce_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/crane"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/crypto/bcrypt"
 
@@ -248,6 +251,25 @@ func TestQuarantineEndToEnd(t *testing.T) {
 		}
 	}
 
+	// Nor can the layer be mounted into a namespace that does not enforce:
+	// the registry starts an upload instead (202), it does not mount (201).
+	if err := d.st.CreateNamespace(ctx, auth.Namespace{Name: "dev", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if status := d.mount(t, "dev/copy", "prod/app", ld.String()); status != http.StatusAccepted {
+		t.Errorf("mount of a quarantined layer = %d, want 202 (no mount)", status)
+	}
+
+	// A fix that keeps the quarantined image's base layer can be pushed:
+	// the client's HEAD of the shared layer must not stop the push.
+	fixed, err := mutate.AppendLayers(img, imagetest.Layer(t, imagetest.File{Name: "etc/motd", Body: "fixed"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := crane.Push(fixed, d.host+"/prod/app:2", d.as(root)...); err != nil {
+		t.Fatalf("push of an image sharing a quarantined layer: %v", err)
+	}
+
 	// The robot with the grant pulls, and the trail says so.
 	if err := d.settings.GrantBypass(ctx, auth.Local("test"), d.robot.Username); err != nil {
 		t.Fatal(err)
@@ -336,3 +358,27 @@ func TestRematchAfterImportEndToEnd(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// mount asks, as root, to mount blob from repo from into repo to and
+// returns the status.
+func (d *drydock) mount(t *testing.T, to, from, blob string) int {
+	t.Helper()
+	q := url.Values{"service": {"drydock"}, "scope": {"repository:" + to + ":push,pull", "repository:" + from + ":pull"}}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+d.host+"/token?"+q.Encode(), nil)
+	req.SetBasicAuth(root.Username, root.Password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Token string }
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	req, _ = http.NewRequest(http.MethodPost, "http://"+d.host+"/v2/"+to+"/blobs/uploads/?mount="+blob+"&from="+from, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
