@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/drydock/drydock/inventory"
+	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/verdict"
 )
@@ -19,7 +20,8 @@ import (
 func TestDBRematch(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	data, dbPath, osv := filepath.Join(dir, "data"), filepath.Join(dir, "vuln.db"), filepath.Join(dir, "osv")
+	data := servedData(t, server.Config{DataDir: filepath.Join(dir, "data")}).DataDir
+	dbPath, osv := filepath.Join(dir, "vuln.db"), filepath.Join(dir, "osv")
 	if err := os.MkdirAll(osv, 0o755); err != nil {
 		t.Fatal(err)
 	}
