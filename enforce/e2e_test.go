@@ -34,6 +34,7 @@ import (
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/store/storetest"
 	"github.com/drydock/drydock/vulndb"
 )
 
@@ -71,11 +72,23 @@ type drydock struct {
 	flips   []enforce.Flip
 }
 
-func newDrydock(t *testing.T) *drydock {
+// onBothStores runs fn against a drydock on SQLite and on PostgreSQL.
+func onBothStores(t *testing.T, fn func(t *testing.T, d *drydock)) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "drydock.db")
+			if dialect == "postgres" {
+				dsn = storetest.PostgresDSN(t)
+			}
+			fn(t, newDrydock(t, dsn))
+		})
+	}
+}
+
+func newDrydock(t *testing.T, dsn string) *drydock {
 	t.Helper()
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dsn := filepath.Join(t.TempDir(), "drydock.db")
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -217,9 +230,10 @@ func denied(t *testing.T, what string, err error, want ...string) {
 // namespace of an in-process drydock: pull, HEAD and a layer are refused
 // with reasons, to admins too; an exception with an expiry lets the pull
 // through until it expires; a robot with bypass-quarantine pulls, audited.
-func TestQuarantineEndToEnd(t *testing.T) {
+func TestQuarantineEndToEnd(t *testing.T) { onBothStores(t, testQuarantine) }
+
+func testQuarantine(t *testing.T, d *drydock) {
 	ctx := context.Background()
-	d := newDrydock(t)
 	if _, err := d.settings.Set(ctx, auth.Local("test"), "prod", enforce.Change{Enforce: ptr(true), Policy: []byte(highPolicy)}); err != nil {
 		t.Fatal(err)
 	}
@@ -311,9 +325,10 @@ func TestQuarantineEndToEnd(t *testing.T) {
 
 // TestRematchAfterImportEndToEnd: a database import that newly affects one
 // stored image flips exactly that image; the other is not re-evaluated.
-func TestRematchAfterImportEndToEnd(t *testing.T) {
+func TestRematchAfterImportEndToEnd(t *testing.T) { onBothStores(t, testRematchAfterImport) }
+
+func testRematchAfterImport(t *testing.T, d *drydock) {
 	ctx := context.Background()
-	d := newDrydock(t)
 	if _, err := d.settings.Set(ctx, auth.Local("test"), "prod", enforce.Change{Enforce: ptr(true), Policy: []byte(highPolicy)}); err != nil {
 		t.Fatal(err)
 	}
