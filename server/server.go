@@ -47,9 +47,12 @@ type Server struct {
 	hooks   *webhook.Sender
 	metrics *prometheus.Registry
 	jobs    *jobs.Queue
-	// settings are namespaces' enforcement settings.
+	vulndb  *vulndb.DB // nil when this process runs no scans
+	// settings are namespaces' enforcement settings; gate is the
+	// quarantine and rematch matches stored SBOMs after a database update.
 	settings *enforce.Settings
-	vulndb   *vulndb.DB // nil when this process runs no scans
+	gate     *enforce.Gate
+	rematch  *enforce.Rematcher
 	handler  http.Handler
 }
 
@@ -106,6 +109,9 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if err := s.buildJobs(ctx); err != nil {
 		return err
 	}
+	if err := s.buildEnforcement(); err != nil {
+		return err
+	}
 	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
 	if s.auth == nil {
@@ -140,12 +146,13 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 
 // registryHooks is the one place the registry's Gate and event listeners
 // are chosen: what enforcement refuses, and who hears of pushes, pulls and
-// deletes besides the audit trail. Without enforcement the gate is open.
+// deletes besides the audit trail. A namespace that does not enforce costs
+// the gate one map lookup.
 func (s *Server) registryHooks() []registry.Option {
 	return []registry.Option{
 		// Protected namespaces (trusted CI verdicts and signatures) are
 		// checked first, around the next gate.
-		registry.WithGate(trust.New(s.st, s.blobs, registry.OpenGate{})),
+		registry.WithGate(trust.New(s.st, s.blobs, s.gate)), // then quarantine
 		registry.WithListener(s.hooks.Listener()),
 		registry.WithListener(s.jobs), // scan on push
 	}
@@ -228,6 +235,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, out io.Writ
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
 	go s.hooks.Run(ctx)
+	go s.watchRematch(ctx)
 	if s.cfg.RetentionEvery > 0 && !s.cfg.ReadOnly {
 		go s.applyRetention(ctx, s.cfg.RetentionEvery)
 	}
