@@ -11,11 +11,11 @@ package sbom
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/drydock/drydock/internal/build"
 	"github.com/drydock/drydock/inventory"
 )
 
@@ -103,8 +103,7 @@ func WithTime(t time.Time) Option {
 }
 
 // WithToolVersion sets the drydock version named as the SBOM's creator tool.
-// The default is the module version from the binary's build information, or
-// "devel" when there is none.
+// The default is the running build's version (see internal/build).
 func WithToolVersion(v string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(v) == "" {
@@ -125,12 +124,7 @@ func makeOptions(opts []Option) (*options, error) {
 	return o, nil
 }
 
-func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
+func buildVersion() string { return build.Version() }
 
 // sortedPackages returns a copy of inv's packages in the one order every
 // writer and reader uses, so that output does not depend on how the catalog

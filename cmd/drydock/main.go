@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/drydock/drydock/internal/build"
 )
 
 // Exit codes are a contract for CI.
@@ -33,9 +35,11 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "drydock",
 		Short:         "Keep container images honest: catalog, scan, gate, serve, admit and audit them",
+		Version:       build.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("drydock {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	for _, f := range commands {
 		cmd := f()

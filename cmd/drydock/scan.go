@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/drydock/drydock/internal/build"
 	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
@@ -127,9 +127,4 @@ func scanPolicy(f scanFlags) (*policy.Policy, match.Severity, error) {
 	return p, failOn, err
 }
 
-func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return ""
-}
+func toolVersion() string { return build.Version() }
