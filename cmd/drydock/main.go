@@ -40,7 +40,8 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("drydock {{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	setHelp(root)
+	root.SetFlagErrorFunc(withUsage)
 	for _, f := range commands {
 		cmd := f()
 		strictGroups(cmd)
