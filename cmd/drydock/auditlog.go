@@ -29,7 +29,7 @@ denials and account changes, each with the drydock version that recorded it
 		Example: `  drydock audit-log
   drydock audit-log --since 7d --denied
   drydock audit-log --repo team/app --action push --format json`,
-		Args:  exactArgs(0),
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			now := time.Now()
 			if since != "" {

@@ -150,7 +150,7 @@ func newDBStatusCmd(dbPath func() string) *cobra.Command {
 		Short: "Show what the vulnerability database holds and how old it is",
 		Example: `  drydock db status
   drydock db status --db /srv/vuln.db`,
-		Args:  exactArgs(0),
+		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, err := vulndb.Open(cmd.Context(), dbPath())
 			if err != nil {
@@ -204,7 +204,7 @@ func newDBPushCmd(dbPath func() string) *cobra.Command {
 scanners to take with drydock db pull.`,
 		Example: `  drydock db push registry.example/security/vulndb:latest
   drydock db push localhost:5000/sec/vulndb:1 --insecure --username ci`,
-		Args:  exactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := rf.options()
 			if err != nil {
@@ -233,7 +233,7 @@ database is checked before it replaces anything, and an older one is refused
 unless --force.`,
 		Example: `  drydock db pull registry.example/security/vulndb:latest
   drydock db pull localhost:5000/sec/vulndb:1 --insecure --force`,
-		Args:  exactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := rf.options()
 			if err != nil {

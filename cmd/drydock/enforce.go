@@ -87,7 +87,7 @@ func (e *adminEnv) enforcementVerbs() []*cobra.Command {
 		Long:  "Set the namespace's policy from a YAML file, or, without FILE, show it\nwith its digest.",
 		Example: `  drydock namespace policy prod prod.yaml
   drydock namespace policy prod`,
-		Args:  rangeArgs(1, 2),
+		Args: rangeArgs(1, 2),
 		RunE: e.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if len(args) == 2 {
 				return e.setEnforcement(ctx, cmd.OutOrStdout(), args[0], nil, args[1])
@@ -110,7 +110,7 @@ func (e *adminEnv) enforcementVerbs() []*cobra.Command {
 that fail its policy or are not scanned yet.`,
 		Example: `  drydock namespace enforce prod true
   drydock namespace enforce prod false`,
-		Args:  exactArgs(2),
+		Args: exactArgs(2),
 		RunE: e.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			on, err := strconv.ParseBool(args[1])
 			if err != nil {

@@ -35,7 +35,7 @@ of: reader (pull), writer (+ push), maintainer (+ delete), admin (+ manage
 members and robots).`,
 		Example: `  drydock member add team alice writer
   drydock member add team bob admin`,
-		Args:  exactArgs(3),
+		Args: exactArgs(3),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			role, err := auth.ParseRole(args[2])
 			if err != nil {
@@ -49,10 +49,10 @@ members and robots).`,
 		}),
 	}
 	remove := &cobra.Command{
-		Use:   "remove NAMESPACE USER",
-		Short: "Take a user out of a namespace",
+		Use:     "remove NAMESPACE USER",
+		Short:   "Take a user out of a namespace",
 		Example: "  drydock member remove team alice",
-		Args:  exactArgs(2),
+		Args:    exactArgs(2),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if err := env.svc.RemoveMember(ctx, env.actor, args[0], args[1]); err != nil {
 				return err
@@ -62,10 +62,10 @@ members and robots).`,
 		}),
 	}
 	list := &cobra.Command{
-		Use:   "list NAMESPACE",
-		Short: "List a namespace's members",
+		Use:     "list NAMESPACE",
+		Short:   "List a namespace's members",
 		Example: "  drydock member list team",
-		Args:  exactArgs(1),
+		Args:    exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			ms, err := env.svc.ListMembers(ctx, env.actor, args[0])
 			if err != nil {

@@ -35,7 +35,7 @@ scanned yet; --immutable-tags keeps matching tags from being moved.`,
 		Example: `  drydock namespace create team
   drydock namespace create pub --public
   drydock namespace create prod --enforce --policy prod.yaml --immutable-tags`,
-		Args:  exactArgs(1),
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if err := env.svc.CreateNamespace(ctx, env.actor, args[0], public); err != nil {
 				return err
@@ -61,10 +61,10 @@ scanned yet; --immutable-tags keeps matching tags from being moved.`,
 	create.Flags().StringVar(&immutable, "immutable-tags", "", "make tags matching `PATTERN` (a glob; every tag when given without a value) immutable")
 	create.Flags().Lookup("immutable-tags").NoOptDefVal = "*"
 	setPublic := &cobra.Command{
-		Use:   "public NAME true|false",
-		Short: "Open a namespace to anonymous pulls, or close it",
+		Use:     "public NAME true|false",
+		Short:   "Open a namespace to anonymous pulls, or close it",
 		Example: "  drydock namespace public pub true\n  drydock namespace public pub false",
-		Args:  exactArgs(2),
+		Args:    exactArgs(2),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			on, err := strconv.ParseBool(args[1])
 			if err != nil {
@@ -78,10 +78,10 @@ scanned yet; --immutable-tags keeps matching tags from being moved.`,
 		}),
 	}
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List namespaces",
+		Use:     "list",
+		Short:   "List namespaces",
 		Example: "  drydock namespace list",
-		Args:  exactArgs(0),
+		Args:    exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			ns, err := env.svc.ListNamespaces(ctx, env.actor)
 			if err != nil {
@@ -96,10 +96,10 @@ scanned yet; --immutable-tags keeps matching tags from being moved.`,
 		}),
 	}
 	del := &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a namespace with its members and robots (repositories stay)",
+		Use:     "delete NAME",
+		Short:   "Delete a namespace with its members and robots (repositories stay)",
 		Example: "  drydock namespace delete old-team",
-		Args:  exactArgs(1),
+		Args:    exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if err := env.svc.DeleteNamespace(ctx, env.actor, args[0]); err != nil {
 				return err

@@ -36,7 +36,7 @@ member who created it, and outlives that member.`,
 		Short: "Create a robot and print its secret (shown only once)",
 		Example: `  drydock robot create ci --namespace team --role writer
   drydock robot create scanner --namespace team --expires never`,
-		Args:  exactArgs(1),
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if ns == "" {
 				return usageError{fmt.Errorf("--namespace is required")}
@@ -75,7 +75,7 @@ member who created it, and outlives that member.`,
 		Short: "List robots",
 		Example: `  drydock robot list
   drydock robot list --namespace team --format json`,
-		Args:  exactArgs(0),
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			rs, err := env.svc.ListRobots(ctx, env.actor, listNS)
 			if err != nil {

@@ -124,7 +124,7 @@ once; with it, the first line of standard input is the password.`,
 		Example: `  drydock user add alice
   drydock user add bob --admin
   printf '%s\n' "$PASSWORD" | drydock user add carol --password-stdin`,
-		Args:  exactArgs(1),
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			pw, generated, err := readPassword(cmd.InOrStdin(), stdin)
 			if err != nil {
@@ -145,7 +145,7 @@ once; with it, the first line of standard input is the password.`,
 --password-stdin a password is generated and printed once.`,
 		Example: `  drydock user passwd alice
   printf '%s\n' "$PASSWORD" | drydock user passwd alice --password-stdin`,
-		Args:  exactArgs(1),
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			pw, generated, err := readPassword(cmd.InOrStdin(), stdin)
 			if err != nil {
@@ -164,7 +164,7 @@ once; with it, the first line of standard input is the password.`,
 		Short: "List users",
 		Example: `  drydock user list
   drydock user list --format json`,
-		Args:  exactArgs(0),
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			us, err := env.svc.ListUsers(ctx, env.actor)
 			if err != nil {
