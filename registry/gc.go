@@ -47,9 +47,10 @@ type GCKept struct {
 const DefaultGrace = time.Hour
 
 // CollectGarbage removes what no manifest needs: unreferenced blob links,
-// then blobs no repository links, then stray files and stale uploads. Run
-// it with the registry stopped or read-only: a push racing the sweep could
-// lose a blob it is re-uploading.
+// then blobs no repository links, then stray files and stale uploads.
+// Every delete re-checks, in its own statement, that the row is still
+// garbage and older than the grace period, so a push racing the sweep
+// keeps what it uses (see store.UnlinkUnreferenced).
 func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store, o GCOptions) (GCReport, error) {
 	if o.Grace < 0 {
 		return GCReport{}, errors.New("registry: gc: negative grace period")
@@ -73,8 +74,12 @@ func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store
 	}
 	for _, l := range links {
 		if o.Delete {
-			if err := st.UnlinkBlob(ctx, l.Repo, l.Digest); err != nil && !errors.Is(err, store.ErrNotFound) {
+			gone, err := st.UnlinkUnreferenced(ctx, l.Repo, l.Digest, cutoff)
+			if err != nil {
 				return rep, err
+			}
+			if !gone {
+				continue // a push used it meanwhile
 			}
 		}
 		rep.Links++
@@ -96,17 +101,24 @@ func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store
 		}
 		size, _ := blobs.Stat(ctx, d)
 		if o.Delete {
-			gone, err := st.DeleteOrphanBlob(ctx, ds)
+			var bytesErr error
+			gone, err := st.DeleteOrphanBlob(ctx, ds, cutoff, func() error {
+				if err := blobs.Delete(ctx, d); err != nil && !errors.Is(err, blobstore.ErrBlobUnknown) {
+					bytesErr = err
+					return err
+				}
+				return nil
+			})
+			if bytesErr != nil {
+				rep.FailedDeletes++
+				fmt.Fprintf(o.Log, "could not delete bytes of %s: %v\n", ds, bytesErr)
+				continue
+			}
 			if err != nil {
 				return rep, err
 			}
 			if !gone {
 				continue // linked again meanwhile
-			}
-			if err := blobs.Delete(ctx, d); err != nil && !errors.Is(err, blobstore.ErrBlobUnknown) {
-				rep.FailedDeletes++
-				fmt.Fprintf(o.Log, "could not delete bytes of %s: %v\n", ds, err)
-				continue
 			}
 		}
 		rep.Blobs++

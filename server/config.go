@@ -10,8 +10,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/drydock/drydock/vulndb"
 )
 
 // Config is everything `drydock serve` needs. Zero values take the
@@ -40,6 +43,19 @@ type Config struct {
 	SparseManifests bool `yaml:"sparseManifests"`
 	// Realm overrides the token endpoint URL in challenges (behind a proxy).
 	Realm string `yaml:"realm"`
+	// RetentionEvery applies the retention rules on this schedule ("24h");
+	// zero leaves them to `drydock retention --delete`.
+	RetentionEvery time.Duration `yaml:"retentionEvery"`
+	// Workers is how many scan jobs this process runs at once. Default 2;
+	// negative: none (pushes are still queued, for `drydock worker`).
+	Workers int `yaml:"workers"`
+	// VulnDB is the vulnerability database the workers scan with. Default
+	// vulndb.DefaultPath() ($DRYDOCK_DB or the user cache).
+	VulnDB string `yaml:"vulnDB"`
+	// JobTimeout bounds one attempt of a job; a job left running by a
+	// process that died is taken up again after one and a half times this.
+	// Default 10 minutes.
+	JobTimeout time.Duration `yaml:"jobTimeout"`
 }
 
 // ConfigError is a configuration drydock cannot start with: a file that
@@ -108,7 +124,7 @@ func (c *Config) LoadFile(path string) error {
 // LoadEnv reads DRYDOCK_* variables over c: DRYDOCK_ADDR, DRYDOCK_DATA,
 // DRYDOCK_DATABASE, DRYDOCK_BLOBS, DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY,
 // DRYDOCK_ADMIN_PASSWORD, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY, DRYDOCK_SPARSE_MANIFESTS,
-// DRYDOCK_REALM.
+// DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY.
 func (c *Config) LoadEnv() error {
 	str := map[string]*string{
 		"DRYDOCK_ADDR": &c.Addr, "DRYDOCK_DATA": &c.DataDir, "DRYDOCK_DATABASE": &c.Database,
@@ -119,6 +135,13 @@ func (c *Config) LoadEnv() error {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
 			*p = v
 		}
+	}
+	if v, ok := os.LookupEnv("DRYDOCK_RETENTION_EVERY"); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("server: DRYDOCK_RETENTION_EVERY=%q is not a duration such as 24h", v)
+		}
+		c.RetentionEvery = d
 	}
 	for k, p := range map[string]*bool{"DRYDOCK_ANONYMOUS": &c.Anonymous, "DRYDOCK_READ_ONLY": &c.ReadOnly, "DRYDOCK_SPARSE_MANIFESTS": &c.SparseManifests} {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
@@ -149,8 +172,20 @@ func (c *Config) Defaults() error {
 	if c.BlobDir == "" {
 		c.BlobDir = filepath.Join(c.DataDir, "blobs")
 	}
+	if c.Workers == 0 {
+		c.Workers = 2
+	}
+	if c.VulnDB == "" {
+		c.VulnDB = vulndb.DefaultPath()
+	}
+	if c.JobTimeout == 0 {
+		c.JobTimeout = 10 * time.Minute
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return &ConfigError{Where: "TLS", Err: errors.New("needs both a certificate and a key")}
+	}
+	if c.RetentionEvery < 0 || c.RetentionEvery > 0 && c.RetentionEvery < time.Second {
+		return &ConfigError{Where: "retentionEvery", Err: fmt.Errorf("%s: at least 1s, or 0 for none", c.RetentionEvery)}
 	}
 	return nil
 }

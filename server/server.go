@@ -24,8 +24,12 @@ import (
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/enforce"
+	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/trust"
+	"github.com/drydock/drydock/vulndb"
 	"github.com/drydock/drydock/webhook"
 )
 
@@ -41,7 +45,11 @@ type Server struct {
 	audit   *auditlog.Log
 	hooks   *webhook.Sender
 	metrics *prometheus.Registry
-	handler http.Handler
+	jobs    *jobs.Queue
+	// settings are namespaces' enforcement settings.
+	settings *enforce.Settings
+	vulndb   *vulndb.DB // nil when this process runs no scans
+	handler  http.Handler
 }
 
 // New opens the store and blob store named by cfg (creating them when
@@ -63,7 +71,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (*
 	}
 	s := &Server{cfg: cfg, log: logger, data: data, st: data.Store, blobs: data.Blobs, audit: data.Audit, auth: data.Auth,
 		metrics: prometheus.NewRegistry()}
-	if err := s.build(out); err != nil {
+	if err := s.build(ctx, out); err != nil {
 		data.Close()
 		return nil, err
 	}
@@ -76,10 +84,15 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (*
 	return s, nil
 }
 
-func (s *Server) build(out io.Writer) error {
+func (s *Server) build(ctx context.Context, out io.Writer) error {
 	var err error
 	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log), webhook.WithAuditor(s.audit)); err != nil {
+		return err
+	}
+	// Namespaces' enforcement settings: the policy each judges by and
+	// whether it quarantines what fails.
+	if s.settings, err = enforce.NewSettings(ctx, s.st, enforce.WithAudit(s.audit)); err != nil {
 		return err
 	}
 	opts := []registry.Option{
@@ -88,6 +101,9 @@ func (s *Server) build(out io.Writer) error {
 	}
 	if s.cfg.SparseManifests {
 		opts = append(opts, registry.WithSparseManifests())
+	}
+	if err := s.buildJobs(ctx); err != nil {
+		return err
 	}
 	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
@@ -106,7 +122,9 @@ func (s *Server) build(out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		h, err := api.New(s.auth, api.WithAuditLog(s.audit), api.WithRegistry(s.st, s.reg), api.WithLogger(s.log))
+		h, err := api.New(s.auth, api.WithAuditLog(s.audit), api.WithRegistry(s.st, s.reg.Service()),
+			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
+			api.WithPolicies(s.settings))
 		if err != nil {
 			return err
 		}
@@ -124,8 +142,11 @@ func (s *Server) build(out io.Writer) error {
 // deletes besides the audit trail. Without enforcement the gate is open.
 func (s *Server) registryHooks() []registry.Option {
 	return []registry.Option{
-		registry.WithGate(registry.OpenGate{}),
+		// Protected namespaces (trusted CI verdicts and signatures) are
+		// checked first, around the next gate.
+		registry.WithGate(trust.New(s.st, s.blobs, registry.OpenGate{})),
 		registry.WithListener(s.hooks.Listener()),
+		registry.WithListener(s.jobs), // scan on push
 	}
 }
 
@@ -206,6 +227,14 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, out io.Writ
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
 	go s.hooks.Run(ctx)
+	if s.cfg.RetentionEvery > 0 && !s.cfg.ReadOnly {
+		go s.applyRetention(ctx, s.cfg.RetentionEvery)
+	}
+	if err := s.jobs.Start(ctx); err != nil {
+		hs.Close()
+		return err
+	}
+	defer s.stopJobs()
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {
@@ -251,9 +280,44 @@ func (s *Server) expireUploads(ctx context.Context, every, maxAge time.Duration)
 	}
 }
 
-// Close flushes the audit queue, closes the store and releases the data
-// directory's lock.
+// applyRetention deletes what the retention rules let go, every interval;
+// each deleted tag is audited as the "retention" job's.
+func (s *Server) applyRetention(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	job := registry.Caller{Principal: auth.Principal{Name: "retention", Kind: "local"}}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rep, err := s.reg.Service().ApplyRetention(ctx, job, registry.RetentionOptions{Delete: true})
+		if err != nil {
+			s.log.Warn("drydock: applying retention rules", "err", err)
+		} else if rep.Removed > 0 {
+			s.log.Info("drydock: retention deleted tags", "tags", rep.Removed, "repositories", rep.Repositories)
+		}
+	}
+}
+
+// stopJobs gives running scans a minute to finish; those cut short are
+// taken up again by the next worker.
+func (s *Server) stopJobs() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.jobs.Stop(ctx); err != nil {
+		s.log.Warn("drydock: stopping scan workers", "err", err)
+	}
+}
+
+// Close stops the scan queue, flushes the audit queue, closes the store and
+// releases the data directory's lock.
 func (s *Server) Close() error {
 	s.reg.Close()
+	s.jobs.Close()
+	if s.vulndb != nil {
+		s.vulndb.Close()
+	}
 	return s.data.Close()
 }

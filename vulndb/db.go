@@ -212,11 +212,13 @@ func (db *DB) EPSS(ctx context.Context, id string) (score float64, ok bool, err 
 // after t (a feed can publish a record late, with an older modified time).
 // Withdrawn records are included, and so are the ids of records an update
 // removed after t (Advisory then reports ErrUnknownID for them): both are
-// changes a rematch must see.
+// changes a rematch must see. A record whose modified time is unknown
+// (golang/vulndb writes 0001-01-01 for all of its records) is always
+// included: nothing says it did not change.
 func (db *DB) ModifiedSince(ctx context.Context, t time.Time) ([]string, error) {
 	ns := t.UnixNano()
 	rows, err := db.sql.QueryContext(ctx, `
-		SELECT id FROM advisories WHERE modified > ?1
+		SELECT id FROM advisories WHERE modified > ?1 OR modified = 0
 		UNION SELECT id FROM advisories WHERE changed > ?1
 		UNION SELECT id FROM removed WHERE at > ?1
 		ORDER BY 1`, ns)

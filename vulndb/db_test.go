@@ -273,7 +273,7 @@ func TestOpenBadInput(t *testing.T) {
 
 func TestBuildRejectsBadRecord(t *testing.T) {
 	advs := fixtures(t)
-	advs = append(advs, &vulndb.Advisory{ID: "GHSA-no-modified"})
+	advs = append(advs, &vulndb.Advisory{ID: "GHSA-half-package", Affected: []vulndb.Affected{{Package: vulndb.Package{Name: "requests"}}}})
 	path := filepath.Join(t.TempDir(), "vuln.db")
 	err := vulndb.Build(context.Background(), path, advs)
 	var ie *vulndb.InputError

@@ -33,6 +33,7 @@ type options struct {
 	maxDownload int64
 	maxRecord   int64
 	source      string
+	partial     bool // WithAllowPartial
 }
 
 // DefaultMaxAge is how old a database may be before Stale reports it: the

@@ -30,7 +30,8 @@ import (
 // source could be fetched, or a download is corrupt (a truncated zip) or
 // the context is cancelled, nothing changes: the previous database stays
 // whole and in use. Options read: those above and
-// WithHTTPClient, WithProgress, WithLogger, WithMaxRecordSize, WithClock.
+// WithHTTPClient, WithProgress, WithLogger, WithMaxRecordSize, WithClock,
+// WithAllowPartial.
 func Update(ctx context.Context, dbPath string, opts ...Option) (rep *Report, err error) {
 	o, err := newOptions(opts)
 	if err != nil {

@@ -186,25 +186,28 @@ func (w *writer) put(ctx context.Context, source string, a *Advisory, raw []byte
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("vulndb: %s: %w", a.ID, err)
 	}
-	if !found || modified != a.Modified.UnixNano() {
+	mod := timeKey(a.Modified)
+	// An unknown modified time says nothing about whether the record
+	// changed, so such a record is always rewritten.
+	if !found || mod == 0 || modified != mod {
 		enc, body, err := w.encode(a, raw)
 		if err != nil {
 			return err
 		}
 		var withdrawn any
 		if a.Withdrawn != nil {
-			withdrawn = a.Withdrawn.UnixNano()
+			withdrawn = timeKey(*a.Withdrawn)
 		}
 		aliases := strings.Join(a.Aliases, " ")
 		if found {
-			if _, err := w.stmts["update"].ExecContext(ctx, a.Modified.UnixNano(), w.now.UnixNano(), withdrawn, aliases, enc, body, rowid); err != nil {
+			if _, err := w.stmts["update"].ExecContext(ctx, mod, w.now.UnixNano(), withdrawn, aliases, enc, body, rowid); err != nil {
 				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
 			}
 			if _, err := w.stmts["delAffected"].ExecContext(ctx, rowid); err != nil {
 				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
 			}
 		} else {
-			res, err := w.stmts["insert"].ExecContext(ctx, a.ID, a.Modified.UnixNano(), w.now.UnixNano(), withdrawn, aliases, enc, body)
+			res, err := w.stmts["insert"].ExecContext(ctx, a.ID, mod, w.now.UnixNano(), withdrawn, aliases, enc, body)
 			if err != nil {
 				return fmt.Errorf("vulndb: %s: %w", a.ID, err)
 			}

@@ -46,6 +46,7 @@ func newDBCmd() *cobra.Command {
 func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 	var ecosystems []string
 	var baseURL, kevURL, epssURL string
+	var partial bool
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Download what changed in the OSV export (and KEV, EPSS)",
@@ -65,6 +66,9 @@ func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 			opts := []vulndb.Option{vulndb.WithProgress(cmd.ErrOrStderr()), vulndb.WithLogger(warnLogger(cmd.ErrOrStderr()))}
 			if len(ecosystems) > 0 {
 				opts = append(opts, vulndb.WithEcosystems(ecosystems...))
+			}
+			if partial {
+				opts = append(opts, vulndb.WithAllowPartial())
 			}
 			for _, u := range []struct {
 				flag string
@@ -93,11 +97,13 @@ func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 	f.StringVar(&baseURL, "base-url", "", "OSV export or mirror URL (default $DRYDOCK_OSV_URL or "+vulndb.PublicOSVURL+")")
 	f.StringVar(&kevURL, "kev-url", "", "CISA KEV catalog URL (JSON)")
 	f.StringVar(&epssURL, "epss-url", "", "EPSS scores URL (CSV, gzipped or not)")
+	f.BoolVar(&partial, "allow-partial", false, allowPartialHelp)
 	return cmd
 }
 
 func newDBImportCmd(dbPath func() string) *cobra.Command {
 	var kev, epss, source string
+	var partial bool
 	cmd := &cobra.Command{
 		Use:   "import [PATH] [--kev FILE] [--epss FILE]",
 		Short: "Import OSV records from a folder or all.zip, and KEV or EPSS files",
@@ -130,6 +136,9 @@ EPSS files. A later import under the same --source replaces its records.`,
 			if source != "" {
 				opts = append(opts, vulndb.WithSourceName(source))
 			}
+			if partial {
+				opts = append(opts, vulndb.WithAllowPartial())
+			}
 			rep, err := vulndb.Import(cmd.Context(), dbPath(), src, opts...)
 			if err != nil {
 				return err
@@ -141,6 +150,7 @@ EPSS files. A later import under the same --source replaces its records.`,
 	f.StringVar(&kev, "kev", "", "CISA Known Exploited Vulnerabilities catalog (JSON)")
 	f.StringVar(&epss, "epss", "", "EPSS scores (CSV, gzipped or not)")
 	f.StringVar(&source, "source", "", "name to file the records under; a later import under the same name replaces them (default: the ecosystem for <Ecosystem>/all.zip, else the path)")
+	f.BoolVar(&partial, "allow-partial", false, allowPartialHelp)
 	return cmd
 }
 
@@ -196,7 +206,10 @@ func (f *dbRegistryFlags) options() ([]dbartifact.Option, error) {
 }
 
 func newDBPushCmd(dbPath func() string) *cobra.Command {
-	var rf dbRegistryFlags
+	var (
+		rf  dbRegistryFlags
+		key string
+	)
 	cmd := &cobra.Command{
 		Use:   "push REF",
 		Short: "Push the database to a registry as an OCI artifact",
@@ -210,6 +223,13 @@ scanners to take with drydock db pull.`,
 			if err != nil {
 				return err
 			}
+			if key != "" {
+				s, err := loadSigner(key, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				opts = append(opts, dbartifact.WithSigner(s))
+			}
 			res, err := dbartifact.Push(cmd.Context(), dbPath(), args[0], opts...)
 			if err != nil {
 				return err
@@ -220,11 +240,15 @@ scanners to take with drydock db pull.`,
 		},
 	}
 	rf.add(cmd.Flags())
+	cmd.Flags().StringVar(&key, "key", "", "sign the pushed database with this private key (cosign.key)")
 	return cmd
 }
 
 func newDBPullCmd(dbPath func() string) *cobra.Command {
-	var rf dbRegistryFlags
+	var (
+		rf   dbRegistryFlags
+		keys []string
+	)
 	cmd := &cobra.Command{
 		Use:   "pull REF",
 		Short: "Replace the database with one pushed by drydock db push",
@@ -239,6 +263,13 @@ unless --force.`,
 			if err != nil {
 				return err
 			}
+			if len(keys) > 0 {
+				pubs, err := loadPublicKeys(keys)
+				if err != nil {
+					return err
+				}
+				opts = append(opts, dbartifact.WithKeys(pubs...))
+			}
 			res, err := dbartifact.Pull(cmd.Context(), dbPath(), args[0], opts...)
 			if err != nil {
 				return err
@@ -250,6 +281,7 @@ unless --force.`,
 	}
 	rf.add(cmd.Flags())
 	cmd.Flags().BoolVar(&rf.force, "force", false, "take the pulled database even when it is older than the local one")
+	cmd.Flags().StringArrayVar(&keys, "key", nil, "refuse a database not signed by this public key (cosign.pub); repeatable")
 	return cmd
 }
 
@@ -280,16 +312,22 @@ func warnLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
+// allowPartialHelp is the help of import's and update's --allow-partial.
+var allowPartialHelp = fmt.Sprintf("keep a source even when over %.0f%% of its records are malformed (they are skipped and named)", vulndb.MaxSkippedShare*100)
+
 func printReport(w io.Writer, path string, rep *vulndb.Report) error {
 	for _, s := range rep.Sources {
-		switch {
-		case s.NotModified:
-			fmt.Fprintf(w, "%s: not modified\n", s.Source)
-		case s.SkippedCount > 0:
-			fmt.Fprintf(w, "%s: %d records, %d malformed skipped\n", s.Source, s.Records, s.SkippedCount)
-		default:
-			fmt.Fprintf(w, "%s: %d records\n", s.Source, s.Records)
+		line := fmt.Sprintf("%s: %d records", s.Source, s.Records)
+		if s.NotModified {
+			line = s.Source + ": not modified"
 		}
+		if s.SkippedCount > 0 {
+			line += fmt.Sprintf(", %d malformed skipped", s.SkippedCount)
+		}
+		if s.UnknownModified > 0 {
+			line += fmt.Sprintf(" (%d without a modified time: every rematch rereads them)", s.UnknownModified)
+		}
+		fmt.Fprintln(w, line)
 	}
 	_, err := fmt.Fprintf(w, "database: %s\n", path)
 	return err

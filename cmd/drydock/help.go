@@ -39,7 +39,7 @@ Global Flags:
 `
 
 func init() {
-	cobra.AddTemplateFunc("wrap", wrapHelp)
+	cobra.AddTemplateFunc("wrap", wrapText)
 	cobra.AddTemplateFunc("add", func(a, b int) int { return a + b })
 }
 
@@ -49,10 +49,10 @@ func setHelp(root *cobra.Command) {
 	root.SetUsageTemplate(usageTemplate)
 }
 
-// wrapHelp breaks every line of text longer than helpWidth at spaces;
+// wrapText breaks every line of text longer than helpWidth at spaces;
 // continuation lines are indented by indent columns, or, when indent is 0,
 // as much as the line they continue.
-func wrapHelp(indent int, text string) string {
+func wrapText(indent int, text string) string {
 	var out []string
 	for _, line := range strings.Split(text, "\n") {
 		lead := indent
@@ -70,4 +70,19 @@ func wrapHelp(indent int, text string) string {
 		out = append(out, line)
 	}
 	return strings.Join(out, "\n")
+}
+
+// wrapHelp makes cmd's help wrap its flag descriptions to 80 columns, as
+// its Long and Example text are written.
+func wrapHelp(cmd *cobra.Command) {
+	t := cmd.UsageTemplate()
+	t = strings.ReplaceAll(t, ".LocalFlags.FlagUsages", "(.LocalFlags.FlagUsagesWrapped 80)")
+	t = strings.ReplaceAll(t, ".InheritedFlags.FlagUsages", "(.InheritedFlags.FlagUsagesWrapped 80)")
+	cmd.SetUsageTemplate(t)
+}
+
+// wrappedHelp is wrapHelp for a command built in one expression.
+func wrappedHelp(cmd *cobra.Command) *cobra.Command {
+	wrapHelp(cmd)
+	return cmd
 }

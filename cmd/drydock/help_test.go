@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -70,6 +71,22 @@ func TestArgumentErrorsShowUsage(t *testing.T) {
 		_, errOut, code := runAccounts(t, "", tt.args...)
 		if code != exitUsage || !strings.Contains(errOut, tt.want) {
 			t.Errorf("drydock %s: exit %d, stderr %q; want 2 and %q", strings.Join(tt.args, " "), code, errOut, tt.want)
+		}
+	}
+}
+
+// TestHelpFits: the verbs a newcomer meets first have an Examples section
+// and help lines of at most 80 columns.
+func TestHelpFits(t *testing.T) {
+	for _, verb := range []string{"scan", "sbom", "login", "logout"} {
+		out, stderr, code := runDrydock(t, verb, "--help")
+		if code != exitPass || !strings.Contains(out, "\nExamples:\n  drydock "+verb+" ") {
+			t.Errorf("drydock %s --help: exit %d (%s), no Examples section:\n%s", verb, code, stderr, out)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if n := utf8.RuneCountInString(line); n > helpWidth {
+				t.Errorf("drydock %s --help: a line of %d columns: %q", verb, n, line)
+			}
 		}
 	}
 }

@@ -24,6 +24,8 @@ func serveFlags(f *pflag.FlagSet, c *server.Config) {
 	f.BoolVar(&c.ReadOnly, "read-only", false, "refuse pushes and deletes")
 	f.BoolVar(&c.SparseManifests, "sparse-manifests", false, "accept image manifests whose layers were not pushed\n(partial mirrors)")
 	f.StringVar(&c.Realm, "realm", "", "token endpoint URL in challenges (behind a proxy)")
+	f.DurationVar(&c.RetentionEvery, "retention-every", 0, "apply the retention rules on this schedule, e.g. 24h\n(default: never; see drydock retention)")
+	workerFlags(f, c)
 }
 
 func newServeCmd() *cobra.Command {
@@ -40,7 +42,8 @@ flags; a later source wins. Config file keys:
   ` + strings.Join(server.ConfigKeys(), ", ") + `
 Environment: DRYDOCK_ADDR, DRYDOCK_DATA, DRYDOCK_DATABASE, DRYDOCK_BLOBS,
 DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY,
-DRYDOCK_SPARSE_MANIFESTS, DRYDOCK_REALM, and DRYDOCK_ADMIN_PASSWORD (the
+DRYDOCK_SPARSE_MANIFESTS, DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY, and
+DRYDOCK_ADMIN_PASSWORD (the
 first administrator's password; without it one is generated and printed
 once).
 
