@@ -5,7 +5,7 @@
 // same inventory.Inventory. drydock writes everything the inventory knows
 // (layers, the layer that introduced each package, the build step behind it)
 // into fields or properties the standards allow, so that a stored SBOM can
-// replace the image for every later stage: matching, policy and audit.
+// replace the image for the stages after it: matching and policy.
 package sbom
 
 import (
