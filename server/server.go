@@ -1,7 +1,9 @@
 // Package server assembles one `drydock serve` process: the store, the blob
-// store, auth (/token), the registry (/v2/), health (/healthz, /readyz) and
-// Prometheus metrics (/metrics). Tests start it in-process with New and
-// Handler; the CLI adds only flags and signals.
+// store, auth (/token), the registry (/v2/) with its gate and listeners, the
+// REST API (/api/v1/), health (/healthz, /readyz) and Prometheus metrics
+// (/metrics). OpenData is the one place the store, blob store, audit log and
+// auth are built, for serve, gc and the management verbs alike. Tests start
+// a server in-process with New and Handler; the CLI adds flags and signals.
 package server
 
 import (
