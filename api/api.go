@@ -39,11 +39,14 @@ type route struct {
 }
 
 type api struct {
-	auth    *auth.Service
-	audit   AuditQuerier
-	content Content
-	reg     Registry
-	log     *slog.Logger
+	auth     *auth.Service
+	audit    AuditQuerier
+	content  Content
+	reg      Registry
+	rules    Rules
+	hooks    Webhooks
+	policies Policies
+	log      *slog.Logger
 }
 
 // Option configures the API handler.
@@ -106,7 +109,11 @@ func New(svc *auth.Service, opts ...Option) (http.Handler, error) {
 	})
 	for _, rt := range routes {
 		mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) {
-			p, err := svc.Authenticate(r)
+			err := checkText(r)
+			var p auth.Principal
+			if err == nil {
+				p, err = svc.Authenticate(r)
+			}
 			if err == nil {
 				r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 				err = rt.handle(a, w, r, p)
@@ -118,6 +125,25 @@ func New(svc *auth.Service, opts ...Option) (http.Handler, error) {
 	}
 	return mux, nil
 }
+
+// checkText refuses a path or query holding control characters or invalid
+// UTF-8 before any of it reaches the store (PostgreSQL refuses such text
+// with an error that would otherwise be a 500) or the audit trail.
+func checkText(r *http.Request) error {
+	if !printable(r.URL.Path) {
+		return inputErrorf("the path %q holds control characters or invalid UTF-8", r.URL.Path)
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range append(vs, k) {
+			if !printable(v) {
+				return inputErrorf("query parameter %q holds control characters or invalid UTF-8", k)
+			}
+		}
+	}
+	return nil
+}
+
+func printable(s string) bool { return auditlog.Printable(s) == s }
 
 // inputError is bad input in a request: 400 with the message.
 type inputError struct{ msg string }

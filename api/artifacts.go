@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drydock/drydock/auditlog"
+	godigest "github.com/opencontainers/go-digest"
+
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
 )
 
@@ -25,12 +27,20 @@ type Content interface {
 
 var _ Content = (*store.Store)(nil)
 
-// Registry changes the registry's content as DELETE on /v2/ does;
-// *registry.Registry provides it. The API authorizes and audits the
-// deletes itself, as it knows the caller.
+// Registry changes the registry's content; *registry.Service provides it,
+// the same service DELETE on /v2/ calls. The API authorizes the caller;
+// the service enforces immutable tags and read-only mode, and audits the
+// delete as the caller's.
 type Registry interface {
-	DeleteManifest(ctx context.Context, repo, digest string) error
-	DeleteTag(ctx context.Context, repo, tag string) error
+	DeleteManifest(ctx context.Context, c registry.Caller, repo string, d godigest.Digest) error
+	DeleteTag(ctx context.Context, c registry.Caller, repo, tag string) error
+}
+
+var _ Registry = (*registry.Service)(nil)
+
+// callerOf is the service's view of who calls.
+func callerOf(r *http.Request, p auth.Principal) registry.Caller {
+	return registry.Caller{Principal: p, Addr: auth.ClientAddr(r)}
 }
 
 // JSON shapes of the repository and artifact routes.
@@ -267,10 +277,9 @@ func deleteArtifactAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Pr
 	if err != nil {
 		return err
 	}
-	if err := a.reg.DeleteManifest(r.Context(), repo, digest); err != nil {
+	if err := a.reg.DeleteManifest(r.Context(), callerOf(r, p), repo, godigest.Digest(digest)); err != nil {
 		return err
 	}
-	a.auth.Record(r.Context(), auditlog.Event{Actor: p.Name, Action: "delete", Repo: repo, Target: digest, Outcome: auditlog.OutcomeAllowed, Reason: "api", Addr: auth.ClientAddr(r)})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -290,10 +299,9 @@ func deleteTagAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Princip
 	if err := a.requireRepo(r, p, repo, auth.ActionDelete); err != nil {
 		return err
 	}
-	if err := a.reg.DeleteTag(r.Context(), repo, tag); err != nil {
+	if err := a.reg.DeleteTag(r.Context(), callerOf(r, p), repo, tag); err != nil {
 		return err
 	}
-	a.auth.Record(r.Context(), auditlog.Event{Actor: p.Name, Action: "delete", Repo: repo, Target: tag, Outcome: auditlog.OutcomeAllowed, Reason: "api", Addr: auth.ClientAddr(r)})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

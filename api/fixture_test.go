@@ -179,7 +179,7 @@ func drydockRegistry(t *testing.T, w *world) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(w.svc, api.WithAuditLog(w.audit), api.WithRegistry(w.st, rg))
+	h, err := api.New(w.svc, api.WithAuditLog(w.audit), api.WithRegistry(w.st, rg.Service()))
 	if err != nil {
 		t.Fatal(err)
 	}

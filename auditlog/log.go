@@ -108,6 +108,7 @@ func (g *Log) Record(ctx context.Context, e Event) error {
 	if err := validate(e); err != nil {
 		return err
 	}
+	e = e.escaped()
 	if e.Time.IsZero() {
 		e.Time = g.now()
 	}

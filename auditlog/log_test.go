@@ -150,3 +150,20 @@ func TestRecordLogsWhenTheStoreFails(t *testing.T) {
 		t.Errorf("log line %v, want bob's delete at WARN with store_error", line)
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"alice", "alice"},
+		{"robot$team+ci", "robot$team+ci"},
+		{"ünïcode", "ünïcode"},
+		{"a\nb", `"a\nb"`},
+		{"esc\x1b[31m", `"esc\x1b[31m"`},
+		{"bad\xff", `"bad\xff"`},
+		{"nul\x00", `"nul\x00"`},
+	}
+	for _, tt := range tests {
+		if got := auditlog.Printable(tt.in); got != tt.want {
+			t.Errorf("Printable(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 )
 
 // allActions are the repository actions a token can carry, in order.
@@ -49,6 +50,16 @@ func (s *Service) allowed(ctx context.Context, p Principal, repo string) ([]stri
 		return acts, "namespace " + ns + " is not public", nil
 	}
 	return acts, "not a member of namespace " + ns, nil
+}
+
+// shownReason is the part of an allowed() reason a client may read: the
+// caller's own role, or that a namespace is public (anyone can see that).
+// Anything that would tell an outsider whether a namespace exists is "".
+func shownReason(reason string) string {
+	if strings.HasPrefix(reason, "role ") || strings.HasSuffix(reason, " is public for pull only") {
+		return reason
+	}
+	return ""
 }
 
 // intersect keeps the asked actions that are allowed, in allowed's order,

@@ -277,3 +277,47 @@ func TestEnsureAdmin(t *testing.T) {
 
 // quiet sends the default log-only audit trail nowhere.
 var quiet = auth.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+// TestRecreatedAccountsDoNotInheritTokens: a token of a deleted user or
+// robot is refused for a new account of the same name within its lifetime.
+func TestRecreatedAccountsDoNotInheritTokens(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := t.Context()
+	if err := w.svc.AddUser(ctx, local, "dora", pw, false); err != nil {
+		t.Fatal(err)
+	}
+	w.secrets["dora"] = pw
+	if err := w.svc.PutMember(ctx, local, "team", "dora", auth.RoleReader); err != nil {
+		t.Fatal(err)
+	}
+	userTok := w.token(t, "dora", "repository:team/app:pull").token
+	rb, secret, err := w.svc.CreateRobot(ctx, local, "team", "deploy", auth.RoleReader, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.secrets[rb.Name] = secret
+	robotTok := w.token(t, rb.Name, "repository:team/app:pull").token
+	for _, tok := range []string{userTok, robotTok} {
+		if _, err := w.svc.Authorize(request(tok), "team/app", "pull"); err != nil {
+			t.Fatalf("fresh token refused: %v", err)
+		}
+	}
+	if err := w.svc.DeleteUser(ctx, local, "dora"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.DeleteRobot(ctx, local, rb.Name); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.AddUser(ctx, local, "dora", "another passphrase", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.PutMember(ctx, local, "team", "dora", auth.RoleReader); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.svc.CreateRobot(ctx, local, "team", "deploy", auth.RoleReader, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, w.svc, userTok, "the deleted user's token, for the new dora")
+	refused(t, w.svc, robotTok, "the deleted robot's token, for the new robot")
+}

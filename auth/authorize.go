@@ -60,6 +60,8 @@ func (s *Service) Authorize(r *http.Request, repo string, actions ...string) (Pr
 		return Principal{}, err
 	}
 	chal.Code, chal.Reason = "invalid_token", err.Error()
+	// The parser's words stay here and in the audit log, never in the answer.
+	s.log.InfoContext(ctx, "token refused", "repo", repo, "addr", addr, "err", err)
 	// An expired token is routine (the client fetches a new one); anything
 	// else — a foreign signature, the wrong audience, a revoked token — is
 	// worth a line in the audit log.
@@ -106,7 +108,7 @@ func (s *Service) decide(ctx context.Context, p Principal, c *claims, repo strin
 		}
 		// The registry records every 403 with the error's text, which
 		// carries the reason; recording here too would double the trail.
-		return p, &DeniedError{Principal: p, Repo: repo, Actions: lacking, Reason: reason}
+		return p, &DeniedError{Principal: p, Repo: repo, Actions: lacking, Reason: reason, Shown: shownReason(reason)}
 	}
 	if len(notInToken) > 0 {
 		chal.Code = "insufficient_scope"

@@ -227,3 +227,38 @@ func BenchmarkAuthorize(b *testing.B) {
 		}
 	}
 }
+
+// TestDenialsTellOutsidersNothing: a caller answered 403 on a missing
+// namespace reads what a non-member of an existing one reads, a member
+// still reads their role, and a token parser's complaint stays in the
+// audit reason. The audit trail keeps the whole story.
+func TestDenialsTellOutsidersNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	tok := w.token(t, "olga", "repository:team/app:pull", "repository:ghost/app:pull").token
+	answer := func(repo string) (string, string) {
+		_, err := w.svc.Authorize(request(tok), repo, "pull")
+		var de *auth.DeniedError
+		if !errors.As(err, &de) {
+			t.Fatalf("olga on %s: %v, want a denial", repo, err)
+		}
+		return strings.ReplaceAll(de.Error(), repo, "REPO"), de.AuditReason()
+	}
+	member, memberAudit := answer("team/app")
+	ghost, ghostAudit := answer("ghost/app")
+	if member != ghost {
+		t.Errorf("answers differ: %q for a namespace olga is not in, %q for one that does not exist", member, ghost)
+	}
+	if !strings.Contains(memberAudit, "not a member") || !strings.Contains(ghostAudit, "does not exist") {
+		t.Errorf("audit reasons %q and %q lost the difference", memberAudit, ghostAudit)
+	}
+	alice := w.token(t, "alice", "repository:team/app:push").token
+	if _, err := w.svc.Authorize(request(alice), "team/app", "push"); err == nil || !strings.Contains(err.Error(), "role reader") {
+		t.Errorf("a member's denial = %v, want it to name her role", err)
+	}
+	_, err := w.svc.Authorize(request("not.a.jwt"), "team/app", "pull")
+	var ch *auth.ChallengeError
+	if !errors.As(err, &ch) || strings.Contains(err.Error(), "malformed") || !strings.Contains(ch.AuditReason(), "malformed") {
+		t.Errorf("garbage token: client reads %q, audit %v; want the parser's words in the audit reason only", err, err)
+	}
+}

@@ -48,15 +48,22 @@ type ChallengeError struct {
 	Reason string
 }
 
+// Error is what the client may be told: never the Reason, which may hold
+// a token parser's words or name an account.
 func (e *ChallengeError) Error() string {
 	msg := "auth: authentication required"
 	if e.Code != "" {
 		msg += " (" + e.Code + ")"
 	}
-	if e.Reason != "" {
-		msg += ": " + e.Reason
-	}
 	return msg
+}
+
+// AuditReason is the whole story, for the audit log and the server log.
+func (e *ChallengeError) AuditReason() string {
+	if e.Reason == "" {
+		return e.Error()
+	}
+	return e.Error() + ": " + e.Reason
 }
 
 // Challenge is the WWW-Authenticate header value.
@@ -77,10 +84,27 @@ type DeniedError struct {
 	Principal Principal
 	Repo      string
 	Actions   []string
-	Reason    string
+	// Reason is for the audit log; Shown is what the client may read, ""
+	// when the reason would tell an outsider whether a namespace exists.
+	Reason, Shown string
 }
 
+// Error is what the client may be told: a missing namespace and one the
+// caller does not belong to read the same.
 func (e *DeniedError) Error() string {
+	who := e.Principal.Name
+	if who == "" {
+		who = "anonymous"
+	}
+	msg := fmt.Sprintf("auth: %s may not %s %s", who, strings.Join(e.Actions, ","), e.Repo)
+	if e.Shown != "" {
+		msg += ": " + e.Shown
+	}
+	return msg
+}
+
+// AuditReason is the whole story, for the audit log.
+func (e *DeniedError) AuditReason() string {
 	who := e.Principal.Name
 	if who == "" {
 		who = "anonymous"

@@ -122,11 +122,9 @@ func (s *Service) RemoveMember(ctx context.Context, actor Principal, ns, user st
 	return nil
 }
 
-// ListMembers lists a namespace's members; any member may look.
+// ListMembers lists a namespace's members; any member may look. An
+// outsider is refused alike whether the namespace exists or not.
 func (s *Service) ListMembers(ctx context.Context, actor Principal, ns string) ([]Member, error) {
-	if _, err := s.store.GetNamespace(ctx, ns); err != nil {
-		return nil, wrapStore("namespace "+ns, err)
-	}
 	if !actor.Admin {
 		m, err := s.memberRole(ctx, actor, ns)
 		if err != nil {
@@ -136,6 +134,9 @@ func (s *Service) ListMembers(ctx context.Context, actor Principal, ns string) (
 			s.record(ctx, auditlog.Event{Actor: actor.Name, Action: "member.list", Repo: ns, Outcome: auditlog.OutcomeDenied, Reason: "not a member"})
 			return nil, fmt.Errorf("%w: only members see %s's members", ErrForbidden, ns)
 		}
+	}
+	if _, err := s.store.GetNamespace(ctx, ns); err != nil {
+		return nil, wrapStore("namespace "+ns, err)
 	}
 	ms, err := s.store.ListMembers(ctx, ns)
 	if err != nil {
@@ -174,12 +175,13 @@ func (s *Service) memberRole(ctx context.Context, actor Principal, ns string) (R
 }
 
 // requireNamespaceAdmin lets system admins and ns's admins through; the
-// namespace must exist.
+// namespace must exist. Anyone else is refused alike whether it exists or
+// not, so that the answer tells outsiders nothing.
 func (s *Service) requireNamespaceAdmin(ctx context.Context, actor Principal, ns, action, target string) error {
-	if _, err := s.store.GetNamespace(ctx, ns); err != nil {
-		return wrapStore("namespace "+ns, err)
-	}
 	if actor.Admin {
+		if _, err := s.store.GetNamespace(ctx, ns); err != nil {
+			return wrapStore("namespace "+ns, err)
+		}
 		return nil
 	}
 	role, err := s.memberRole(ctx, actor, ns)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -42,8 +43,12 @@ func (s *Service) CreateRobot(ctx context.Context, actor Principal, ns, short st
 	}
 	secret := base64.RawURLEncoding.EncodeToString(raw)
 	sum := sha256.Sum256([]byte(secret))
+	gen, err := firstGeneration()
+	if err != nil {
+		return Robot{}, "", err
+	}
 	r := Robot{
-		Name: full, Namespace: ns, Role: role, SecretHash: sum[:],
+		Name: full, Namespace: ns, Role: role, SecretHash: sum[:], TokenGen: gen,
 		Expires: expires.UTC(), CreatedBy: actor.Name, Created: s.now().UTC(),
 	}
 	if err := s.store.CreateRobot(ctx, r); err != nil {
@@ -141,6 +146,19 @@ func (s *Service) checkRobot(ctx context.Context, name, secret string) (Principa
 		return Principal{}, 0, err
 	}
 	return Principal{Name: r.Name, Kind: "robot"}, r.TokenGen, nil
+}
+
+// firstGeneration is a new account's token generation: random, not 0, so
+// that an account deleted and made again under the same name does not
+// accept the tokens its predecessor was given (a counter would restart).
+func firstGeneration() (int64, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, fmt.Errorf("auth: token generation: %w", err)
+	}
+	// 52 bits: exact in any JSON reader of the token's "gen" claim, and
+	// room for every later bump.
+	return int64(binary.BigEndian.Uint64(b[:]) >> 12), nil
 }
 
 func (s *Service) robotUsable(r Robot) error {

@@ -41,7 +41,14 @@ func ParseScopes(values []string) ([]Scope, error) {
 	return out, nil
 }
 
+// maxScope bounds one scope's text: a repository name is at most 255
+// bytes, and a scope adds its type and actions.
+const maxScope = 512
+
 func parseScope(s string) (Scope, error) {
+	if !printable(s, maxScope) {
+		return Scope{}, inputErrorf("scope %.80q is not text of at most %d bytes without control characters", s, maxScope)
+	}
 	// The name sits between the first and the last colon; a resource
 	// class such as "repository(plugin)" is accepted and dropped.
 	typ, rest, ok := strings.Cut(s, ":")

@@ -25,7 +25,11 @@ func (s *Service) AddUser(ctx context.Context, actor Principal, name, password s
 	if err != nil {
 		return err
 	}
-	u := User{Name: name, PasswordHash: hash, Admin: admin, Created: s.now().UTC()}
+	gen, err := firstGeneration()
+	if err != nil {
+		return err
+	}
+	u := User{Name: name, PasswordHash: hash, Admin: admin, TokenGen: gen, Created: s.now().UTC()}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, ErrExists) {
 			return fmt.Errorf("auth: user %q: %w", name, ErrExists)

@@ -45,6 +45,7 @@ type Gate struct {
 var _ registry.Gate = (*Gate)(nil)
 
 type decisionKey struct {
+	ns     string
 	dgst   digest.Digest
 	policy string
 }
@@ -88,7 +89,7 @@ func (g *Gate) MayServeManifest(ctx context.Context, repo string, dgst digest.Di
 	if err != nil || !gated {
 		return err
 	}
-	err = g.judge(ctx, n, dgst)
+	err = g.judge(ctx, n, repo, dgst)
 	return g.bypass(ctx, repo, dgst, p, err)
 }
 
@@ -113,7 +114,7 @@ func (g *Gate) MayServeBlob(ctx context.Context, repo string, dgst digest.Digest
 		if !gated {
 			return nil
 		}
-		err = g.judge(ctx, n, md)
+		err = g.judge(ctx, n, repo, md)
 		var r *registry.Refusal
 		switch {
 		case err == nil:
@@ -204,8 +205,10 @@ func isImage(mediaType, configMediaType string) bool {
 	return false
 }
 
-// judge decides one manifest under n's policy, from the cache when it can.
-func (g *Gate) judge(ctx context.Context, n *Namespace, dgst digest.Digest) error {
+// judge decides one manifest of repo under n's policy, from the cache when
+// it can. An index is judged by its platform manifests: one refused
+// refuses it.
+func (g *Gate) judge(ctx context.Context, n *Namespace, repo string, dgst digest.Digest) error {
 	if n.Broken != nil {
 		return &registry.Refusal{Message: fmt.Sprintf("quarantined: the policy of namespace %s does not load (%v); an admin must set it again", n.Name, n.Broken)}
 	}
@@ -213,7 +216,7 @@ func (g *Gate) judge(ctx context.Context, n *Namespace, dgst digest.Digest) erro
 	if pol == nil {
 		pol = g.settings.fallback
 	}
-	key := decisionKey{dgst: dgst, policy: pol.ID().Digest}
+	key := decisionKey{ns: n.Name, dgst: dgst, policy: pol.ID().Digest}
 	now := g.now()
 	g.mu.RLock()
 	d := g.decisions[key]
@@ -222,7 +225,7 @@ func (g *Gate) judge(ctx context.Context, n *Namespace, dgst digest.Digest) erro
 	if timeOK && now.Sub(d.checked) < g.recheck {
 		return refusalOrNil(d.refusal)
 	}
-	res, err := g.scans.Result(ctx, dgst)
+	res, err := g.scans.Result(ctx, repo, dgst)
 	if err != nil {
 		return fmt.Errorf("enforce: scan result of %s: %w", dgst, err)
 	}
@@ -231,6 +234,26 @@ func (g *Gate) judge(ctx context.Context, n *Namespace, dgst digest.Digest) erro
 	}
 	if res.State == StateFailed {
 		return &registry.Refusal{Message: fmt.Sprintf("quarantined: the scan of %s failed (%s); it is retried, retry in %d s", short(dgst), res.Error, int(g.retryAfter.Seconds())), RetryAfter: g.retryAfter}
+	}
+	if len(res.Children) > 0 {
+		for _, c := range res.Children {
+			err := g.judge(ctx, n, repo, c)
+			var r *registry.Refusal
+			if errors.As(err, &r) {
+				return &registry.Refusal{Message: fmt.Sprintf("index %s: platform %s", short(dgst), r.Message), RetryAfter: r.RetryAfter}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if res.Inventory == nil {
+		// Only a verdict is stored: it is all there is to go by.
+		if res.Pass != nil && *res.Pass {
+			return nil
+		}
+		return &registry.Refusal{Message: fmt.Sprintf("quarantined: %s failed policy %q when it was scanned", short(dgst), pol.ID().Name)}
 	}
 	if timeOK && d.version == res.Version {
 		g.store(key, &decision{version: d.version, checked: now, until: d.until, refusal: d.refusal})

@@ -38,7 +38,7 @@ func (s *memScans) put(d digest.Digest, r *enforce.ScanResult) {
 	s.m[d] = &c
 }
 
-func (s *memScans) Result(_ context.Context, d digest.Digest) (*enforce.ScanResult, error) {
+func (s *memScans) Result(_ context.Context, _ string, d digest.Digest) (*enforce.ScanResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := s.m[d]
@@ -61,11 +61,13 @@ func (s *memScans) Scanned(context.Context) ([]digest.Digest, error) {
 	return out, nil
 }
 
-func (s *memScans) Rematched(_ context.Context, d digest.Digest, fs []match.Finding, v *policy.Verdict, _ string) error {
+func (s *memScans) Rematched(_ context.Context, rm enforce.Rematch) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := *s.m[d]
-	r.Findings, r.Verdict = fs, v
+	r := *s.m[rm.Digest]
+	d := rm.Digest
+	pass := rm.Verdict.Pass
+	r.Findings, r.Pass = rm.Findings, &pass
 	s.n++
 	r.Version = fmt.Sprint(s.n)
 	s.m[d] = &r
@@ -168,3 +170,5 @@ func (f *fixture) enforce(t testing.TB, ns, pol string) {
 func policyInput(inv *inventory.Inventory, fs []match.Finding) policy.Input {
 	return policy.Input{Inventory: inv, Findings: fs}
 }
+
+func digestOf(s string) digest.Digest { return digest.Digest(s) }

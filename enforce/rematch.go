@@ -27,6 +27,7 @@ type Database interface {
 	match.Source
 	ModifiedSince(ctx context.Context, t time.Time) ([]string, error)
 	Advisory(ctx context.Context, id string) (*vulndb.Advisory, error)
+	Built() time.Time
 	Checked() time.Time
 }
 
@@ -34,8 +35,10 @@ var _ Database = (*vulndb.DB)(nil)
 
 // Flip is a verdict a rematch turned, pass to fail or back.
 type Flip struct {
-	Digest digest.Digest
-	// Repos are the repositories that hold the manifest.
+	// Namespace is the namespace whose policy the verdict is under.
+	Namespace string
+	Digest    digest.Digest
+	// Repos are the namespace's repositories that hold the manifest.
 	Repos []string
 	// Pass is the new verdict; it was the opposite before.
 	Pass    bool
@@ -101,7 +104,7 @@ func (r *Rematcher) InvalidateWith(fn func(digest.Digest)) { r.invalidate = fn }
 // Run rematches against db: the change since the last run, or everything
 // when full is true or there was no last run.
 func (r *Rematcher) Run(ctx context.Context, db Database, full bool) (*RematchReport, error) {
-	start := r.now()
+	start := time.Now()
 	rep := &RematchReport{}
 	since, err := r.st.RematchSince(ctx, markSource)
 	if err != nil {
@@ -130,10 +133,18 @@ func (r *Rematcher) Run(ctx context.Context, db Database, full bool) (*RematchRe
 	}
 	rep.Reevaluated = len(work)
 	rep.NotReevaluated = rep.Stored - rep.Reevaluated
-	if err := r.st.SetRematchSince(ctx, markSource, start); err != nil {
+	// The next rematch looks at what changed after this database was
+	// built: the database's own clock, so a file built on another machine
+	// and pulled later (db pull) is compared with its own lineage, not
+	// with this machine's clock.
+	mark := db.Built()
+	if mark.IsZero() {
+		mark = start
+	}
+	if err := r.st.SetRematchSince(ctx, markSource, mark); err != nil {
 		return nil, err
 	}
-	rep.Took = r.now().Sub(start)
+	rep.Took = time.Since(start)
 	return rep, nil
 }
 
@@ -213,7 +224,7 @@ func (r *Rematcher) rematchAll(ctx context.Context, db *runSource, work map[dige
 	for range max(1, r.workers) {
 		wg.Go(func() {
 			for d := range next {
-				flip, rewritten, err := r.rematchOne(ctx, db, d, work[d])
+				flips, rewritten, err := r.rematchOne(ctx, db, d, work[d])
 				if err != nil {
 					cancel(fmt.Errorf("enforce: rematch %s: %w", d, err))
 					continue
@@ -222,9 +233,7 @@ func (r *Rematcher) rematchAll(ctx context.Context, db *runSource, work map[dige
 				if rewritten {
 					rep.Rewritten++
 				}
-				if flip != nil {
-					rep.Flips = append(rep.Flips, *flip)
-				}
+				rep.Flips = append(rep.Flips, flips...)
 				mu.Unlock()
 			}
 		})
@@ -245,16 +254,101 @@ func (r *Rematcher) rematchAll(ctx context.Context, db *runSource, work map[dige
 }
 
 // rematchOne matches the touched packages of one stored result again,
-// keeps the other packages' findings, judges the result and stores it when
-// anything changed.
-func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Digest, t *touched) (*Flip, bool, error) {
-	res, err := r.results.Result(ctx, d)
+// keeps the other packages' findings, judges the result under the policy
+// of every namespace holding the manifest and stores it where anything
+// changed.
+func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Digest, t *touched) ([]Flip, bool, error) {
+	repos, err := r.st.RepositoriesWithManifest(ctx, d.String())
 	if err != nil {
 		return nil, false, err
 	}
-	if res == nil || res.State != StateScanned || res.Inventory == nil {
-		return nil, false, nil // rescanned meanwhile, or gone
+	var order []string
+	byNS := map[string][]string{}
+	for _, repo := range repos {
+		ns, ok := auth.NamespaceOf(repo)
+		if !ok {
+			continue
+		}
+		if byNS[ns] == nil {
+			order = append(order, ns)
+		}
+		byNS[ns] = append(byNS[ns], repo)
 	}
+	if len(order) == 0 {
+		return nil, false, nil // no longer in any namespace
+	}
+	res, err := r.results.Result(ctx, byNS[order[0]][0], d)
+	if err != nil {
+		return nil, false, err
+	}
+	if res == nil || res.Inventory == nil {
+		return nil, false, nil // not scanned (any more): nothing stored to match
+	}
+	merged, err := r.merge(ctx, db, res, t)
+	if err != nil {
+		return nil, false, err
+	}
+	changed := !sameFindings(res.Findings, merged)
+	if !changed && res.Pass != nil && len(order) == 1 {
+		// The same findings cannot judge otherwise; the quarantine judges
+		// anew at pull time what time alone changes (an expiry).
+		return nil, false, nil
+	}
+	now := r.now()
+	var flips []Flip
+	rewritten := false
+	for i, ns := range order {
+		if i > 0 {
+			if res, err = r.results.Result(ctx, byNS[ns][0], d); err != nil {
+				return nil, false, err
+			}
+			if res == nil || res.Inventory == nil {
+				continue
+			}
+		}
+		pol, err := r.policies.Policy(ctx, ns)
+		if err != nil {
+			return nil, false, err
+		}
+		v, err := pol.Evaluate(ctx, policy.Input{Inventory: res.Inventory, Findings: merged, Now: now})
+		if err != nil {
+			return nil, false, err
+		}
+		was := res.Pass
+		if was == nil {
+			old, err := pol.Evaluate(ctx, policy.Input{Inventory: res.Inventory, Findings: res.Findings, Now: now})
+			if err != nil {
+				return nil, false, err
+			}
+			was = &old.Pass
+		}
+		if !changed && *was == v.Pass {
+			continue
+		}
+		err = r.results.Rematched(ctx, Rematch{Namespace: ns, Digest: d, Inventory: res.Inventory, Findings: merged, Verdict: v,
+			Built: db.db.Built(), Checked: db.db.Checked()})
+		if err != nil {
+			return nil, false, err
+		}
+		rewritten = true
+		if *was != v.Pass {
+			f := Flip{Namespace: ns, Digest: d, Repos: byNS[ns], Pass: v.Pass, Verdict: v, Time: now.UTC()}
+			r.announce(ctx, &f)
+			flips = append(flips, f)
+		}
+	}
+	if rewritten {
+		if err := r.st.IndexFindings(ctx, d.String(), findingIDs(merged)); err != nil {
+			return nil, false, err
+		}
+		r.invalidate(d)
+	}
+	return flips, rewritten, nil
+}
+
+// merge matches the packages of res that t touches and returns them with
+// the stored findings of the other packages.
+func (r *Rematcher) merge(ctx context.Context, db *runSource, res *ScanResult, t *touched) ([]match.Finding, error) {
 	inv := res.Inventory
 	again := make([]bool, len(inv.Packages))
 	for i := range inv.Packages {
@@ -278,7 +372,7 @@ func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Dige
 	}
 	fresh, err := match.Match(ctx, &sub, db, db.enrich)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	var kept []match.Finding
 	for i := range res.Findings {
@@ -287,54 +381,7 @@ func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Dige
 			kept = append(kept, res.Findings[i])
 		}
 	}
-	merged := mergeFindings(byPkg, kept, fresh)
-	repos, err := r.st.RepositoriesWithManifest(ctx, d.String())
-	if err != nil {
-		return nil, false, err
-	}
-	pol, err := r.policyOf(ctx, repos)
-	if err != nil {
-		return nil, false, err
-	}
-	now := r.now()
-	v, err := pol.Evaluate(ctx, policy.Input{Inventory: inv, Findings: merged, Now: now})
-	if err != nil {
-		return nil, false, err
-	}
-	was := res.Verdict
-	if was == nil {
-		if was, err = pol.Evaluate(ctx, policy.Input{Inventory: inv, Findings: res.Findings, Now: now}); err != nil {
-			return nil, false, err
-		}
-	}
-	changed := !sameFindings(res.Findings, merged)
-	if !changed && was.Pass == v.Pass {
-		return nil, false, nil
-	}
-	if err := r.results.Rematched(ctx, d, merged, v, db.db.Checked().UTC().Format(time.RFC3339)); err != nil {
-		return nil, false, err
-	}
-	if err := r.st.IndexFindings(ctx, d.String(), findingIDs(merged)); err != nil {
-		return nil, false, err
-	}
-	r.invalidate(d)
-	if was.Pass == v.Pass {
-		return nil, true, nil
-	}
-	flip := &Flip{Digest: d, Repos: repos, Pass: v.Pass, Verdict: v, Time: now.UTC()}
-	r.announce(ctx, flip)
-	return flip, true, nil
-}
-
-// policyOf is the policy of the first repository's namespace, the one the
-// scanner judged by; the default policy when no repository holds it.
-func (r *Rematcher) policyOf(ctx context.Context, repos []string) (*policy.Policy, error) {
-	for _, repo := range repos {
-		if ns, ok := auth.NamespaceOf(repo); ok {
-			return r.policies.PolicyFor(ctx, ns)
-		}
-	}
-	return r.policies.PolicyFor(ctx, "")
+	return mergeFindings(byPkg, kept, fresh), nil
 }
 
 func (r *Rematcher) announce(ctx context.Context, f *Flip) {

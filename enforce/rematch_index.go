@@ -40,7 +40,11 @@ func (r *Rematcher) index(ctx context.Context) ([]digest.Digest, error) {
 // its findings. A rematch indexes what it has not seen; the scanner may
 // call it as it stores a result, to spare the next rematch the work.
 func (r *Rematcher) Index(ctx context.Context, dgst digest.Digest) error {
-	res, err := r.results.Result(ctx, dgst)
+	repos, err := r.st.RepositoriesWithManifest(ctx, dgst.String())
+	if err != nil || len(repos) == 0 {
+		return err
+	}
+	res, err := r.results.Result(ctx, repos[0], dgst)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func testRematchFlips(t *testing.T, st *store.Store) {
 		"prod/base":   {debPkg("base-files", "base-files", "12.4+deb12u5")},
 	}
 	digests := map[string]digest.Digest{}
-	pol, _ := f.settings.PolicyFor(ctx, "prod")
+	pol, _ := f.settings.Policy(ctx, "prod")
 	for repo, pkgs := range images {
 		d := dg(repo)
 		digests[repo] = d
@@ -91,7 +91,7 @@ func testRematchFlips(t *testing.T, st *store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.scans.put(d, &enforce.ScanResult{State: enforce.StateScanned, Inventory: inv, Findings: fs, Verdict: v})
+		f.scans.put(d, &enforce.ScanResult{State: enforce.StateScanned, Inventory: inv, Findings: fs, Pass: &v.Pass})
 	}
 
 	var mu sync.Mutex
@@ -134,8 +134,8 @@ func testRematchFlips(t *testing.T, st *store.Store) {
 	if len(announced) != 1 || announced[0].Repos[0] != "prod/zipper" {
 		t.Errorf("hook got %+v; want the one flip", announced)
 	}
-	res, _ := f.scans.Result(ctx, digests["prod/zipper"])
-	if len(res.Findings) != 1 || res.Findings[0].ID != "CVE-2023-45853" || res.Verdict.Pass {
+	res, _ := f.scans.Result(ctx, "prod/zipper", digests["prod/zipper"])
+	if len(res.Findings) != 1 || res.Findings[0].ID != "CVE-2023-45853" || *res.Pass {
 		t.Errorf("stored result = %+v; want the new finding and a failing verdict", res)
 	}
 	refused(t, "zipper after the import", f.gate.MayServeManifest(ctx, "prod/zipper", digests["prod/zipper"], admin),

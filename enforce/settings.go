@@ -26,8 +26,8 @@ import (
 // Policies says which policy judges the images of a namespace. Scan jobs
 // take it, so a scan on push judges by the namespace's own policy.
 type Policies interface {
-	// PolicyFor returns ns's policy, or the default policy when ns has none.
-	PolicyFor(ctx context.Context, ns string) (*policy.Policy, error)
+	// Policy returns ns's policy, or the default policy when ns has none.
+	Policy(ctx context.Context, ns string) (*policy.Policy, error)
 }
 
 var _ Policies = (*Settings)(nil)
@@ -155,8 +155,8 @@ func (s *Settings) mayBypass(ctx context.Context, p auth.Principal) bool {
 	return p.Kind == "robot" && s.current(ctx).bypass[p.Name]
 }
 
-// PolicyFor returns ns's policy, or the default policy when it has none.
-func (s *Settings) PolicyFor(ctx context.Context, ns string) (*policy.Policy, error) {
+// Policy returns ns's policy, or the default policy when it has none.
+func (s *Settings) Policy(ctx context.Context, ns string) (*policy.Policy, error) {
 	n := s.current(ctx).ns[ns]
 	switch {
 	case n == nil:
@@ -166,6 +166,31 @@ func (s *Settings) PolicyFor(ctx context.Context, ns string) (*policy.Policy, er
 		return n.Policy, nil
 	}
 	return s.fallback, nil
+}
+
+// Get returns ns's settings for actor: system administrators, the
+// namespace's members and its robots may read them.
+func (s *Settings) Get(ctx context.Context, actor auth.Principal, ns string) (Namespace, error) {
+	if _, err := s.st.GetNamespace(ctx, ns); err != nil {
+		return Namespace{}, err
+	}
+	if !actor.Admin && !s.isMember(ctx, actor, ns) {
+		return Namespace{}, fmt.Errorf("%w: only members of namespace %s see its policy", auth.ErrForbidden, ns)
+	}
+	n, _ := s.Lookup(ctx, ns)
+	return n, nil
+}
+
+func (s *Settings) isMember(ctx context.Context, actor auth.Principal, ns string) bool {
+	switch actor.Kind {
+	case "user":
+		_, err := s.st.GetMember(ctx, ns, actor.Name)
+		return err == nil
+	case "robot":
+		r, err := s.st.GetRobot(ctx, actor.Name)
+		return err == nil && r.Namespace == ns
+	}
+	return false
 }
 
 // Change is what Set changes; nil fields stay as they are.
@@ -204,7 +229,7 @@ func (s *Settings) Set(ctx context.Context, actor auth.Principal, ns string, c C
 	cur.Updated, cur.UpdatedBy = s.now().UTC(), actor.Name
 	if err := s.st.PutNamespaceEnforcement(ctx, cur); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return Namespace{}, &InputError{Err: fmt.Errorf("namespace %s does not exist", ns)}
+			return Namespace{}, fmt.Errorf("namespace %s: %w", ns, auth.ErrNotFound)
 		}
 		return Namespace{}, err
 	}

@@ -28,7 +28,7 @@ func TestSettingsSetValidatesAndAudits(t *testing.T) {
 		{"bad yaml", admin, "prod", "severity: [", "policy for namespace prod", true},
 		{"unknown severity", admin, "prod", "apiVersion: drydock/v1\nkind: Policy\nseverity: {failOn: hihg}\n", "hihg", true},
 		{"vex files", admin, "prod", "apiVersion: drydock/v1\nkind: Policy\nvex: [/etc/passwd]\n", "cannot name VEX files", true},
-		{"missing namespace", admin, "ghost", highPolicy, "namespace ghost does not exist", true},
+		{"missing namespace", admin, "ghost", highPolicy, "namespace ghost: auth: not found", false},
 		{"not an admin", auth.Principal{Name: "bob", Kind: "user"}, "prod", highPolicy, "needs an admin of namespace prod", false},
 	} {
 		_, err := f.settings.Set(ctx, c.actor, c.ns, enforce.Change{Enforce: &on, Policy: []byte(c.policy)})
@@ -44,9 +44,9 @@ func TestSettingsSetValidatesAndAudits(t *testing.T) {
 	if n, ok := f.settings.Lookup(ctx, "prod"); ok {
 		t.Fatalf("a refused Set stored settings: %+v", n)
 	}
-	p, _ := f.settings.PolicyFor(ctx, "prod")
+	p, _ := f.settings.Policy(ctx, "prod")
 	if p.ID().Name != "default" {
-		t.Errorf("PolicyFor(prod) without settings = %s, want the default policy", p.ID().Name)
+		t.Errorf("Policy(prod) without settings = %s, want the default policy", p.ID().Name)
 	}
 
 	n, err := f.settings.Set(ctx, admin, "prod", enforce.Change{Enforce: &on, Policy: []byte(highPolicy)})
@@ -58,8 +58,8 @@ func TestSettingsSetValidatesAndAudits(t *testing.T) {
 	if n, err = f.settings.Set(ctx, admin, "prod", enforce.Change{Enforce: &off}); err != nil || n.Enforce || n.PolicyYAML != highPolicy {
 		t.Fatalf("Set(off) = %+v, %v", n, err)
 	}
-	if p, _ := f.settings.PolicyFor(ctx, "prod"); p.ID().Name != "prod" {
-		t.Errorf("PolicyFor(prod) = %s, want prod", p.ID().Name)
+	if p, _ := f.settings.Policy(ctx, "prod"); p.ID().Name != "prod" {
+		t.Errorf("Policy(prod) = %s, want prod", p.ID().Name)
 	}
 	evs, err := f.audit.Query(ctx, auditlog.Filter{Action: "namespace.enforcement"})
 	if err != nil {

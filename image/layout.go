@@ -107,9 +107,21 @@ func nameFromRefName(ref string) string {
 	if !strings.ContainsAny(ref, "/:@") {
 		return ""
 	}
-	r, err := name.ParseReference(ref)
-	if err != nil {
+	if _, err := name.ParseReference(ref); err != nil {
 		return ""
 	}
-	return r.Context().Name()
+	return repositoryAsWritten(ref)
+}
+
+// repositoryAsWritten strips the tag or digest from a reference and keeps
+// the rest as written: "app:1.0" is "app", not Docker Hub's
+// "index.docker.io/library/app", which a local file never came from.
+func repositoryAsWritten(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return ref
 }

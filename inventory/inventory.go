@@ -97,8 +97,24 @@ type Package struct {
 	// Licenses as declared by the package, where recorded.
 	Licenses []string `json:"licenses,omitempty"`
 	// Path is the file the package was found in, relative to the image root
-	// without a leading slash ("var/lib/dpkg/status", "app/server").
+	// without a leading slash ("var/lib/dpkg/status", "app/server"); a
+	// package inside an archive names the archive chain with "!"
+	// ("app/app.jar!/BOOT-INF/lib/inner.jar").
 	Path string `json:"path"`
+	// Locations lists every file that declares this same package (the lockfile
+	// and the installed package.json of one npm install root, say) when more
+	// than one does; Path is the first of them. Empty when Path is the only one.
+	Locations []string `json:"locations,omitempty"`
+	// Owner is the OS package that installed the binary this package is
+	// compiled into ("fzf" for the Go modules and standard library inside
+	// Debian's /usr/bin/fzf); empty when no OS package owns the file.
+	Owner string `json:"owner,omitempty"`
+	// Symbols lists, for a Go module or the Go standard library, its
+	// functions compiled into the binary at Path ("net/http.Client.Do"),
+	// inlined ones included, as read from the binary's pclntab; nil when
+	// the table could not be read. Catalog data only: it is not written to
+	// SBOMs, so a package read back from one has none.
+	Symbols []string `json:"-"`
 	// Layer is the index into Inventory.Layers of the layer that introduced
 	// the package; -1 when unknown (an SBOM without layer data).
 	Layer int `json:"layer"`

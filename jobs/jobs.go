@@ -78,7 +78,7 @@ func New(ctx context.Context, st *store.Store, dsn string, opts ...Option) (*Que
 		MaxAttempts:          o.maxAttempts,
 		RetryPolicy:          backoff{},
 		Workers:              workers,
-		FetchPollInterval:    time.Second,
+		FetchPollInterval:    250 * time.Millisecond, // SQLite has no LISTEN: polls find new jobs
 	}
 	if o.workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.workers}}
@@ -107,6 +107,36 @@ func New(ctx context.Context, st *store.Store, dsn string, opts ...Option) (*Que
 		}
 	}
 	return q, nil
+}
+
+// Hooks are called by the workers after they store a verdict, in the
+// worker's goroutine: they must not block for long. Nil fields are skipped.
+type Hooks struct {
+	// ScanCompleted follows every scan job that stored a verdict.
+	ScanCompleted func(ScanCompleted)
+	// VerdictChanged follows a scan that changed a final verdict (pass to
+	// fail and back, or to error).
+	VerdictChanged func(VerdictChanged)
+}
+
+// AddHooks adds h to the hooks the workers call; call it before Start.
+func (q *Queue) AddHooks(h Hooks) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if h.ScanCompleted != nil {
+		q.o.onScan = append(q.o.onScan, h.ScanCompleted)
+	}
+	if h.VerdictChanged != nil {
+		q.o.onChange = append(q.o.onChange, h.VerdictChanged)
+	}
+}
+
+// SetPolicies replaces the source of namespace policies; call it before
+// Start.
+func (q *Queue) SetPolicies(p PolicySource) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.o.policies = p
 }
 
 // Start runs the workers (if any) until Stop. A queue without workers need
@@ -143,7 +173,7 @@ func (q *Queue) Start(ctx context.Context) error {
 }
 
 // Stop lets running jobs finish (until ctx ends; then they are cancelled
-// and retried later), stops the workers and closes the queue's pool.
+// and retried later) and stops the workers.
 func (q *Queue) Stop(ctx context.Context) error {
 	var err error
 	if q.o.workers > 0 {
@@ -156,9 +186,12 @@ func (q *Queue) Stop(ctx context.Context) error {
 			<-done
 		}
 	}
-	q.closePool()
 	return err
 }
+
+// Close releases the queue's own database pool (PostgreSQL); call it after
+// Stop.
+func (q *Queue) Close() { q.closePool() }
 
 // Enqueue queues a scan of the manifest digest in repo and marks its
 // verdict pending (unless one is stored). A scan already queued or running

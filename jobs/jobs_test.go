@@ -140,7 +140,7 @@ func run(t *testing.T, fn func(t *testing.T, f *fixture)) {
 			if err := f.q.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { f.q.Stop(context.Background()) })
+			t.Cleanup(func() { f.q.Stop(context.Background()); f.q.Close() })
 			rg, err := registry.New(st, f.blobs, registry.WithAnonymousAccess(),
 				registry.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 			if err != nil {

@@ -37,6 +37,15 @@ func newMetrics(q *Queue) *metrics {
 }
 
 func (m *metrics) register(r prometheus.Registerer) error {
+	// Every series exists from the start, at zero, so a dashboard and an
+	// alert on failures see it before the first job.
+	kind := (ScanArgs{}).Kind()
+	m.wait.WithLabelValues(kind)
+	m.run.WithLabelValues(kind)
+	m.failures.WithLabelValues(kind)
+	for _, o := range []string{"completed", "failed", "cancelled"} {
+		m.finished.WithLabelValues(kind, o)
+	}
 	for _, c := range []prometheus.Collector{m, m.wait, m.run, m.finished, m.failures} {
 		if err := r.Register(c); err != nil {
 			return err

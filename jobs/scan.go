@@ -83,11 +83,14 @@ func (q *Queue) record(ctx context.Context, a ScanArgs, v *store.Verdict, took t
 	if err != nil {
 		return err
 	}
-	for _, fn := range q.o.onScan {
+	q.mu.Lock()
+	onScan, onChange := q.o.onScan, q.o.onChange
+	q.mu.Unlock()
+	for _, fn := range onScan {
 		fn(ScanCompleted{Repo: a.Repo, Digest: a.Digest, Verdict: v, Duration: took})
 	}
 	if final(prev) && prev != v.Status {
-		for _, fn := range q.o.onChange {
+		for _, fn := range onChange {
 			fn(VerdictChanged{Repo: a.Repo, Digest: a.Digest, From: prev, To: v.Status, Verdict: v})
 		}
 	}
@@ -180,10 +183,13 @@ func (q *Queue) judgeImage(ctx context.Context, ns, repo, dgst string, pol *poli
 }
 
 func (q *Queue) policyFor(ctx context.Context, ns string) (*policy.Policy, error) {
-	if q.o.policies == nil {
+	q.mu.Lock()
+	src := q.o.policies
+	q.mu.Unlock()
+	if src == nil {
 		return nil, nil
 	}
-	p, err := q.o.policies.Policy(ctx, ns)
+	p, err := src.Policy(ctx, ns)
 	if err != nil {
 		return nil, fmt.Errorf("policy of namespace %q: %w", ns, err)
 	}

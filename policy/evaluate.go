@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/openvex/go-vex/pkg/vex"
@@ -61,8 +62,8 @@ func (p *Policy) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 	return v, nil
 }
 
-// suppress applies exceptions, then VEX, then fixableOnly, and returns the
-// findings that still count. Exceptions come first because they are the
+// suppress applies exceptions, then VEX, then goSymbols, then fixableOnly,
+// and returns the findings that still count. Exceptions come first because they are the
 // policy owner's own word; a finding both excepted and VEX'd is reported once.
 func (p *Policy) suppress(v *Verdict, inv *inventory.Inventory, findings []match.Finding, now time.Time) []match.Finding {
 	counting := make([]match.Finding, 0, len(findings))
@@ -95,6 +96,11 @@ next:
 				actions[vv.stmt] = true
 				v.Notes = append(v.Notes, fmt.Sprintf("VEX: %s affects this image; action: %s", vv.stmt.Vulnerability.Name, vv.stmt.ActionStatement))
 			}
+		}
+		if p.goSymbols && f.GoSymbols == match.SymbolsAbsent {
+			v.Suppressed = append(v.Suppressed, Suppression{FindingID: f.ID, Package: packageName(f), By: ByGoSymbols,
+				Reason: "not affected: none of the vulnerable functions is compiled into " + f.Package.Path + " (" + strings.Join(f.Symbols, ", ") + ")"})
+			continue
 		}
 		if p.fixableOnly && len(f.Fixed) == 0 {
 			unfixed++

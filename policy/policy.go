@@ -43,13 +43,16 @@ type Policy struct {
 	failOn      match.Severity // SeverityUnknown: no threshold
 	unknownAs   match.Severity
 	fixableOnly bool
-	exceptions  []exception
-	vex         []vexDocument
-	registries  []string
-	maxAge      time.Duration // 0: no limit
-	maxAgeText  string
-	rules       []*rule
-	costLimit   uint64
+	// goSymbols: a Go finding whose vulnerable functions are not in the
+	// binary (match.SymbolsAbsent) does not count ("goSymbols: require").
+	goSymbols  bool
+	exceptions []exception
+	vex        []vexDocument
+	registries []string
+	maxAge     time.Duration // 0: no limit
+	maxAgeText string
+	rules      []*rule
+	costLimit  uint64
 }
 
 // DefaultName is the name of the policy used when none is given.
@@ -122,6 +125,13 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 	if p.unknownAs, err = parseSeverity(spec.Severity.UnknownAs, true); err != nil {
 		return nil, &LoadError{File: file, Line: lineOf(root, "severity", "unknownAs"), Field: "severity.unknownAs", Err: err}
 	}
+	switch spec.GoSymbols {
+	case "", "off":
+	case "require":
+		p.goSymbols = true
+	default:
+		return nil, &LoadError{File: file, Line: lineOf(root, "goSymbols"), Field: "goSymbols", Err: detail(ErrInvalidValue, "got %q, want require or off", spec.GoSymbols)}
+	}
 	if p.exceptions, err = buildExceptions(spec.Exceptions, file, root); err != nil {
 		return nil, err
 	}
@@ -172,6 +182,9 @@ func (p *Policy) digest() string {
 	field("failOn", severityName(p.failOn))
 	field("unknownAs", severityName(p.unknownAs))
 	field("fixableOnly", strconv.FormatBool(p.fixableOnly))
+	if p.goSymbols {
+		field("goSymbols", "require") // only when set: older digests stay valid
+	}
 	for _, e := range p.exceptions {
 		field("exception", e.id, e.pkg, e.purl, e.reason, e.expires.UTC().Format(time.RFC3339))
 	}

@@ -30,6 +30,7 @@ type fileSpec struct {
 	Description string          `yaml:"description"`
 	Severity    severitySpec    `yaml:"severity"`
 	FixableOnly bool            `yaml:"fixableOnly"`
+	GoSymbols   string          `yaml:"goSymbols"`
 	Exceptions  []exceptionSpec `yaml:"exceptions"`
 	VEX         []string        `yaml:"vex"`
 	Registries  registriesSpec  `yaml:"registries"`

@@ -102,6 +102,9 @@ func (r Reason) String() string {
 const (
 	ByException = "exception"
 	ByVEX       = "vex"
+	// ByGoSymbols: the policy's goSymbols: require, for a Go finding
+	// whose vulnerable functions are not compiled into the binary.
+	ByGoSymbols = "goSymbols"
 )
 
 // Suppression is one finding the policy removed and why.
@@ -110,7 +113,7 @@ type Suppression struct {
 	FindingID string `json:"findingId"`
 	// Package is the PURL (else the name) of the package the finding is in.
 	Package string `json:"package,omitempty"`
-	// By is ByException or ByVEX.
+	// By is ByException, ByVEX or ByGoSymbols.
 	By string `json:"by"`
 	// Reason is the exception's reason or the VEX status and justification.
 	Reason string `json:"reason"`

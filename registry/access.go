@@ -67,8 +67,13 @@ func (rg *Registry) authorize(w http.ResponseWriter, r *http.Request, rt route) 
 		rg.writeError(w, r, newError(CodeUnauthorized, "%s", err.Error()))
 	case errors.As(err, &dn) && dn.Denied():
 		rg.m.denials.WithLabelValues("403").Inc()
+		reason := err.Error()
+		var ar interface{ AuditReason() string }
+		if errors.As(err, &ar) {
+			reason = ar.AuditReason() // the client reads less than the trail
+		}
 		rg.svc.record(callerOf(r), auditlog.Event{Actor: p.Name, Action: actionName(rt, r.Method), Repo: rt.name, Target: rt.ref,
-			Outcome: auditlog.OutcomeDenied, Reason: err.Error()})
+			Outcome: auditlog.OutcomeDenied, Reason: reason})
 		rg.writeError(w, r, newError(CodeDenied, "%s", err.Error()))
 	default:
 		rg.writeError(w, r, err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/opencontainers/go-digest"
+
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/registry"
@@ -39,15 +41,16 @@ func TestDeleteErrors(t *testing.T) {
 		t.Fatalf("push = %d %s", status, body)
 	}
 	missing := sha("never pushed")
+	nobody := registry.Caller{}
 	tests := []struct {
 		name string
 		err  error
 		want error
 	}{
-		{"delete unknown artifact", open.DeleteManifest(ctx, "team/app", missing), store.ErrNotFound},
-		{"delete unknown tag", open.DeleteTag(ctx, "team/app", "v9"), store.ErrNotFound},
-		{"delete when read-only", ro.DeleteManifest(ctx, "team/app", sha(m)), auth.ErrForbidden},
-		{"untag when read-only", ro.DeleteTag(ctx, "team/app", "v1"), auth.ErrForbidden},
+		{"delete unknown artifact", open.Service().DeleteManifest(ctx, nobody, "team/app", digest.Digest(missing)), store.ErrNotFound},
+		{"delete unknown tag", open.Service().DeleteTag(ctx, nobody, "team/app", "v9"), store.ErrNotFound},
+		{"delete when read-only", ro.Service().DeleteManifest(ctx, nobody, "team/app", digest.Digest(sha(m))), auth.ErrForbidden},
+		{"untag when read-only", ro.Service().DeleteTag(ctx, nobody, "team/app", "v1"), auth.ErrForbidden},
 	}
 	for _, tt := range tests {
 		if !errors.Is(tt.err, tt.want) {

@@ -30,6 +30,7 @@ type eventQueue struct {
 type queued struct {
 	ev    Event
 	audit *auditlog.Event
+	done  chan struct{} // closed once delivered, when the sender waits
 }
 
 func newEventQueue(rec auditlog.Recorder, listeners []Listener, logf func(string, ...any)) *eventQueue {
@@ -48,6 +49,9 @@ func (q *eventQueue) run() {
 func (q *eventQueue) deliver(it queued) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if it.done != nil {
+		defer close(it.done)
+	}
 	if it.audit != nil {
 		if err := q.rec.Record(ctx, *it.audit); err != nil {
 			q.log("registry: audit event not recorded", "action", it.audit.Action, "repo", it.audit.Repo, "err", err)
@@ -59,7 +63,16 @@ func (q *eventQueue) deliver(it queued) {
 	}
 }
 
-func (q *eventQueue) sendEvent(e Event)          { q.send(queued{ev: e}) }
+func (q *eventQueue) sendEvent(e Event) { q.send(queued{ev: e}) }
+
+// sendEventWait queues e behind what is already queued and waits until
+// the listeners have it: for deletes, rare and destructive, whose audit
+// record should exist when the caller is answered.
+func (q *eventQueue) sendEventWait(e Event) {
+	done := make(chan struct{})
+	q.send(queued{ev: e, done: done})
+	<-done
+}
 func (q *eventQueue) sendAudit(e auditlog.Event) { q.send(queued{audit: &e}) }
 
 func (q *eventQueue) send(it queued) {

@@ -54,6 +54,9 @@ func (s *Service) AddImmutableTagRule(ctx context.Context, c Caller, namespace, 
 		return err
 	}
 	if err := s.st.AddImmutableTagRule(ctx, store.ImmutableTagRule{Namespace: namespace, Pattern: pattern}); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("%w: immutable tag rule %q of namespace %s (%w)", auth.ErrExists, pattern, namespace, err)
+		}
 		return err
 	}
 	s.record(c, auditlog.Event{Action: "tag-rule.add", Target: namespace + ":" + pattern, Outcome: auditlog.OutcomeAllowed})
@@ -133,4 +136,5 @@ func (s *Service) refuseTag(c Caller, kind EventKind, repo, tag string, d digest
 
 // ErrImmutableTag is wrapped by the error refusing to move or delete an
 // immutable tag.
-var ErrImmutableTag = errors.New("registry: tag is immutable")
+// It wraps auth.ErrForbidden, which the REST API answers with 403.
+var ErrImmutableTag = fmt.Errorf("%w: tag is immutable", auth.ErrForbidden)

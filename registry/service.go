@@ -68,11 +68,20 @@ func (s *Service) Close() error {
 
 // publish sends e to the listeners, off the caller's path.
 func (s *Service) publish(c Caller, e Event) {
+	s.q.sendEvent(stamp(c, e))
+}
+
+// publishWait sends e to the listeners and waits until they have it.
+func (s *Service) publishWait(c Caller, e Event) {
+	s.q.sendEventWait(stamp(c, e))
+}
+
+func stamp(c Caller, e Event) Event {
 	e.Actor, e.Addr = c.Principal, c.Addr
 	if e.Time.IsZero() {
 		e.Time = time.Now().UTC()
 	}
-	s.q.sendEvent(e)
+	return e
 }
 
 // record audits a decision that is not one of the Events (an authorization
@@ -140,15 +149,16 @@ func (s *Service) markPulled(repo, digest string) {
 // writable refuses changes in read-only mode.
 func (s *Service) writable() error {
 	if s.o.readOnly {
-		return newError(CodeReadOnly, "")
+		return &Error{Code: CodeReadOnly, cause: ErrReadOnly}
 	}
 	return nil
 }
 
-// notFound maps the store's missing row to the wire error code.
+// notFoundAs maps the store's missing row to the wire error code; the
+// cause stays visible to errors.Is for the REST API.
 func notFoundAs(err error, code ErrorCode, what string) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return newError(code, "%s", what)
+		return &Error{Code: code, Detail: what, cause: err}
 	}
 	return err
 }

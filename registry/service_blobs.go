@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/opencontainers/go-digest"
@@ -53,7 +54,20 @@ func (s *Service) PutBlob(ctx context.Context, repo string, d blobstore.Digest, 
 	if err != nil {
 		return uploadErr(err)
 	}
-	return s.st.PutBlob(ctx, repo, d.String(), size)
+	if err := s.st.PutBlob(ctx, repo, d.String(), size); err != nil {
+		return err
+	}
+	return s.stillThere(ctx, d)
+}
+
+// stillThere checks, once a blob's row is written, that its bytes were not
+// removed meanwhile by a gc that took the old row away (store.DeleteOrphanBlob
+// removes bytes before its delete commits, and the row write waits for it).
+func (s *Service) stillThere(ctx context.Context, d blobstore.Digest) error {
+	if _, err := s.blobs.Stat(ctx, d); err != nil {
+		return fmt.Errorf("registry: blob %s was collected while it was being recorded; push it again: %w", d, err)
+	}
+	return nil
 }
 
 // CommitUpload finishes an upload session whose bytes are written: the
@@ -71,6 +85,9 @@ func (s *Service) CommitUpload(ctx context.Context, repo, id string, p blobstore
 		return uploadErr(err)
 	}
 	if err := s.st.PutBlob(ctx, repo, want.String(), size); err != nil {
+		return err
+	}
+	if err := s.stillThere(ctx, want); err != nil {
 		return err
 	}
 	if err := s.st.DeleteUpload(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -136,7 +136,7 @@ func (s *Service) DeleteManifest(ctx context.Context, c Caller, repo string, d d
 	if err := s.st.DeleteManifest(ctx, repo, d.String()); err != nil {
 		return notFoundAs(err, CodeManifestUnknown, d.String())
 	}
-	s.publish(c, Event{Kind: EventManifestDeleted, Repo: repo, Digest: d, MediaType: a.MediaType,
+	s.publishWait(c, Event{Kind: EventManifestDeleted, Repo: repo, Digest: d, MediaType: a.MediaType,
 		ArtifactType: a.ArtifactType, Subject: digest.Digest(a.Subject)})
 	return nil
 }
@@ -159,6 +159,6 @@ func (s *Service) DeleteTag(ctx context.Context, c Caller, repo, tag string) err
 	if err := s.st.DeleteTag(ctx, repo, tag); err != nil {
 		return notFoundAs(err, CodeManifestUnknown, tag)
 	}
-	s.publish(c, Event{Kind: EventTagDeleted, Repo: repo, Digest: digest.Digest(cur), Tag: tag})
+	s.publishWait(c, Event{Kind: EventTagDeleted, Repo: repo, Digest: digest.Digest(cur), Tag: tag})
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/drydock/drydock/inventory"
+	"github.com/drydock/drydock/match"
 )
 
 // tableWriter writes aligned columns for a terminal: most severe first, then
@@ -38,13 +39,20 @@ func (tableWriter) Write(w io.Writer, r *Report) error {
 		if f.KEV {
 			sev += " KEV"
 		}
+		if f.GoSymbols == match.SymbolsAbsent {
+			sev += " (code absent)" // the vulnerable functions are not in the binary
+		}
+		name := f.Package.Name
+		if f.Package.Owner != "" {
+			name += " (in " + f.Package.Owner + ")"
+		}
 		layer, createdBy := "-", ""
 		if l := r.Inventory.LayerOf(&f.Package); l != nil {
 			layer = strconv.Itoa(l.Index)
 			createdBy = shorten(createdByText(l), createdByWidth)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			sev, f.ID, clean(f.Package.Name), clean(f.Installed), clean(fixedText(f)), layer, createdBy)
+			sev, f.ID, clean(name), clean(f.Installed), clean(fixedText(f)), layer, createdBy)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("report: writing table: %w", err)

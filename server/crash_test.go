@@ -38,6 +38,12 @@ func TestMain(m *testing.M) {
 
 func serveChild(dir string) {
 	cfg := server.Config{Addr: "127.0.0.1:0", DataDir: dir, Anonymous: true}
+	if db := os.Getenv("DRYDOCK_CRASH_VULNDB"); db != "" { // the scan-queue crash test
+		cfg.VulnDB, cfg.JobTimeout = db, 2*time.Second
+		if os.Getenv("DRYDOCK_CRASH_NO_WORKERS") != "" {
+			cfg.Workers = -1
+		}
+	}
 	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -51,11 +57,11 @@ func serveChild(dir string) {
 	os.Exit(1)
 }
 
-func startChild(t *testing.T, dir string) (*exec.Cmd, string) {
+func startChild(t *testing.T, dir string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	os.Remove(filepath.Join(dir, "addr"))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DRYDOCK_CRASH_CHILD="+dir)
+	cmd.Env = append(append(os.Environ(), "DRYDOCK_CRASH_CHILD="+dir), env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,8 @@ import (
 )
 
 // PutBlob records that a verified blob now sits in the blob store and that
-// repo may serve it. Recording it again is not an error.
+// repo may serve it. Recording it again is not an error; it makes the blob
+// and the link young again, so that a gc running meanwhile leaves them.
 func (s *Store) PutBlob(ctx context.Context, repo, digest string, size int64) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		id, err := ensureRepository(ctx, tx, repo)
@@ -16,10 +17,10 @@ func (s *Store) PutBlob(ctx context.Context, repo, digest string, size int64) er
 			return err
 		}
 		now := Now()
-		if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING", digest, size, now); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE SET created_at = excluded.created_at", digest, size, now); err != nil {
 			return fmt.Errorf("store: put blob %s: %w", digest, err)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO repository_blobs (repo_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT (repo_id, digest) DO NOTHING", id, digest, now); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO repository_blobs (repo_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT (repo_id, digest) DO UPDATE SET created_at = excluded.created_at", id, digest, now); err != nil {
 			return fmt.Errorf("store: link blob %s to %s: %w", digest, repo, err)
 		}
 		return nil
@@ -57,7 +58,12 @@ func (s *Store) MountBlob(ctx context.Context, repo, from, digest string) (int64
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO repository_blobs (repo_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT (repo_id, digest) DO NOTHING", id, digest, Now()); err != nil {
+		now := Now()
+		// Young again, so that a gc running meanwhile leaves the blob.
+		if _, err := tx.ExecContext(ctx, "UPDATE blobs SET created_at = ? WHERE digest = ?", now, digest); err != nil {
+			return fmt.Errorf("store: mount blob %s into %s: %w", digest, repo, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO repository_blobs (repo_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT (repo_id, digest) DO UPDATE SET created_at = excluded.created_at", id, digest, now); err != nil {
 			return fmt.Errorf("store: mount blob %s into %s: %w", digest, repo, err)
 		}
 		return nil

@@ -307,3 +307,35 @@ func (s *Store) SetRematchSince(ctx context.Context, source string, t time.Time)
 	}
 	return nil
 }
+
+// StoredFindings are one image's encoded findings.
+type StoredFindings struct {
+	Digest   string
+	Findings []byte
+	// DBBuilt is when the database they were matched against was built.
+	DBBuilt time.Time
+	Updated time.Time
+}
+
+// PutFindings stores an image's findings, replacing any.
+func (s *Store) PutFindings(ctx context.Context, f StoredFindings) error {
+	_, err := s.ExecContext(ctx, `INSERT INTO enforce_findings (digest, findings, db_built, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (digest) DO UPDATE SET findings = excluded.findings, db_built = excluded.db_built, updated_at = excluded.updated_at`,
+		f.Digest, f.Findings, unixNano(f.DBBuilt), f.Updated.UnixNano())
+	if err != nil {
+		return fmt.Errorf("store: put findings of %s: %w", f.Digest, err)
+	}
+	return nil
+}
+
+// GetFindings returns an image's findings, or ErrNotFound.
+func (s *Store) GetFindings(ctx context.Context, dgst string) (StoredFindings, error) {
+	f := StoredFindings{Digest: dgst}
+	var built, at int64
+	err := s.QueryRowContext(ctx, "SELECT findings, db_built, updated_at FROM enforce_findings WHERE digest = ?", dgst).Scan(&f.Findings, &built, &at)
+	if err != nil {
+		return StoredFindings{}, NotFound(err, "findings of "+dgst)
+	}
+	f.DBBuilt, f.Updated = Time(built), Time(at)
+	return f, nil
+}

@@ -185,3 +185,24 @@ func TestEnforcementFindingIndex(t *testing.T) {
 		}
 	})
 }
+
+func TestEnforcementFindings(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := st.GetFindings(ctx, dImage); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("GetFindings before any = %v, want ErrNotFound", err)
+		}
+		at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+		f := store.StoredFindings{Digest: dImage, Findings: []byte{0x1f, 0x8b, 0, 1}, DBBuilt: at.Add(-time.Hour), Updated: at}
+		for _, body := range [][]byte{{9}, f.Findings} {
+			f.Findings = body
+			if err := st.PutFindings(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := st.GetFindings(ctx, dImage)
+		if err != nil || !reflect.DeepEqual(got, f) {
+			t.Errorf("GetFindings = %+v, %v; want %+v", got, err, f)
+		}
+	})
+}

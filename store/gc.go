@@ -58,15 +58,53 @@ func (s *Store) OrphanBlobs(ctx context.Context, before time.Time) ([]string, er
 	return out, rows.Err()
 }
 
-// DeleteOrphanBlob removes a blob's row if it is still an orphan, and
-// reports whether it did; only then may its bytes go.
-func (s *Store) DeleteOrphanBlob(ctx context.Context, digest string) (bool, error) {
-	res, err := s.ExecContext(ctx, `DELETE FROM blobs WHERE digest = ?
-		AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = ?)
-		AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.blob_digest = ?)`, digest, digest, digest)
+// The deletes below re-check, in the same statement, everything that made
+// a row garbage when it was listed: a push may have used it since. On
+// PostgreSQL a push still in flight has touched the row it relies on
+// (PutManifest and PutBlob set its created_at to now), so a delete that
+// waited for that push's lock re-reads the row, finds it young and leaves
+// it; one that ran first leaves the push nothing to rely on, and the push
+// is refused rather than acknowledged.
+
+// UnlinkUnreferenced removes repo's link to a blob if it is still older
+// than before and no manifest of repo references the blob, and reports
+// whether it did.
+func (s *Store) UnlinkUnreferenced(ctx context.Context, repo, digest string, before time.Time) (bool, error) {
+	res, err := s.ExecContext(ctx, `DELETE FROM repository_blobs
+		WHERE digest = ? AND repo_id = (SELECT id FROM repositories WHERE name = ?) AND created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb
+			WHERE mb.repo_id = repository_blobs.repo_id AND mb.blob_digest = repository_blobs.digest)`,
+		digest, repo, before.UnixNano())
 	if err != nil {
-		return false, fmt.Errorf("store: delete blob %s: %w", digest, err)
+		return false, fmt.Errorf("store: unlink blob %s from %s: %w", digest, repo, err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// DeleteOrphanBlob removes a blob's row if it is still older than before
+// and an orphan, and then, before that is committed, its bytes through
+// removeBytes; it reports whether it did. Holding the row's deletion open
+// while the bytes go means that a push linking the blob again waits for
+// both and then writes a new row, which the registry checks against the
+// bytes. A removeBytes error keeps the row.
+func (s *Store) DeleteOrphanBlob(ctx context.Context, digest string, before time.Time, removeBytes func() error) (bool, error) {
+	gone := false
+	err := s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE digest = ? AND created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = blobs.digest)
+			AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.blob_digest = blobs.digest)`, digest, before.UnixNano())
+		if err != nil {
+			return fmt.Errorf("store: delete blob %s: %w", digest, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		if err := removeBytes(); err != nil {
+			return err
+		}
+		gone = true
+		return nil
+	})
+	return gone, err
 }

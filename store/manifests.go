@@ -43,9 +43,16 @@ func (s *Store) PutManifest(ctx context.Context, m *Manifest, tags ...string) er
 		if err != nil {
 			return err
 		}
+		now := Now()
 		for _, d := range m.Blobs {
-			if err := exists(ctx, tx, "SELECT 1 FROM repository_blobs WHERE repo_id = ? AND digest = ?", id, d); err != nil {
-				return fmt.Errorf("blob %s: %w", d, err)
+			// Touching the link both checks it is there and makes a gc
+			// deleting it meanwhile wait for this push, then leave it.
+			res, err := tx.ExecContext(ctx, "UPDATE repository_blobs SET created_at = ? WHERE repo_id = ? AND digest = ?", now, id, d)
+			if err != nil {
+				return fmt.Errorf("store: blob %s: %w", d, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return fmt.Errorf("blob %s: %w", d, ErrMissingReference)
 			}
 		}
 		for _, d := range m.Children {
@@ -53,7 +60,6 @@ func (s *Store) PutManifest(ctx context.Context, m *Manifest, tags ...string) er
 				return fmt.Errorf("manifest %s: %w", d, err)
 			}
 		}
-		now := Now()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO manifests
 			(repo_id, digest, media_type, size, content, subject, artifact_type, config_media_type, pushed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repo_id, digest) DO NOTHING`,

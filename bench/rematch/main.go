@@ -30,8 +30,6 @@ import (
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/inventory"
-	"github.com/drydock/drydock/match"
-	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/vulndb"
 )
@@ -233,7 +231,7 @@ func (g *gzResults) put(d digest.Digest, inv *inventory.Inventory) {
 	g.mu.Unlock()
 }
 
-func (g *gzResults) Result(_ context.Context, d digest.Digest) (*enforce.ScanResult, error) {
+func (g *gzResults) Result(_ context.Context, _ string, d digest.Digest) (*enforce.ScanResult, error) {
 	g.mu.Lock()
 	ib, fb := g.inv[d], g.findings[d]
 	pass, judged := g.pass[d]
@@ -251,7 +249,7 @@ func (g *gzResults) Result(_ context.Context, d digest.Digest) (*enforce.ScanRes
 		}
 	}
 	if judged {
-		r.Verdict = &policy.Verdict{Pass: pass}
+		r.Pass = &pass
 	}
 	return r, nil
 }
@@ -266,10 +264,10 @@ func (g *gzResults) Scanned(context.Context) ([]digest.Digest, error) {
 	return out, nil
 }
 
-func (g *gzResults) Rematched(_ context.Context, d digest.Digest, fs []match.Finding, v *policy.Verdict, _ string) error {
-	b := gz(fs)
+func (g *gzResults) Rematched(_ context.Context, r enforce.Rematch) error {
+	b := gz(r.Findings)
 	g.mu.Lock()
-	g.findings[d], g.pass[d] = b, v.Pass
+	g.findings[r.Digest], g.pass[r.Digest] = b, r.Verdict.Pass
 	g.mu.Unlock()
 	return nil
 }

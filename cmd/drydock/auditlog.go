@@ -84,7 +84,9 @@ func printEvents(w io.Writer, es []auditlog.Event, format string) error {
 		if actor == "" {
 			actor = "(anonymous)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339), actor, e.Action, e.Repo, e.Target, e.Outcome, e.Reason)
+		// Rows written before names were checked may hold anything.
+		p := auditlog.Printable
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339), p(actor), p(e.Action), p(e.Repo), p(e.Target), p(e.Outcome), p(e.Reason))
 	}
 	return tw.Flush()
 }
