@@ -46,6 +46,7 @@ type api struct {
 	rules    Rules
 	hooks    Webhooks
 	policies Policies
+	trust    Trust
 	log      *slog.Logger
 }
 

@@ -124,7 +124,7 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
 		h, err := api.New(s.auth, api.WithAuditLog(s.audit), api.WithRegistry(s.st, s.reg.Service()),
 			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
-			api.WithPolicies(s.settings))
+			api.WithPolicies(s.settings), api.WithTrust(trust.NewSettings(s.st, s.audit)))
 		if err != nil {
 			return err
 		}
