@@ -49,7 +49,7 @@ func Pull(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 	ropts := o.access.RemoteOptions(ctx)
 	desc, err := remote.Get(r, ropts...)
 	if err != nil {
-		return nil, registryErr(ref, err)
+		return nil, registryErr(ref, o.access.Explain(r.Context(), err))
 	}
 	want, err := checkManifest(desc)
 	if err != nil {
