@@ -1,9 +1,11 @@
 package catalog_test
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -62,8 +64,10 @@ func TestCatalogFindsEveryEcosystem(t *testing.T) {
 		{inventory.TypeDotnet, "App", "1.0.0", "NuGet", "pkg:nuget/App@1.0.0", "dotnet/App.deps.json", 2},
 		{inventory.TypeDotnet, "Newtonsoft.Json", "13.0.3", "NuGet", "pkg:nuget/Newtonsoft.Json@13.0.3", "dotnet/App.deps.json", 2},
 		{inventory.TypeGem, "rack", "3.0.8", "RubyGems", "pkg:gem/rack@3.0.8", "usr/local/bundle/specifications/rack-3.0.8.gemspec", 2},
-		{inventory.TypeGoModule, "example.com/hello", "(devel)", "Go", "pkg:golang/example.com/hello@%28devel%29", "app/server", 2},
-		{inventory.TypeGoModule, "github.com/google/uuid", "1.6.0", "Go", "pkg:golang/github.com/google/uuid@1.6.0", "app/server", 2},
+		// Built outside a VCS checkout: no version, never "(devel)".
+		{inventory.TypeGoModule, "example.com/hello", "", "Go", "pkg:golang/example.com/hello", "app/server", 2},
+		// Go module versions keep their "v", as the toolchain writes them.
+		{inventory.TypeGoModule, "github.com/google/uuid", "v1.6.0", "Go", "pkg:golang/github.com/google/uuid@v1.6.0", "app/server", 2},
 		{inventory.TypeGoStdlib, "stdlib", goVersion(), "Go", "pkg:golang/stdlib@" + goVersion(), "app/server", 2},
 		{inventory.TypeJava, "com.example:demo", "1.4.2", "Maven", "pkg:maven/com.example/demo@1.4.2", "app/lib/demo-1.4.2.jar", 2},
 		{inventory.TypeNPM, "@babel/core", "7.24.0", "npm", "pkg:npm/%40babel/core@7.24.0", "app/node_modules/@babel/core/package.json", 2},
@@ -207,17 +211,20 @@ func TestArchivesAndEggs(t *testing.T) {
 		file("usr/lib/python3/site-packages/legacy-0.3-py3.11.egg-info/PKG-INFO", pyMetadata("legacy", "0.3")),
 	)})
 	inv := catalogV1(t, img)
-	if p := findPkg(inv, inventory.TypeJava, "com.inner:inner"); p == nil || p.Version != "2.0" || p.Path != "srv/app.war" || p.PURL != "pkg:maven/com.inner/inner@2.0" {
-		t.Errorf("jar nested in a war: got %+v, want com.inner:inner 2.0 in srv/app.war; all: %v", p, names(inv))
+	if p := findPkg(inv, inventory.TypeJava, "com.inner:inner"); p == nil || p.Version != "2.0" || p.Path != "srv/app.war!/WEB-INF/lib/inner-2.0.jar" || p.PURL != "pkg:maven/com.inner/inner@2.0" {
+		t.Errorf("jar nested in a war: got %+v, want com.inner:inner 2.0 in srv/app.war!/WEB-INF/lib/inner-2.0.jar; all: %v", p, names(inv))
 	}
 	if p := findPkg(inv, inventory.TypePython, "legacy"); p == nil || p.Version != "0.3" {
 		t.Errorf("egg-info: got %+v, want legacy 0.3; all: %v", p, names(inv))
 	}
 }
 
-// dpkg lists /bin/app while the file sits at usr/bin/app behind the /usr
-// merge: the Go binary is still the deb's, not reported again as Go.
-func TestOwnershipAcrossUsrMerge(t *testing.T) {
+// A Go binary a deb installed is reported with what it embeds (the Go
+// standard library, its modules), each naming the deb as its owner, even
+// when dpkg lists /bin/goapp while the file sits at usr/bin/goapp behind
+// the /usr merge: the distro files the toolchain's advisories under the
+// toolchain's source package, never under the deb that ships the binary.
+func TestDistroOwnedGoBinaryEmbeds(t *testing.T) {
 	img := imagetest.Image(t,
 		imagetest.Step{CreatedBy: "base", Layer: imagetest.Layer(t,
 			file("etc/os-release", debianRelease),
@@ -229,28 +236,53 @@ func TestOwnershipAcrossUsrMerge(t *testing.T) {
 		)},
 	)
 	inv := catalogV1(t, img)
+	got := map[string]string{} // type/name at path -> owner
 	for _, p := range inv.Packages {
-		if p.Path == "usr/bin/goapp" {
-			t.Errorf("dpkg-owned Go binary reported as %s %s", p.Type, p.Name)
+		if p.Type == inventory.TypeGoStdlib || p.Type == inventory.TypeGoModule {
+			got[p.Type+"/"+p.Name+" "+p.Path] = p.Owner
 		}
 	}
-	if p := findPkg(inv, inventory.TypeGoStdlib, "stdlib"); p == nil || p.Path != "opt/free/goapp" {
-		t.Errorf("unowned Go binary: got %+v, want its stdlib at opt/free/goapp", p)
+	want := map[string]string{
+		"go-stdlib/stdlib usr/bin/goapp":                  "goapp",
+		"go-module/github.com/google/uuid usr/bin/goapp":  "goapp",
+		"go-module/example.com/hello usr/bin/goapp":       "goapp",
+		"go-stdlib/stdlib opt/free/goapp":                 "",
+		"go-module/github.com/google/uuid opt/free/goapp": "",
+		"go-module/example.com/hello opt/free/goapp":      "",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("Go packages and owners:\n got %v\nwant %v", got, want)
+	}
+	if p := findPkg(inv, inventory.TypeDeb, "goapp"); p == nil || p.Owner != "" {
+		t.Errorf("the deb itself: got %+v, want goapp with no owner", p)
 	}
 }
 
-// An entry the image reader refuses (a path escaping the root) is a
-// warning naming it; the rest of the layer is still cataloged.
-func TestSkippedEntriesAreWarnings(t *testing.T) {
-	img := imagetest.Image(t, imagetest.Step{CreatedBy: "evil", Layer: imagetest.Layer(t,
+// An entry climbing out of the root (a name, a hard link) is an integrity
+// finding naming layer, entry and reason; an entry the reader merely cannot
+// use (aufs metadata) is a warning; the rest of the layer is still
+// cataloged.
+func TestSkippedEntriesAreIntegrityFindings(t *testing.T) {
+	img := imagetest.Image(t, imagetest.Step{CreatedBy: "base", Layer: imagetest.Layer(t,
+		file("etc/hostname", "box\n"),
+	)}, imagetest.Step{CreatedBy: "evil", Layer: imagetest.Layer(t,
 		file("../../escape/package.json", pkgJSON("evil", "6.6.6")),
+		imagetest.File{Name: "srv/link", Type: tar.TypeLink, Linkname: "../../../etc/shadow"},
+		file(".wh..wh.aufs", "aufs"),
 		file("srv/node_modules/good/package.json", pkgJSON("good", "1.0.0")),
 	)})
 	inv := catalogV1(t, img)
 	if got := names(inv); len(got) != 1 || got[0] != "npm/good@1.0.0" {
 		t.Errorf("packages: got %v, want [npm/good@1.0.0]", got)
 	}
-	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "escape") {
-		t.Errorf("warnings: got %q, want one naming the escaping entry", inv.Warnings)
+	want := []inventory.IntegrityFinding{
+		{Layer: 1, Entry: "../../escape/package.json", Reason: `tar entry "../../escape/package.json": name leaves the image root`},
+		{Layer: 1, Entry: "srv/link", Reason: `tar entry "srv/link": hard link to "../../../etc/shadow" is outside the image`},
+	}
+	if !slices.Equal(inv.Integrity, want) {
+		t.Errorf("integrity: got %+v\nwant %+v", inv.Integrity, want)
+	}
+	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "aufs metadata") {
+		t.Errorf("warnings: got %q, want one about the aufs entry", inv.Warnings)
 	}
 }

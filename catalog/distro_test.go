@@ -100,19 +100,26 @@ func TestSplitSourceRPM(t *testing.T) {
 
 func TestParseOwned(t *testing.T) {
 	tests := []struct {
-		name string
-		kind ownerKind
-		in   string
-		want []string
+		name       string
+		kind       ownerKind
+		in         string
+		want       []string
+		wantOwners []string // per path, where the file lists several packages
 	}{
-		{"dpkg list", ownerDpkgList, "/.\n/usr\n/usr/bin/curl\n", []string{"usr", "usr/bin/curl"}},
-		{"distroless md5sums", ownerDpkgMD5, "abc  usr/share/doc/x\nbroken-line\n", []string{"usr/share/doc/x"}},
-		{"apk installed", ownerAPK, "P:a\nF:usr/bin\nR:a\nR:b\n\nP:c\nR:rootfile\n", []string{"usr/bin/a", "usr/bin/b", "rootfile"}},
-		{"hostile paths stay inside the image", ownerDpkgList, "/../../etc/passwd\n", []string{"etc/passwd"}},
+		{"dpkg list", ownerDpkgList, "/.\n/usr\n/usr/bin/curl\n", []string{"usr", "usr/bin/curl"}, nil},
+		{"distroless md5sums", ownerDpkgMD5, "abc  usr/share/doc/x\nbroken-line\n", []string{"usr/share/doc/x"}, nil},
+		{"apk installed", ownerAPK, "P:a\nF:usr/bin\nR:a\nR:b\n\nP:c\nR:rootfile\n", []string{"usr/bin/a", "usr/bin/b", "rootfile"}, []string{"a", "a", "c"}},
+		{"hostile paths stay inside the image", ownerDpkgList, "/../../etc/passwd\n", []string{"etc/passwd"}, nil},
 	}
 	for _, tt := range tests {
-		if got := parseOwned(tt.kind, []byte(tt.in)); !slices.Equal(got, tt.want) {
-			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		got, owners := parseOwned(tt.kind, []byte(tt.in))
+		if !slices.Equal(got, tt.want) || !slices.Equal(owners, tt.wantOwners) {
+			t.Errorf("%s: got %q owned by %q, want %q owned by %q", tt.name, got, owners, tt.want, tt.wantOwners)
+		}
+	}
+	for in, want := range map[string]string{"var/lib/dpkg/info/fzf.list": "fzf", "var/lib/dpkg/info/libc6:amd64.list": "libc6", "var/lib/dpkg/status.d/tzdata.md5sums": "tzdata"} {
+		if got := ownerOfList(in); got != want {
+			t.Errorf("ownerOfList(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

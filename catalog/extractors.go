@@ -9,7 +9,6 @@ import (
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/depsjson"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	javaarchive "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
@@ -52,7 +51,6 @@ var constructors = []struct {
 	{dpkg.New, kindText},
 	{apk.New, kindText},
 	{rpm.New, kindOnDisk},
-	{gobinary.New, kindExecutable},
 	{cargoauditable.New, kindExecutable},
 	{packagelockjson.New, kindText},
 	{packagejson.New, kindText},
@@ -81,8 +79,9 @@ func newPlugins() ([]plugin, error) {
 		}
 		out = append(out, plugin{ex: ex, kind: c.kind})
 	}
-	// scalibr has no extractor for Composer's record of what is installed.
-	out = append(out, plugin{ex: composerInstalled{}, kind: kindText})
+	// scalibr has no extractor for Composer's record of what is installed,
+	// and its Go binary extractor loses what Go versions say (gobinary.go).
+	out = append(out, plugin{ex: composerInstalled{}, kind: kindText}, plugin{ex: goBinary{}, kind: kindExecutable})
 	return out, nil
 }
 

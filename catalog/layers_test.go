@@ -86,7 +86,7 @@ func TestMergeLayers(t *testing.T) {
 		name: "a hard link to a package file is a package file",
 		layers: [][]imagetest.File{
 			{file("srv/node_modules/a/package.json", pkgJSON("a", "1.0.0")),
-				{Name: "srv/node_modules/b/package.json", Type: tar.TypeLink, Linkname: "srv/node_modules/a/package.json"}},
+				{Name: "opt/node_modules/b/package.json", Type: tar.TypeLink, Linkname: "srv/node_modules/a/package.json"}},
 		},
 		want: []string{"npm/a@1.0.0:0", "npm/a@1.0.0:0"},
 	}, {
@@ -135,14 +135,14 @@ func TestMergeLayers(t *testing.T) {
 		name: "a hard link to a lower layer's package file is a package file of the linking layer",
 		layers: [][]imagetest.File{
 			{file("srv/node_modules/a/package.json", pkgJSON("a", "1.0.0"))},
-			{hardlink("srv/node_modules/b/package.json", "srv/node_modules/a/package.json")},
+			{hardlink("opt/node_modules/b/package.json", "srv/node_modules/a/package.json")},
 		},
 		want: []string{"npm/a@1.0.0:0", "npm/a@1.0.0:1"},
 	}, {
 		name: "a hard link keeps the layer of the same package already at its path",
 		layers: [][]imagetest.File{
-			{file("srv/node_modules/a/package.json", pkgJSON("a", "1.0.0")), file("srv/node_modules/b/package.json", pkgJSON("a", "1.0.0"))},
-			{hardlink("srv/node_modules/b/package.json", "srv/node_modules/a/package.json")},
+			{file("srv/node_modules/a/package.json", pkgJSON("a", "1.0.0")), file("opt/node_modules/b/package.json", pkgJSON("a", "1.0.0"))},
+			{hardlink("opt/node_modules/b/package.json", "srv/node_modules/a/package.json")},
 		},
 		want: []string{"npm/a@1.0.0:0", "npm/a@1.0.0:0"},
 	}, {

@@ -73,17 +73,23 @@ func (v view) distro() distro {
 	return nil
 }
 
-// owned is every path an OS package manager says it installed, from the
-// final versions of the ownership lists. Since the /usr merge, /bin, /sbin
-// and /lib are links into /usr while package lists may still name the old
-// place (and the reverse), so each owned path counts under both names.
-func (v view) owned() map[string]bool {
-	out := map[string]bool{}
-	for _, h := range v {
-		for _, p := range h[len(h)-1].file.Owns {
-			out[p] = true
+// owned maps every path an OS package manager says it installed to the
+// package that installed it, from the final versions of the ownership
+// lists. Since the /usr merge, /bin, /sbin and /lib are links into /usr
+// while package lists may still name the old place (and the reverse), so
+// each owned path counts under both names.
+func (v view) owned() map[string]string {
+	out := map[string]string{}
+	for list, h := range v {
+		f := h[len(h)-1].file
+		for i, p := range f.Owns {
+			owner := ownerOfList(list)
+			if i < len(f.Owners) {
+				owner = f.Owners[i]
+			}
+			out[p] = owner
 			if alias, ok := usrMergeAlias(p); ok {
-				out[alias] = true
+				out[alias] = owner
 			}
 		}
 	}
@@ -110,6 +116,17 @@ func usrMergeAlias(p string) (string, bool) {
 
 var mergedDirs = []string{"bin/", "sbin/", "lib/", "lib32/", "lib64/", "libx32/"}
 
+// embeddedInBinary says whether packages of type t are compiled into a
+// binary (Go modules, the Go standard library, Rust crates recorded by
+// cargo-auditable). Such a binary installed by an OS package is still
+// reported with what it embeds: the distro files the advisories of a Go
+// toolchain or a crate under the toolchain's or crate's source package,
+// not under the package that ships the binary (Debian's fzf, built with
+// golang-1.19), so "reported once, as the OS package" would lose them.
+func embeddedInBinary(t string) bool {
+	return t == inventory.TypeGoModule || t == inventory.TypeGoStdlib || t == inventory.TypeRust
+}
+
 func isOSType(t string) bool {
 	return t == inventory.TypeDeb || t == inventory.TypeAPK || t == inventory.TypeRPM
 }
@@ -125,10 +142,15 @@ func (v view) packages(d distro) []inventory.Package {
 	for p, h := range v {
 		final := h[len(h)-1]
 		for _, r := range final.file.Packages {
-			if !isOSType(r.Type) && owned[p] {
+			owner, isOwned := owned[p]
+			if !isOSType(r.Type) && isOwned && !embeddedInBinary(r.Type) {
 				continue // reported once, as the OS package that installed the file
 			}
-			key := fmt.Sprintf("%s\x00%s\x00%s\x00%s", r.Type, r.Name, r.Version, p)
+			if !isOwned || isOSType(r.Type) {
+				owner = ""
+			}
+			path := joinMember(p, r.Member)
+			key := fmt.Sprintf("%s\x00%s\x00%s\x00%s", r.Type, r.Name, r.Version, path)
 			if seen[key] {
 				continue
 			}
@@ -137,27 +159,45 @@ func (v view) packages(d distro) []inventory.Package {
 			for j := len(h) - 2; j >= 0 && lists(h[j].file, r); j-- {
 				layer = h[j].layer
 			}
-			purl := r.PURL
+			purl, eco := r.PURL, d.ecosystem(r.Type)
 			if isOSType(r.Type) {
 				purl = d.purl(r)
+			}
+			if r.NoEcosystem {
+				eco = ""
+			}
+			var syms []string
+			if r.SymbolsRead {
+				syms = append([]string{}, r.Symbols...)
 			}
 			out = append(out, inventory.Package{
 				Name:          r.Name,
 				Version:       r.Version,
 				Type:          r.Type,
 				PURL:          purl,
-				Ecosystem:     d.ecosystem(r.Type),
+				Ecosystem:     eco,
 				SourceName:    r.SourceName,
 				SourceVersion: r.SourceVersion,
 				Arch:          r.Arch,
 				Licenses:      r.Licenses,
-				Path:          p,
+				Path:          path,
+				Owner:         owner,
+				Symbols:       syms,
 				Layer:         layer,
 			})
 		}
 	}
+	out = mergeNPM(out)
 	slices.SortFunc(out, comparePackages)
 	return out
+}
+
+// joinMember names a package inside a nested archive: FILE!/MEMBER.
+func joinMember(file, member string) string {
+	if member == "" {
+		return file
+	}
+	return file + "!/" + member
 }
 
 func lists(f *fileResult, r pkgRecord) bool {

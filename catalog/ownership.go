@@ -49,65 +49,87 @@ func ownerKindOf(p string) ownerKind {
 	return ownerNone
 }
 
-// parseOwned reads the owned paths out of a text ownership file.
-func parseOwned(k ownerKind, data []byte) []string {
-	var out []string
+// parseOwned reads the owned paths out of a text ownership file, with the
+// owning package of each where the file lists several packages (apk's
+// database); a dpkg list is one package's, named by the file (ownerOfList).
+func parseOwned(k ownerKind, data []byte) (owns, owners []string) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	dir := ""
+	dir, pkg := "", ""
 	for sc.Scan() {
 		line := sc.Text()
 		switch k {
 		case ownerDpkgList:
-			out = appendOwned(out, line)
+			owns = appendOwned(owns, line)
 		case ownerDpkgMD5:
 			if _, p, ok := strings.Cut(line, "  "); ok {
-				out = appendOwned(out, p)
+				owns = appendOwned(owns, p)
 			}
 		case ownerAPK:
 			switch {
 			case line == "":
-				dir = ""
+				dir, pkg = "", ""
+			case strings.HasPrefix(line, "P:"):
+				pkg = line[2:]
 			case strings.HasPrefix(line, "F:"):
 				dir = line[2:]
 			case strings.HasPrefix(line, "R:"):
-				out = appendOwned(out, path.Join(dir, line[2:]))
+				if p, ok := cleanOwned(path.Join(dir, line[2:])); ok {
+					owns, owners = append(owns, p), append(owners, pkg)
+				}
 			}
 		}
+	}
+	return owns, owners
+}
+
+// ownerOfList names the package a per-package ownership file belongs to:
+// var/lib/dpkg/info/fzf.list or fzf:amd64.list, status.d/fzf.md5sums.
+func ownerOfList(p string) string {
+	name := path.Base(p)
+	name = strings.TrimSuffix(strings.TrimSuffix(name, ".list"), ".md5sums")
+	name, _, _ = strings.Cut(name, ":")
+	return name
+}
+
+func appendOwned(out []string, p string) []string {
+	if c, ok := cleanOwned(p); ok {
+		return append(out, c)
 	}
 	return out
 }
 
-func appendOwned(out []string, p string) []string {
+// cleanOwned makes an owned path relative and clean; ok is false for the
+// root itself.
+func cleanOwned(p string) (string, bool) {
 	p = strings.TrimPrefix(path.Clean("/"+strings.TrimSpace(p)), "/")
-	if p == "" || p == "." {
-		return out
-	}
-	return append(out, p)
+	return p, p != "" && p != "."
 }
 
-// rpmOwned lists the files of every package in the rpm database at file.
-func rpmOwned(file string) ([]string, error) {
+// rpmOwned lists the files of every package in the rpm database at file,
+// and the package of each.
+func rpmOwned(file string) (out, owners []string, err error) {
 	db, err := rpmdb.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("opening rpm database: %w", err)
+		return nil, nil, fmt.Errorf("opening rpm database: %w", err)
 	}
 	defer db.Close()
 	pkgs, err := db.ListPackages()
 	if err != nil {
-		return nil, fmt.Errorf("listing rpm packages: %w", err)
+		return nil, nil, fmt.Errorf("listing rpm packages: %w", err)
 	}
-	var out []string
 	for _, p := range pkgs {
 		names, err := p.InstalledFileNames()
 		if err != nil {
-			return out, fmt.Errorf("files of rpm %s: %w", p.Name, err)
+			return out, owners, fmt.Errorf("files of rpm %s: %w", p.Name, err)
 		}
 		for _, n := range names {
-			out = appendOwned(out, n)
+			if c, ok := cleanOwned(n); ok {
+				out, owners = append(out, c), append(owners, p.Name)
+			}
 		}
 	}
-	return out, nil
+	return out, owners, nil
 }
 
 // parseOSRelease reads os-release(5) with scalibr's parser, which handles

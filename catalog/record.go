@@ -17,7 +17,7 @@ import (
 // cacheVersion names the shape and the meaning of a layerResult. Bump it
 // whenever an extractor is added or changed, or the record changes: every
 // cached layer is then read again, which is the point.
-const cacheVersion = "catalog-v2"
+const cacheVersion = "catalog-v7"
 
 // layerResult is everything one layer contributes, independent of every
 // other layer, so that it can be cached by the layer's DiffID and shared by
@@ -50,6 +50,15 @@ type layerResult struct {
 	// Warnings name what the layer could not catalog; they travel with the
 	// cached layer so that a warm catalog says what a cold one said.
 	Warnings []string `json:"warnings,omitempty"`
+	// Escapes are entries that try to reach outside the image, with the
+	// reason; they become the inventory's integrity findings.
+	Escapes []escapedEntry `json:"escapes,omitempty"`
+}
+
+// escapedEntry is one entry of a layer that climbs out of the root.
+type escapedEntry struct {
+	Entry  string `json:"entry"`
+	Reason string `json:"reason"`
 }
 
 // fileResult is what one version of one file says.
@@ -58,6 +67,10 @@ type fileResult struct {
 	// Owns lists paths (relative, no leading "/") that an OS package
 	// manager records as installed by its packages.
 	Owns []string `json:"owns,omitempty"`
+	// Owners names the package owning each of Owns, where the file lists
+	// several packages' files (apk, rpm); empty for a per-package list,
+	// whose package its path names.
+	Owners []string `json:"owners,omitempty"`
 	// OSRelease holds the parsed os-release when the file is one.
 	OSRelease map[string]string `json:"osRelease,omitempty"`
 }
@@ -74,12 +87,23 @@ type pkgRecord struct {
 	Arch          string   `json:"arch,omitempty"`
 	Epoch         int      `json:"epoch,omitempty"`
 	Licenses      []string `json:"licenses,omitempty"`
+	// Member is the archive inside the file the package was found in
+	// ("BOOT-INF/lib/inner.jar", levels joined by "!/"); its Path is then
+	// FILE!/MEMBER.
+	Member string `json:"member,omitempty"`
+	// NoEcosystem marks a package that cannot be named in its ecosystem's
+	// advisories (a jar without a Maven group): listed, never matched.
+	NoEcosystem bool `json:"noEcosystem,omitempty"`
+	// SymbolsRead is true for a Go package whose binary's function table
+	// was read; Symbols are then its functions compiled in.
+	SymbolsRead bool     `json:"symbolsRead,omitempty"`
+	Symbols     []string `json:"symbols,omitempty"`
 }
 
 // same says whether two records are the same package for layer attribution:
 // a rewritten package database keeps the package that was already there.
 func (r pkgRecord) same(o pkgRecord) bool {
-	return r.Type == o.Type && r.Name == o.Name && r.Version == o.Version
+	return r.Type == o.Type && r.Name == o.Name && r.Version == o.Version && r.Member == o.Member
 }
 
 // recordOf converts what a scalibr extractor found into our record. ok is
@@ -117,20 +141,16 @@ func recordOf(p *extractor.Package) (pkgRecord, bool) {
 		r.Epoch = m.Epoch
 		r.SourceName, r.SourceVersion = splitSourceRPM(m.SourceRPM)
 		return r, true
+	case *goBinaryMeta:
+		return goRecord(p, m), true
 	case *archivemeta.Metadata:
 		if m.ArtifactID == "" || p.Name == "unknown" {
 			return pkgRecord{}, false
 		}
+		r, _ := javaRecord(p, m)
+		return r, true
 	}
 	switch p.PURLType {
-	case purl.TypeGolang:
-		r.Type = inventory.TypeGoModule
-		if p.Name == "go" {
-			// OSV files the Go toolchain's advisories under "stdlib".
-			r.Type, r.Name = inventory.TypeGoStdlib, "stdlib"
-			r.PURL = (&purl.PackageURL{Type: purl.TypeGolang, Name: "stdlib", Version: p.Version}).String()
-			return r, true
-		}
 	case purl.TypeNPM:
 		// scalibr adds a "source" qualifier of its own (PUBLIC_REGISTRY,
 		// UNKNOWN); the PURL spec's npm form is only scope, name, version.

@@ -67,3 +67,22 @@ func TestRustAuditableBinary(t *testing.T) {
 	}
 	comparePackages(t, inv, want) // the build-only dependency cc is not shipped, so not reported
 }
+
+// A cargo-auditable binary an OS package installed still reports its
+// crates, naming the package as their owner.
+func TestDistroOwnedRustBinaryEmbeds(t *testing.T) {
+	img := imagetest.Image(t, imagetest.Step{CreatedBy: "apt-get install webapp", Layer: imagetest.Layer(t,
+		file("etc/os-release", debianRelease),
+		file("var/lib/dpkg/status", dpkgEntry("webapp", "0.3.1-1", "rust-webapp", installed)),
+		file("var/lib/dpkg/info/webapp.list", "/usr/bin/webapp\n"),
+		exe("usr/bin/webapp", auditableBinary(t)),
+	)})
+	inv := catalogV1(t, img)
+	serde := findPkg(inv, inventory.TypeRust, "serde")
+	if serde == nil || serde.Owner != "webapp" || serde.Path != "usr/bin/webapp" {
+		t.Errorf("serde in the deb's binary: got %+v, want it owned by webapp at usr/bin/webapp", serde)
+	}
+	if deb := findPkg(inv, inventory.TypeDeb, "webapp"); deb == nil {
+		t.Error("the deb webapp itself is missing")
+	}
+}

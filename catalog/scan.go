@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	archivemeta "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive/metadata"
 	"io"
 	"os"
 	"path"
@@ -45,7 +46,11 @@ func (s *layerScanner) scan(ctx context.Context, l image.Layer) (*layerResult, e
 			res.Opaques = append(res.Opaques, e.Path)
 			return nil
 		case image.TypeSkipped:
-			res.Warnings = append(res.Warnings, e.Reason)
+			if e.Escapes {
+				res.Escapes = append(res.Escapes, escapedEntry{Entry: e.Path, Reason: e.Reason})
+			} else {
+				res.Warnings = append(res.Warnings, e.Reason)
+			}
 			return nil
 		}
 		// Every entry makes its folder a directory, which hides a lower
@@ -151,7 +156,7 @@ func (s *layerScanner) file(ctx context.Context, e *image.Entry, res *layerResul
 			s.warn(res, "%s: reading: %v", e.Path, err)
 			break
 		}
-		fr.Owns = parseOwned(own, data)
+		fr.Owns, fr.Owners = parseOwned(own, data)
 	case ownerOSRelease:
 		if data, err := c.bytes(); err == nil {
 			fr.OSRelease = parseOSRelease(data)
@@ -191,11 +196,11 @@ func (s *layerScanner) rpm(ctx context.Context, req []plugin, e *image.Entry, in
 			s.extract(ctx, p, &filesystem.ScanInput{FS: releaseStub, Path: e.Path, Root: dir, Info: info}, fr, res)
 		}
 	}
-	owned, err := rpmOwned(file)
+	owned, owners, err := rpmOwned(file)
 	if err != nil {
 		s.warn(res, "%s: %v", e.Path, err)
 	}
-	fr.Owns = owned
+	fr.Owns, fr.Owners = owned, owners
 }
 
 // extract runs one extractor on one file. Image content is hostile: a
@@ -216,6 +221,11 @@ func (s *layerScanner) extract(ctx context.Context, p plugin, in *filesystem.Sca
 	for _, pkg := range pkgs {
 		if r, ok := recordOf(pkg); ok {
 			fr.Packages = append(fr.Packages, r)
+		}
+		if m, ok := pkg.Metadata.(*archivemeta.Metadata); ok && m.ArtifactID != "" && pkg.Name != "unknown" {
+			if r, why := javaRecord(pkg, m); why != "" {
+				s.warn(res, "%s: %s", joinMember(in.Path, r.Member), why)
+			}
 		}
 	}
 }

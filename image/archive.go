@@ -53,13 +53,16 @@ func openArchive(source, body string, o *options) (Image, error) {
 	compressed := bytes.HasPrefix(scan.magic, gzipMagic) || bytes.HasPrefix(scan.magic, zstdMagic)
 	ao.blobsVerified, ao.storedUncompressed = compressed, !compressed
 	meta := v1Meta{}
+	// A local archive's image is named as its manifest writes it: the
+	// registry a default would add ("index.docker.io/library/") is not
+	// where it came from.
 	if len(desc.RepoTags) > 0 {
-		if t, err := name.NewTag(desc.RepoTags[0]); err == nil {
-			meta.name = t.Context().Name()
+		if _, err := name.NewTag(desc.RepoTags[0]); err == nil {
+			meta.name = repositoryAsWritten(desc.RepoTags[0])
 		}
 	}
 	if tag != nil {
-		meta.name = tag.Context().Name()
+		meta.name = repositoryAsWritten(tag.String())
 	}
 	if raw, err := img.RawConfigFile(); err == nil && !compressed {
 		cfg, _, _ := v1.SHA256(bytes.NewReader(raw))

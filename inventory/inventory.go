@@ -7,7 +7,10 @@
 // continuous audit. Everything is keyed by the image's manifest digest.
 package inventory
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Inventory is everything cataloged in one image (or read back from an SBOM).
 type Inventory struct {
@@ -34,6 +37,24 @@ type Inventory struct {
 	// Warnings name input that was skipped but did not stop the catalog
 	// (an unreadable database, a file over the size limit, …).
 	Warnings []string `json:"warnings,omitempty"`
+	// Integrity lists layer entries that try to reach outside the image (a
+	// name such as "../../var/lib/dpkg/status", a hard link out of the
+	// root). They were not read; the policy decides what they mean.
+	Integrity []IntegrityFinding `json:"integrity,omitempty"`
+}
+
+// IntegrityFinding is one hostile entry in one layer.
+type IntegrityFinding struct {
+	// Layer is the index of the layer holding the entry.
+	Layer int `json:"layer"`
+	// Entry is the entry's name, cleaned, as the layer records it.
+	Entry string `json:"entry"`
+	// Reason says what is wrong with it, naming the entry.
+	Reason string `json:"reason"`
+}
+
+func (f IntegrityFinding) String() string {
+	return "layer " + strconv.Itoa(f.Layer) + ": " + f.Reason
 }
 
 // OS is the distribution release of an image, from os-release.
@@ -97,8 +118,24 @@ type Package struct {
 	// Licenses as declared by the package, where recorded.
 	Licenses []string `json:"licenses,omitempty"`
 	// Path is the file the package was found in, relative to the image root
-	// without a leading slash ("var/lib/dpkg/status", "app/server").
+	// without a leading slash ("var/lib/dpkg/status", "app/server"); a
+	// package inside an archive names the archive chain with "!"
+	// ("app/app.jar!/BOOT-INF/lib/inner.jar").
 	Path string `json:"path"`
+	// Locations lists every file that declares this same package (the lockfile
+	// and the installed package.json of one npm install root, say) when more
+	// than one does; Path is the first of them. Empty when Path is the only one.
+	Locations []string `json:"locations,omitempty"`
+	// Owner is the OS package that installed the binary this package is
+	// compiled into ("fzf" for the Go modules and standard library inside
+	// Debian's /usr/bin/fzf); empty when no OS package owns the file.
+	Owner string `json:"owner,omitempty"`
+	// Symbols lists, for a Go module or the Go standard library, its
+	// functions compiled into the binary at Path ("net/http.Client.Do"),
+	// inlined ones included, as read from the binary's pclntab; nil when
+	// the table could not be read. Catalog data only: it is not written to
+	// SBOMs, so a package read back from one has none.
+	Symbols []string `json:"-"`
 	// Layer is the index into Inventory.Layers of the layer that introduced
 	// the package; -1 when unknown (an SBOM without layer data).
 	Layer int `json:"layer"`

@@ -43,6 +43,13 @@ type Finding struct {
 	EPSS *float64 `json:"epss,omitempty"`
 	// References are advisory URLs.
 	References []string `json:"references,omitempty"`
+	// GoSymbols says, for a Go module or standard library finding, whether
+	// the record's vulnerable functions are compiled into the binary:
+	// SymbolsPresent, SymbolsAbsent or SymbolsUnknown; empty for other
+	// packages. Symbols lists the functions found ("present") or looked
+	// for ("absent"), as "package.Symbol".
+	GoSymbols string   `json:"goSymbols,omitempty"`
+	Symbols   []string `json:"symbols,omitempty"`
 }
 
 // Rating is one scored CVSS vector.

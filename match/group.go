@@ -97,6 +97,7 @@ func (m *matcher) group(p *inventory.Package, q query, hits []hit) []Finding {
 // finding merges the hits of one vulnerability.
 func (m *matcher) finding(p *inventory.Package, q query, hits []hit, idx []int, extra []string) Finding {
 	f := Finding{Package: *p, Installed: q.version}
+	f.GoSymbols, f.Symbols = goSymbolCheck(p, hits, idx)
 	ids := slices.Clone(extra)
 	best := -1
 	seenVec := map[string]bool{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/vulndb"
@@ -102,7 +103,7 @@ func Match(ctx context.Context, inv *inventory.Inventory, src Source, opts ...Op
 		cached: make(map[[2]string][]*vulndb.Advisory),
 	}
 	var out []Finding
-	noEco := map[string]int{}
+	noEco, noVersion := map[string]int{}, map[string]int{}
 	for i := range inv.Packages {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -113,6 +114,12 @@ func Match(ctx context.Context, inv *inventory.Inventory, src Source, opts ...Op
 			noEco[p.Type]++
 			continue
 		}
+		if strings.TrimSpace(q.version) == "" {
+			// Nothing to compare: "introduced 0" would take it for the
+			// oldest version and report every advisory of the package.
+			noVersion[p.Type]++
+			continue
+		}
 		fs, err := m.matchPackage(ctx, p, q)
 		if err != nil {
 			return nil, err
@@ -121,6 +128,9 @@ func Match(ctx context.Context, inv *inventory.Inventory, src Source, opts ...Op
 	}
 	for _, typ := range sortedKeys(noEco) {
 		o.warn(fmt.Sprintf("%d %s package(s) have no OSV ecosystem or name and were not matched", noEco[typ], typ))
+	}
+	for _, typ := range sortedKeys(noVersion) {
+		o.warn(fmt.Sprintf("%d %s package(s) have no version and were not matched", noVersion[typ], typ))
 	}
 	if o.enricher != nil {
 		if err := enrich(ctx, o.enricher, out); err != nil {

@@ -30,16 +30,19 @@ type fileSpec struct {
 	Description string          `yaml:"description"`
 	Severity    severitySpec    `yaml:"severity"`
 	FixableOnly bool            `yaml:"fixableOnly"`
+	GoSymbols   string          `yaml:"goSymbols"`
 	Exceptions  []exceptionSpec `yaml:"exceptions"`
 	VEX         []string        `yaml:"vex"`
 	Registries  registriesSpec  `yaml:"registries"`
 	MaxAge      string          `yaml:"maxAge"`
 	Rules       []ruleSpec      `yaml:"rules"`
+	Integrity   string          `yaml:"integrity"`
 }
 
 type severitySpec struct {
 	FailOn    string `yaml:"failOn"`
 	UnknownAs string `yaml:"unknownAs"`
+	Source    string `yaml:"source"`
 }
 
 type registriesSpec struct {

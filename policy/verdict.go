@@ -32,6 +32,7 @@ const (
 	RuleSeverity   = "severity.failOn"
 	RuleRegistries = "registries.allowed"
 	RuleMaxAge     = "maxAge"
+	RuleIntegrity  = "integrity"
 )
 
 // Verdict is the policy's decision on one input, with everything an audit
@@ -102,6 +103,9 @@ func (r Reason) String() string {
 const (
 	ByException = "exception"
 	ByVEX       = "vex"
+	// ByGoSymbols: the policy's goSymbols: require, for a Go finding
+	// whose vulnerable functions are not compiled into the binary.
+	ByGoSymbols = "goSymbols"
 )
 
 // Suppression is one finding the policy removed and why.
@@ -110,7 +114,7 @@ type Suppression struct {
 	FindingID string `json:"findingId"`
 	// Package is the PURL (else the name) of the package the finding is in.
 	Package string `json:"package,omitempty"`
-	// By is ByException or ByVEX.
+	// By is ByException, ByVEX or ByGoSymbols.
 	By string `json:"by"`
 	// Reason is the exception's reason or the VEX status and justification.
 	Reason string `json:"reason"`

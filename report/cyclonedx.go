@@ -155,10 +155,34 @@ func cdxVulnerability(f *match.Finding) cdx.Vulnerability {
 	if f.EPSS != nil {
 		props = append(props, cdx.Property{Name: "drydock:epss", Value: strconv.FormatFloat(*f.EPSS, 'f', -1, 64)})
 	}
+	if f.GoSymbols != "" {
+		props = append(props, cdx.Property{Name: "drydock:goSymbols", Value: f.GoSymbols})
+		for _, s := range f.Symbols {
+			props = append(props, cdx.Property{Name: "drydock:goSymbol", Value: s})
+		}
+		v.Analysis = goSymbolAnalysis(f)
+	}
 	if len(props) > 0 {
 		v.Properties = &props
 	}
 	return v
+}
+
+// goSymbolAnalysis states the Go symbol verdict as CycloneDX's analysis:
+// not_affected with code_not_present when none of the vulnerable functions
+// is compiled in, in_triage naming them when some are (present is not yet
+// reachable), nothing when unknown.
+func goSymbolAnalysis(f *match.Finding) *cdx.VulnerabilityAnalysis {
+	list := strings.Join(f.Symbols, ", ")
+	switch f.GoSymbols {
+	case match.SymbolsAbsent:
+		return &cdx.VulnerabilityAnalysis{State: cdx.IASNotAffected, Justification: cdx.IAJCodeNotPresent,
+			Detail: "none of the vulnerable functions is compiled into " + f.Package.Path + ": " + list}
+	case match.SymbolsPresent:
+		return &cdx.VulnerabilityAnalysis{State: cdx.IASInTriage,
+			Detail: "vulnerable functions compiled into " + f.Package.Path + ": " + list}
+	}
+	return nil
 }
 
 // cdxSource names the database an ID comes from, by its prefix.

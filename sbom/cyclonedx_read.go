@@ -148,15 +148,11 @@ func readCDXComponent(inv *inventory.Inventory, c *cdx.Component) error {
 	setIfEmpty(&p.Name, c.Name)
 	p.Licenses = readCDXLicenses(c.Licenses)
 	p.Path = foreignPath(ps)
+	facts := foreignFacts{}
 	for _, kv := range ps {
-		// Trivy records the distro source package as properties.
-		switch kv.name {
-		case "aquasecurity:trivy:SrcName":
-			setIfEmpty(&p.SourceName, kv.value)
-		case "aquasecurity:trivy:SrcVersion":
-			setIfEmpty(&p.SourceVersion, kv.value)
-		}
+		facts.addProp(kv.name, kv.value)
 	}
+	facts.apply(&p)
 	inv.Packages = append(inv.Packages, p)
 	return nil
 }

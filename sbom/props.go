@@ -15,12 +15,16 @@ import (
 // SPDX carries the same facts in a compact package comment instead
 // (spdx_comment.go).
 const (
-	propType           = "drydock:package:type"
-	propEcosystem      = "drydock:ecosystem"
-	propSourceName     = "drydock:source:name"
-	propSourceVersion  = "drydock:source:version"
-	propArch           = "drydock:arch"
-	propPath           = "drydock:path"
+	propType          = "drydock:package:type"
+	propEcosystem     = "drydock:ecosystem"
+	propSourceName    = "drydock:source:name"
+	propSourceVersion = "drydock:source:version"
+	propArch          = "drydock:arch"
+	propPath          = "drydock:path"
+	propOwner         = "drydock:owner"
+	// propLocation is repeated, once per file declaring the package, when
+	// more than one does (inventory.Package.Locations).
+	propLocation       = "drydock:location"
 	propLayerIndex     = "drydock:layer:index"
 	propLayerDiffID    = "drydock:layer:diffID"
 	propLayerCreatedBy = "drydock:layer:createdBy"
@@ -61,6 +65,7 @@ var packageFacts = []packageFact{
 	{prop: propSourceVersion, key: keySourceVersion, field: func(p *inventory.Package) *string { return &p.SourceVersion }},
 	{prop: propArch, key: keyArch, field: func(p *inventory.Package) *string { return &p.Arch }},
 	{prop: propPath, key: keyPath, field: func(p *inventory.Package) *string { return &p.Path }},
+	{prop: propOwner, key: keyOwner, field: func(p *inventory.Package) *string { return &p.Owner }},
 }
 
 // factFor returns the fact whose name (as nameOf gives it) is name, or nil.
@@ -83,6 +88,9 @@ func packageProps(inv *inventory.Inventory, p *inventory.Package) []prop {
 			ps = append(ps, prop{f.prop, v})
 		}
 	}
+	for _, l := range p.Locations {
+		ps = append(ps, prop{propLocation, l})
+	}
 	ps = append(ps, prop{propLayerIndex, strconv.Itoa(p.Layer)})
 	if l := inv.LayerOf(p); l != nil {
 		for _, kv := range []prop{{propLayerDiffID, l.DiffID}, {propLayerCreatedBy, l.CreatedBy}} {
@@ -100,6 +108,10 @@ func applyPackageProps(p *inventory.Package, ps []prop) error {
 	for _, kv := range ps {
 		if f := factFor(kv.name, func(f packageFact) string { return f.prop }); f != nil {
 			*f.field(p) = kv.value
+			continue
+		}
+		if kv.name == propLocation {
+			p.Locations = append(p.Locations, kv.value)
 			continue
 		}
 		if kv.name == propLayerIndex {

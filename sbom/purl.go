@@ -42,7 +42,7 @@ func packageFromPURL(p *inventory.Package, s string) error {
 	setIfEmpty(&p.Type, typ)
 	setIfEmpty(&p.Ecosystem, eco)
 	setIfEmpty(&p.Name, name)
-	setIfEmpty(&p.Version, u.Version)
+	setIfEmpty(&p.Version, withEpoch(typ, u.Version, q["epoch"]))
 	setIfEmpty(&p.Arch, q["arch"])
 	if up := q["upstream"]; up != "" && p.SourceName == "" {
 		// Debian purls name the source package as upstream=NAME[@VERSION].

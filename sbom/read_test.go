@@ -91,6 +91,10 @@ func TestRoundTrip(t *testing.T) {
 		"sample": sample(),
 		"rootfs": rootfs(),
 		"empty":  {Source: "oci:./empty"},
+		"embedded": {Source: "dir:./rootfs", Layers: []inventory.Layer{{Index: 0, DiffID: "sha256:0e1d"}}, Packages: []inventory.Package{
+			{Name: "fzf", Version: "0.38.0-1+b1", Type: inventory.TypeDeb, PURL: "pkg:deb/debian/fzf@0.38.0-1%2Bb1?arch=amd64&distro=debian-12", Ecosystem: "Debian:12", SourceName: "fzf", SourceVersion: "0.38.0-1", Arch: "amd64", Path: "var/lib/dpkg/status", Layer: 0},
+			{Name: "stdlib", Version: "1.19.8", Type: inventory.TypeGoStdlib, PURL: "pkg:golang/stdlib@1.19.8", Ecosystem: "Go", Path: "usr/bin/fzf", Owner: "fzf", Layer: 0},
+		}},
 	}
 	for name, inv := range inventories {
 		for _, f := range []sbom.Format{sbom.FormatJSON, sbom.FormatCycloneDX, sbom.FormatSPDX} {

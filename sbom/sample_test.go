@@ -48,7 +48,7 @@ func sample() *inventory.Inventory {
 			{Name: "libc6", Version: "2.36-9+deb12u4", Type: inventory.TypeDeb, PURL: "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12", Ecosystem: "Debian:12", SourceName: "glibc", SourceVersion: "2.36-9+deb12u4", Arch: "amd64", Licenses: []string{"GPL-2.0-only", "LGPL-2.1-or-later"}, Path: "var/lib/dpkg/status", Layer: 0},
 			{Name: "github.com/sirupsen/logrus", Version: "v1.9.3", Type: inventory.TypeGoModule, PURL: "pkg:golang/github.com/sirupsen/logrus@v1.9.3", Ecosystem: "Go", Path: "app/server", Layer: 2},
 			{Name: "stdlib", Version: "1.22.1", Type: inventory.TypeGoStdlib, PURL: "pkg:golang/stdlib@1.22.1", Ecosystem: "Go", Path: "app/server", Layer: 2},
-			{Name: "@babel/core", Version: "7.24.0", Type: inventory.TypeNPM, PURL: "pkg:npm/%40babel/core@7.24.0", Ecosystem: "npm", Licenses: []string{"MIT"}, Path: "app/node_modules/@babel/core/package.json", Layer: 3},
+			{Name: "@babel/core", Version: "7.24.0", Type: inventory.TypeNPM, PURL: "pkg:npm/%40babel/core@7.24.0", Ecosystem: "npm", Licenses: []string{"MIT"}, Path: "app/node_modules/@babel/core/package.json", Locations: []string{"app/node_modules/@babel/core/package.json", "app/package-lock.json"}, Layer: 3},
 			{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Type: inventory.TypeJava, PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", Ecosystem: "Maven", Licenses: []string{"Apache License, Version 2.0"}, Path: "app/lib/app.jar", Layer: 2},
 			{Name: "serde", Version: "1.0.197", Type: inventory.TypeRust, PURL: "pkg:cargo/serde@1.0.197", Ecosystem: "crates.io", Licenses: []string{"MIT OR Apache-2.0"}, Path: "app/bin/tool", Layer: -1},
 		},

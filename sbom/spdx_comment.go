@@ -35,6 +35,8 @@ const (
 	keyPath          = "path"
 	keyLayer         = "layer"
 	keyLicense       = "license"
+	keyLocation      = "location"
+	keyOwner         = "owner"
 
 	keyCodename = "codename"
 
@@ -177,6 +179,9 @@ func packageComment(p *inventory.Package, listLicenses bool) string {
 		}
 	}
 	w.b.WriteString(" " + keyLayer + "=" + strconv.Itoa(p.Layer))
+	for _, l := range p.Locations {
+		w.addAlways(keyLocation, l)
+	}
 	if listLicenses {
 		for _, l := range p.Licenses {
 			w.addAlways(keyLicense, l)
@@ -208,6 +213,8 @@ func applyPackageComment(p *inventory.Package, fields []prop) (bool, error) {
 		case keyLicense:
 			p.Licenses = append(p.Licenses, v)
 			listed = true
+		case keyLocation:
+			p.Locations = append(p.Locations, v)
 		default:
 			return listed, fmt.Errorf("%w: unknown package comment key %q", ErrInvalid, f.name)
 		}

@@ -200,6 +200,11 @@ func readSPDXPackage(inv *inventory.Inventory, sp *spdx.Package, fields []prop, 
 	}
 	setIfEmpty(&p.Version, sp.PackageVersion)
 	setIfEmpty(&p.Name, sp.PackageName)
+	facts := foreignFacts{}
+	for _, a := range sp.Annotations {
+		facts.addTrivyAnnotation(a.AnnotationComment)
+	}
+	facts.apply(&p)
 	if l := spdxForeignLicense(sp); l != "" {
 		p.Licenses = []string{l}
 	}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package server_test
 
 import (
@@ -8,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/drydock/drydock/server"
+	"github.com/drydock/drydock/store"
 )
 
 func TestDataLockKeepsGCFromARunningServer(t *testing.T) {
@@ -21,13 +24,13 @@ func TestDataLockKeepsGCFromARunningServer(t *testing.T) {
 		return srv
 	}
 	rw := open(false)
-	if _, err := server.LockData(dir, true); !errors.Is(err, server.ErrDataInUse) {
+	if _, err := store.LockData(dir, true); !errors.Is(err, store.ErrDataInUse) {
 		t.Errorf("gc lock beside a read-write server = %v, want ErrDataInUse", err)
 	}
 	rw.Close()
 	ro := open(true)
 	defer ro.Close()
-	unlock, err := server.LockData(dir, true)
+	unlock, err := store.LockData(dir, true)
 	if err != nil {
 		t.Fatalf("gc lock beside only a read-only server = %v, want nil", err)
 	}

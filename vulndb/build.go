@@ -51,7 +51,8 @@ func Build(ctx context.Context, path string, advisories []*Advisory, opts ...Opt
 	return w.publish(ctx)
 }
 
-// validate checks the fields the database indexes records by.
+// validate checks the fields the database indexes records by. The
+// modified time is not one of them: an unknown one is stored as unknown.
 func validate(a *Advisory) error {
 	var errs []error
 	if strings.TrimSpace(a.ID) == "" {
@@ -60,9 +61,6 @@ func validate(a *Advisory) error {
 	id := a.ID
 	if id == "" {
 		id = "record"
-	}
-	if a.Modified.IsZero() {
-		errs = append(errs, malformed("%s: field modified is missing", id))
 	}
 	for i, af := range a.Affected {
 		p := af.Package

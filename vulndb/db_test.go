@@ -256,8 +256,8 @@ func TestOpenBadInput(t *testing.T) {
 		want       error
 	}{
 		{"missing file", filepath.Join(dir, "none.db"), vulndb.ErrNoDatabase},
-		{"text file", notDB, vulndb.ErrSchema},
-		{"folder", dir, vulndb.ErrSchema},
+		{"text file", notDB, vulndb.ErrForeign},
+		{"folder", dir, vulndb.ErrForeign},
 	}
 	for _, tt := range tests {
 		_, err := vulndb.Open(context.Background(), tt.path)
@@ -273,7 +273,7 @@ func TestOpenBadInput(t *testing.T) {
 
 func TestBuildRejectsBadRecord(t *testing.T) {
 	advs := fixtures(t)
-	advs = append(advs, &vulndb.Advisory{ID: "GHSA-no-modified"})
+	advs = append(advs, &vulndb.Advisory{ID: "GHSA-half-package", Affected: []vulndb.Affected{{Package: vulndb.Package{Name: "requests"}}}})
 	path := filepath.Join(t.TempDir(), "vuln.db")
 	err := vulndb.Build(context.Background(), path, advs)
 	var ie *vulndb.InputError

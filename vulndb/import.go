@@ -32,9 +32,12 @@ type SourceReport struct {
 	// records were kept as they were.
 	NotModified bool
 	// SkippedCount counts malformed records skipped; Skipped names the first
-	// maxSkipped of them with the reason.
+	// maxSkipped of them with the file or zip entry and the reason.
 	SkippedCount int
 	Skipped      []string
+	// UnknownModified counts records stored whose modified time was zero
+	// or unreadable: every rematch treats them as changed.
+	UnknownModified int
 }
 
 // maxSkipped bounds how many skip messages a report keeps; the rest are
@@ -49,13 +52,16 @@ const maxSkipped = 100
 // WithEPSSFile give something to import.
 //
 // Records are decoded and stored one at a time, so memory does not grow
-// with the corpus. A malformed record is skipped with a warning (logged and
-// in the report) naming the file or zip entry; an unreadable zip is an
-// *InputError and nothing changes. The new database is built beside the old
+// with the corpus. A record with a zero or unreadable timestamp is stored
+// (its modified time unknown); a malformed record is skipped with a warning
+// (logged and in the report) naming the file or zip entry, and a source
+// that loses more than MaxSkippedShare of its records that way is an
+// *InputError wrapping ErrPartial unless WithAllowPartial. An unreadable
+// zip is an *InputError; after any error nothing changes. The new database is built beside the old
 // one and renamed over it only when complete.
 //
 // Options read: WithSourceName, WithKEVFile, WithEPSSFile, WithLogger,
-// WithMaxRecordSize, WithClock.
+// WithMaxRecordSize, WithClock, WithAllowPartial.
 func Import(ctx context.Context, dbPath, src string, opts ...Option) (rep *Report, err error) {
 	o, err := newOptions(opts)
 	if err != nil {
@@ -134,6 +140,9 @@ func importOSV(ctx context.Context, w *writer, src string, m sourceMeta) (Source
 			return err
 		}
 		sr.Records++
+		if !KnownTime(a.Modified) {
+			sr.UnknownModified++
+		}
 		return nil
 	}
 	fi, err := os.Stat(src)
@@ -155,6 +164,9 @@ func importOSV(ctx context.Context, w *writer, src string, m sourceMeta) (Source
 		ie.Path = m.location // a download's temporary file means nothing to the user
 	}
 	if err != nil {
+		return sr, err
+	}
+	if err := checkSkipped(sr, w.o); err != nil {
 		return sr, err
 	}
 	return sr, w.setSource(ctx, m)

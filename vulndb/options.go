@@ -33,6 +33,7 @@ type options struct {
 	maxDownload int64
 	maxRecord   int64
 	source      string
+	partial     bool // WithAllowPartial
 }
 
 // DefaultMaxAge is how old a database may be before Stale reports it: the
@@ -197,7 +198,8 @@ func WithBaseURL(rawURL string) Option {
 }
 
 // WithEcosystems narrows Update to these OSV ecosystems, written as OSV
-// names its folders ("Debian", "Red Hat", "crates.io").
+// names its folders ("Debian", "Red Hat", "crates.io"); a name that is not
+// one of KnownEcosystems is refused.
 // Default: DefaultEcosystems.
 func WithEcosystems(ecosystems ...string) Option {
 	return func(o *options) error {
@@ -207,6 +209,9 @@ func WithEcosystems(ecosystems ...string) Option {
 		for _, e := range ecosystems {
 			if strings.TrimSpace(e) == "" || strings.ContainsAny(e, "/\\") {
 				return optionErr("WithEcosystems", "%q is not an ecosystem name", e)
+			}
+			if err := checkEcosystem(e); err != nil {
+				return &OptionError{Option: "WithEcosystems", Err: err}
 			}
 		}
 		o.ecosystems = ecosystems

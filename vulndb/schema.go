@@ -23,7 +23,7 @@ const schemaSQL = `
 CREATE TABLE advisories (
 	rowid     INTEGER PRIMARY KEY,
 	id        TEXT NOT NULL UNIQUE,
-	modified  INTEGER NOT NULL, -- unix nanoseconds, as the record says
+	modified  INTEGER NOT NULL, -- unix nanoseconds, as the record says; 0 unknown
 	changed   INTEGER NOT NULL, -- unix nanoseconds, when this row was last written
 	withdrawn INTEGER,          -- unix nanoseconds; NULL when not withdrawn
 	aliases   TEXT NOT NULL,    -- space separated

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,6 +43,7 @@ func newDBCmd() *cobra.Command {
 func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 	var ecosystems []string
 	var baseURL, kevURL, epssURL string
+	var partial bool
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Download the OSV export (only what changed), and KEV and EPSS when their URLs are given",
@@ -56,6 +58,9 @@ func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 			if len(ecosystems) > 0 {
 				opts = append(opts, vulndb.WithEcosystems(ecosystems...))
 			}
+			if partial {
+				opts = append(opts, vulndb.WithAllowPartial())
+			}
 			for _, u := range []struct {
 				flag string
 				opt  func(string) vulndb.Option
@@ -65,10 +70,17 @@ func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 				}
 			}
 			rep, err := vulndb.Update(cmd.Context(), dbPath(), opts...)
-			if err != nil {
-				return err
+			if rep != nil {
+				// Some sources were updated even when others failed.
+				if perr := printReport(cmd.OutOrStdout(), dbPath(), rep); perr != nil && err == nil {
+					return perr
+				}
 			}
-			return printReport(cmd.OutOrStdout(), dbPath(), rep)
+			var oe *vulndb.OptionError
+			if errors.As(err, &oe) && oe.Option == "WithEcosystems" {
+				return usageError{fmt.Errorf("--ecosystems: %w", oe.Err)}
+			}
+			return fetchHint(err, rep != nil)
 		},
 	}
 	f := cmd.Flags()
@@ -76,11 +88,13 @@ func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 	f.StringVar(&baseURL, "base-url", "", "OSV export or mirror URL (default $DRYDOCK_OSV_URL or "+vulndb.PublicOSVURL+")")
 	f.StringVar(&kevURL, "kev-url", "", "CISA KEV catalog URL (JSON)")
 	f.StringVar(&epssURL, "epss-url", "", "EPSS scores URL (CSV, gzipped or not)")
+	f.BoolVar(&partial, "allow-partial", false, allowPartialHelp)
 	return cmd
 }
 
 func newDBImportCmd(dbPath func() string) *cobra.Command {
 	var kev, epss, source string
+	var partial bool
 	cmd := &cobra.Command{
 		Use:   "import [PATH] [--kev FILE] [--epss FILE]",
 		Short: "Import OSV records from a folder or an OSV all.zip (offline), and KEV or EPSS files",
@@ -108,6 +122,9 @@ func newDBImportCmd(dbPath func() string) *cobra.Command {
 			if source != "" {
 				opts = append(opts, vulndb.WithSourceName(source))
 			}
+			if partial {
+				opts = append(opts, vulndb.WithAllowPartial())
+			}
 			rep, err := vulndb.Import(cmd.Context(), dbPath(), src, opts...)
 			if err != nil {
 				return err
@@ -119,6 +136,7 @@ func newDBImportCmd(dbPath func() string) *cobra.Command {
 	f.StringVar(&kev, "kev", "", "CISA Known Exploited Vulnerabilities catalog (JSON)")
 	f.StringVar(&epss, "epss", "", "EPSS scores (CSV, gzipped or not)")
 	f.StringVar(&source, "source", "", "name to file the records under; a later import under the same name replaces them (default: the ecosystem for <Ecosystem>/all.zip, else the path)")
+	f.BoolVar(&partial, "allow-partial", false, allowPartialHelp)
 	return cmd
 }
 
@@ -172,7 +190,10 @@ func (f *dbRegistryFlags) options() ([]dbartifact.Option, error) {
 }
 
 func newDBPushCmd(dbPath func() string) *cobra.Command {
-	var rf dbRegistryFlags
+	var (
+		rf  dbRegistryFlags
+		key string
+	)
 	cmd := &cobra.Command{
 		Use:   "push REF",
 		Short: "Push the database to a registry as an OCI artifact, for air-gapped scanners to pull",
@@ -181,6 +202,13 @@ func newDBPushCmd(dbPath func() string) *cobra.Command {
 			opts, err := rf.options()
 			if err != nil {
 				return err
+			}
+			if key != "" {
+				s, err := loadSigner(key, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				opts = append(opts, dbartifact.WithSigner(s))
 			}
 			res, err := dbartifact.Push(cmd.Context(), dbPath(), args[0], opts...)
 			if err != nil {
@@ -192,11 +220,15 @@ func newDBPushCmd(dbPath func() string) *cobra.Command {
 		},
 	}
 	rf.add(cmd.Flags())
+	cmd.Flags().StringVar(&key, "key", "", "sign the pushed database with this private key (cosign.key)")
 	return cmd
 }
 
 func newDBPullCmd(dbPath func() string) *cobra.Command {
-	var rf dbRegistryFlags
+	var (
+		rf   dbRegistryFlags
+		keys []string
+	)
 	cmd := &cobra.Command{
 		Use:   "pull REF",
 		Short: "Replace the database with one pushed by `drydock db push` (checked before it replaces anything)",
@@ -205,6 +237,13 @@ func newDBPullCmd(dbPath func() string) *cobra.Command {
 			opts, err := rf.options()
 			if err != nil {
 				return err
+			}
+			if len(keys) > 0 {
+				pubs, err := loadPublicKeys(keys)
+				if err != nil {
+					return err
+				}
+				opts = append(opts, dbartifact.WithKeys(pubs...))
 			}
 			res, err := dbartifact.Pull(cmd.Context(), dbPath(), args[0], opts...)
 			if err != nil {
@@ -217,7 +256,30 @@ func newDBPullCmd(dbPath func() string) *cobra.Command {
 	}
 	rf.add(cmd.Flags())
 	cmd.Flags().BoolVar(&rf.force, "force", false, "take the pulled database even when it is older than the local one")
+	cmd.Flags().StringArrayVar(&keys, "key", nil, "refuse a database not signed by this public key (cosign.pub); repeatable")
 	return cmd
+}
+
+// fetchHint adds to a failed download what became of the database and what
+// the user can do instead.
+func fetchHint(err error, updated bool) error {
+	var fe *vulndb.FetchError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	hint := `other ways to get a database:
+  drydock db import PATH    an OSV all.zip or a folder of records (offline)
+  drydock db pull REF       a database pushed to your registry (db push)
+  drydock db update --base-url URL      a mirror of the OSV export
+  drydock db update --ecosystems LIST   fewer ecosystems`
+	kept := "nothing was changed"
+	if updated {
+		kept = "the sources listed above were updated; the others kept their records"
+	}
+	if fe.Unreachable() {
+		return fmt.Errorf("%w\n%s\n%s", err, kept, hint)
+	}
+	return fmt.Errorf("%w\n%s", err, kept)
 }
 
 // warnLogger prints skipped records as plain lines on stderr.
@@ -225,16 +287,22 @@ func warnLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
+// allowPartialHelp is the help of import's and update's --allow-partial.
+var allowPartialHelp = fmt.Sprintf("keep a source even when over %.0f%% of its records are malformed (they are skipped and named)", vulndb.MaxSkippedShare*100)
+
 func printReport(w io.Writer, path string, rep *vulndb.Report) error {
 	for _, s := range rep.Sources {
-		switch {
-		case s.NotModified:
-			fmt.Fprintf(w, "%s: not modified\n", s.Source)
-		case s.SkippedCount > 0:
-			fmt.Fprintf(w, "%s: %d records, %d malformed skipped\n", s.Source, s.Records, s.SkippedCount)
-		default:
-			fmt.Fprintf(w, "%s: %d records\n", s.Source, s.Records)
+		line := fmt.Sprintf("%s: %d records", s.Source, s.Records)
+		if s.NotModified {
+			line = s.Source + ": not modified"
 		}
+		if s.SkippedCount > 0 {
+			line += fmt.Sprintf(", %d malformed skipped", s.SkippedCount)
+		}
+		if s.UnknownModified > 0 {
+			line += fmt.Sprintf(" (%d without a modified time: every rematch rereads them)", s.UnknownModified)
+		}
+		fmt.Fprintln(w, line)
 	}
 	_, err := fmt.Fprintf(w, "database: %s\n", path)
 	return err

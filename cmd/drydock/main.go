@@ -38,7 +38,9 @@ func newRoot() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	for _, f := range commands {
-		root.AddCommand(f())
+		cmd := f()
+		strictGroups(cmd)
+		root.AddCommand(cmd)
 	}
 	return root
 }

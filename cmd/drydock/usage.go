@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,33 @@ func exactArgs(n int) cobra.PositionalArgs {
 			return usageError{err}
 		}
 		return nil
+	}
+}
+
+// strictGroups makes every group of verbs (db, user, namespace, …) refuse
+// a subcommand it does not have, with suggestions, as the top level does;
+// cobra would print the group's help and exit 0, so a mistyped CI step
+// would pass. A group given no subcommand prints its help.
+func strictGroups(cmd *cobra.Command) {
+	if !cmd.HasSubCommands() {
+		return
+	}
+	if !cmd.Runnable() {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.SuggestionsMinimumDistance = 2
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageError{fmt.Errorf("%s (see %s --help)", msg, cmd.CommandPath())}
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		strictGroups(sub)
 	}
 }
 

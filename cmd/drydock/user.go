@@ -25,13 +25,14 @@ import (
 func init() { addCommand(newUserCmd) }
 
 // adminEnv is what the account verbs (user, robot, namespace, member,
-// audit-log) share: the same --data and --database as drydock serve, and
-// the services opened on them.
+// audit-log) share: the same configuration as drydock serve, and the
+// services opened on its existing data.
 type adminEnv struct {
-	data, database string
-	cfg            server.Config // as resolved by open
+	cf   configFlags
+	data *server.Data
+	cfg  server.Config // as resolved by open
+	st   *store.Store
 
-	st    *store.Store
 	audit *auditlog.Log
 	svc   *auth.Service
 	actor auth.Principal
@@ -53,63 +54,40 @@ func (e *adminEnv) nameVerb(use, short string, do func(ctx context.Context, name
 }
 
 func (e *adminEnv) addFlags(cmd *cobra.Command) {
-	f := cmd.PersistentFlags()
-	f.StringVar(&e.data, "data", "", "data directory, as for drydock serve (default drydock-data, or $DRYDOCK_DATA)")
-	f.StringVar(&e.database, "database", "", "store DSN, as for drydock serve (default sqlite in the data directory, or $DRYDOCK_DATABASE)")
+	e.cf.bind = dataFlags
+	e.cf.add(cmd, true)
 }
 
-// open resolves the database like drydock serve does (flags over the
-// environment over defaults) and opens the store, the audit log and the
-// auth service. Whoever runs these verbs can read the database anyway, so
-// they act as a local administrator, named after the OS user in the trail.
-func (e *adminEnv) open(ctx context.Context) error {
-	var cfg server.Config
-	if err := cfg.LoadEnv(); err != nil {
-		return usageError{err}
-	}
-	if e.data != "" {
-		cfg.DataDir = e.data
-	}
-	if e.database != "" {
-		cfg.Database = e.database
-	}
-	if err := cfg.Defaults(); err != nil {
-		return usageError{err}
-	}
-	if !strings.Contains(cfg.Database, "://") {
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return fmt.Errorf("data directory: %w", err)
-		}
-	}
-	e.cfg = cfg
-	st, err := store.Open(ctx, cfg.Database)
+// open resolves the configuration as drydock serve does and opens the
+// store, the audit log and the auth service on data that must already
+// exist. Whoever runs these verbs can read the database anyway, so they act
+// as a local administrator, named after the OS user in the trail.
+func (e *adminEnv) open(cmd *cobra.Command) error {
+	cfg, err := e.cf.resolve(cmd)
 	if err != nil {
 		return err
 	}
-	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	if e.audit, err = auditlog.New(st, auditlog.WithLogger(quiet)); err != nil {
-		st.Close()
-		return err
+	if e.data, err = server.OpenData(cmd.Context(), cfg, server.Managing, quietLogger()); err != nil {
+		return noData(err)
 	}
-	if e.svc, err = auth.New(ctx, st, auth.WithRecorder(e.audit), auth.WithLogger(quiet)); err != nil {
-		st.Close()
-		return err
-	}
-	e.st = st
+	e.cfg, e.st, e.audit, e.svc = e.data.Config, e.data.Store, e.data.Audit, e.data.Auth
 	e.actor = auth.Local(os.Getenv("USER"))
 	return nil
 }
 
 func (e *adminEnv) close() {
-	if e.st != nil {
-		e.st.Close()
+	if e.data != nil {
+		e.data.Close()
 	}
 }
+
+// quietLogger drops the services' logs: a verb reports what it did itself.
+func quietLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
 
 // run wraps a verb body with open and close.
 func (e *adminEnv) run(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := e.open(cmd.Context()); err != nil {
+		if err := e.open(cmd); err != nil {
 			return err
 		}
 		defer e.close()
