@@ -60,7 +60,7 @@ func NewWriter(f Format, opts ...Option) (Writer, error) {
 	}
 	switch f {
 	case FormatTable:
-		return tableWriter{}, nil
+		return tableWriter{width: o.width}, nil
 	case FormatJSON:
 		return jsonWriter{}, nil
 	case FormatCycloneDX:
@@ -87,6 +87,20 @@ type Option func(*options) error
 type options struct {
 	now         time.Time
 	toolVersion string
+	width       int
+}
+
+// WithWidth makes the table fit a terminal of n columns, long names,
+// versions and paths cut with "…" (the other formats carry them whole).
+// Default: 0, no limit. Other formats ignore it.
+func WithWidth(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return &UsageError{Err: fmt.Errorf("sbom: WithWidth(%d): negative width", n)}
+		}
+		o.width = n
+		return nil
+	}
 }
 
 // WithTime sets the generation time written into CycloneDX metadata and SPDX

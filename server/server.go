@@ -28,6 +28,7 @@ import (
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/trust"
 	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/vulndb"
 	"github.com/drydock/drydock/webhook"
@@ -142,7 +143,9 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 // deletes besides the audit trail. Without enforcement the gate is open.
 func (s *Server) registryHooks() []registry.Option {
 	return []registry.Option{
-		registry.WithGate(registry.OpenGate{}),
+		// Protected namespaces (trusted CI verdicts and signatures) are
+		// checked first, around the next gate.
+		registry.WithGate(trust.New(s.st, s.blobs, registry.OpenGate{})),
 		registry.WithListener(s.hooks.Listener()),
 		registry.WithListener(s.jobs), // scan on push
 	}

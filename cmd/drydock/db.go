@@ -190,7 +190,10 @@ func (f *dbRegistryFlags) options() ([]dbartifact.Option, error) {
 }
 
 func newDBPushCmd(dbPath func() string) *cobra.Command {
-	var rf dbRegistryFlags
+	var (
+		rf  dbRegistryFlags
+		key string
+	)
 	cmd := &cobra.Command{
 		Use:   "push REF",
 		Short: "Push the database to a registry as an OCI artifact, for air-gapped scanners to pull",
@@ -199,6 +202,13 @@ func newDBPushCmd(dbPath func() string) *cobra.Command {
 			opts, err := rf.options()
 			if err != nil {
 				return err
+			}
+			if key != "" {
+				s, err := loadSigner(key, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				opts = append(opts, dbartifact.WithSigner(s))
 			}
 			res, err := dbartifact.Push(cmd.Context(), dbPath(), args[0], opts...)
 			if err != nil {
@@ -210,11 +220,15 @@ func newDBPushCmd(dbPath func() string) *cobra.Command {
 		},
 	}
 	rf.add(cmd.Flags())
+	cmd.Flags().StringVar(&key, "key", "", "sign the pushed database with this private key (cosign.key)")
 	return cmd
 }
 
 func newDBPullCmd(dbPath func() string) *cobra.Command {
-	var rf dbRegistryFlags
+	var (
+		rf   dbRegistryFlags
+		keys []string
+	)
 	cmd := &cobra.Command{
 		Use:   "pull REF",
 		Short: "Replace the database with one pushed by `drydock db push` (checked before it replaces anything)",
@@ -223,6 +237,13 @@ func newDBPullCmd(dbPath func() string) *cobra.Command {
 			opts, err := rf.options()
 			if err != nil {
 				return err
+			}
+			if len(keys) > 0 {
+				pubs, err := loadPublicKeys(keys)
+				if err != nil {
+					return err
+				}
+				opts = append(opts, dbartifact.WithKeys(pubs...))
 			}
 			res, err := dbartifact.Pull(cmd.Context(), dbPath(), args[0], opts...)
 			if err != nil {
@@ -235,6 +256,7 @@ func newDBPullCmd(dbPath func() string) *cobra.Command {
 	}
 	rf.add(cmd.Flags())
 	cmd.Flags().BoolVar(&rf.force, "force", false, "take the pulled database even when it is older than the local one")
+	cmd.Flags().StringArrayVar(&keys, "key", nil, "refuse a database not signed by this public key (cosign.pub); repeatable")
 	return cmd
 }
 
