@@ -149,7 +149,7 @@ func TestPullFailuresKeepTheOldDatabase(t *testing.T) {
 		{"another artifact", "vulndb/sbom:1", nil, dbartifact.ErrNotVulnDB, "artifactType application/vnd.example.sbom"},
 		{"a gzip tar layer", "vulndb/gzip:1", nil, dbartifact.ErrNotVulnDB, "layer media type application/vnd.oci.image.layer.v1.tar+gzip"},
 		{"a truncated layer", "vulndb/truncated:1", nil, dbartifact.ErrLayer, "decompressing"},
-		{"not a database", "vulndb/text:1", nil, vulndb.ErrSchema, "the pulled file"},
+		{"not a database", "vulndb/text:1", nil, vulndb.ErrForeign, "the pulled file"},
 		{"a schema from the future", "vulndb/future:1", nil, vulndb.ErrSchema, "schema version 2"},
 		{"a layer over the limit", "vulndb/good:1", []dbartifact.Option{dbartifact.WithMaxSize(100, 1<<30)}, dbartifact.ErrLayer, "over the 100 byte limit"},
 		{"a database over the limit", "vulndb/good:1", []dbartifact.Option{dbartifact.WithMaxSize(1<<30, 4096)}, dbartifact.ErrLayer, "over the 4096 byte limit"},
