@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -24,6 +23,7 @@ import (
 // checks that every job ends completed exactly once — none lost, none
 // duplicated — and that every image has its SBOM and verdict.
 func TestKillWithJobsQueued(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
@@ -46,7 +46,7 @@ func TestKillWithJobsQueued(t *testing.T) {
 		d, _ := img.Digest()
 		digests[d.String()] = true
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	dsn := filepath.Join(dir, "drydock.db")
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -153,7 +153,7 @@ func buildFixtureDB(t *testing.T, path string) {
 		}
 		advs = append(advs, &a)
 	}
-	if err := vulndb.Build(context.Background(), path, advs); err != nil {
+	if err := vulndb.Build(t.Context(), path, advs); err != nil {
 		t.Fatal(err)
 	}
 }
