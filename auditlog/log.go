@@ -29,6 +29,7 @@ type Log struct {
 	logger    *slog.Logger
 	retention time.Duration
 	now       func() time.Time
+	denials   denials
 }
 
 var _ Recorder = (*Log)(nil)
@@ -106,14 +107,32 @@ func validate(e Event) error {
 
 // Record stores e and logs it. The log line is written even when the store
 // refuses, so that an outage of the database does not erase the trail.
+// Anonymous denials are counted per address and minute (see denials).
 func (g *Log) Record(ctx context.Context, e Event) error {
 	if err := validate(e); err != nil {
 		return err
 	}
 	e = e.escaped()
+	now := g.now()
 	if e.Time.IsZero() {
-		e.Time = g.now()
+		e.Time = now
 	}
+	if aggregated(e) {
+		write, due := g.denials.note(e, now)
+		err := g.write(ctx, due)
+		if !write {
+			return err
+		}
+	} else if due := g.denials.due(now); len(due) > 0 {
+		if err := g.write(ctx, due); err != nil {
+			g.logger.ErrorContext(ctx, "audit summary lost", "err", err)
+		}
+	}
+	return g.store1(ctx, e)
+}
+
+// store1 writes one event to the store and the log.
+func (g *Log) store1(ctx context.Context, e Event) error {
 	e.Time = e.Time.UTC()
 	if e.Version == "" {
 		e.Version = build.Version()
@@ -141,16 +160,27 @@ func (g *Log) Prune(ctx context.Context) (int64, error) {
 func (g *Log) PruneEvery(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	// Summaries of anonymous denials are written within a minute even
+	// when no further event comes to trigger them.
+	minute := time.NewTicker(time.Minute)
+	defer minute.Stop()
 	for {
 		if n, err := g.Prune(ctx); err != nil {
 			g.logger.ErrorContext(ctx, "audit log retention failed", "err", err)
 		} else if n > 0 {
 			g.logger.InfoContext(ctx, "audit log retention", "deleted", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-minute.C:
+				if err := g.write(ctx, g.denials.due(g.now())); err != nil {
+					g.logger.ErrorContext(ctx, "audit summary lost", "err", err)
+				}
+			case <-t.C:
+				waiting = false
+			}
 		}
 	}
 }

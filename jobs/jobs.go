@@ -28,7 +28,7 @@ import (
 )
 
 // PolicySource gives the policy a namespace's images are judged with; nil
-// means the scanner's default policy. Enforcement settings implement it.
+// means the scanner's default policy. *enforce.Settings implements it.
 type PolicySource interface {
 	Policy(ctx context.Context, namespace string) (*policy.Policy, error)
 }

@@ -39,7 +39,7 @@ func newDBCmd() *cobra.Command {
 		return vulndb.DefaultPath()
 	}
 	cmd.AddCommand(newDBUpdateCmd(dbPath), newDBImportCmd(dbPath), newDBStatusCmd(dbPath),
-		newDBPushCmd(dbPath), newDBPullCmd(dbPath))
+		newDBPushCmd(dbPath), newDBPullCmd(dbPath), newDBRematchCmd(dbPath))
 	return cmd
 }
 

@@ -96,10 +96,10 @@ func (e *adminEnv) enforcementVerbs() []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := e.svc.ListMembers(ctx, e.actor, args[0]); err != nil {
-				return err // the namespace must exist
+			n, err := s.Get(ctx, e.actor, args[0])
+			if err != nil {
+				return err
 			}
-			n, _ := s.Lookup(ctx, args[0])
 			return writeEnforcement(cmd.OutOrStdout(), n, true)
 		}),
 	}

@@ -40,14 +40,14 @@ scanned yet; --immutable-tags keeps matching tags from being moved.`,
 			if err := env.svc.CreateNamespace(ctx, env.actor, args[0], public); err != nil {
 				return err
 			}
+			if _, err := fmt.Fprintf(cmd.OutOrStdout(), "created namespace %s (public: %t)\n", args[0], public); err != nil {
+				return err
+			}
 			if immutable != "" {
 				if err := addImmutableRule(ctx, env, args[0], immutable); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "tags %q of namespace %s are immutable\n", immutable, args[0])
-			}
-			if _, err := fmt.Fprintf(cmd.OutOrStdout(), "created namespace %s (public: %t)\n", args[0], public); err != nil {
-				return err
 			}
 			if !enforcing && policyFile == "" {
 				return nil

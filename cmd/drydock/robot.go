@@ -46,11 +46,11 @@ member who created it, and outlives that member.`,
 				return err
 			}
 			var until time.Time
-			if expires != "never" {
-				d, err := parseSpan(expires)
-				if err != nil {
-					return usageError{fmt.Errorf("--expires: %w", err)}
-				}
+			d, err := auth.ParseRobotLifetime(expires)
+			if err != nil {
+				return usageError{fmt.Errorf("--expires: %w", err)}
+			}
+			if d > 0 {
 				until = time.Now().Add(d)
 			}
 			r, secret, err := env.svc.CreateRobot(ctx, env.actor, ns, args[0], role, until)
