@@ -46,6 +46,10 @@ type api struct {
 	rules    Rules
 	hooks    Webhooks
 	policies Policies
+	// verdicts and jobs serve the verdict, SBOM and jobs routes.
+	verdicts Verdicts
+	jobs     Jobs
+	trust    Trust
 	log      *slog.Logger
 }
 

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/drydock/drydock/internal/build"
 )
 
 // Store keeps events. *store.Store satisfies it.
@@ -132,6 +134,9 @@ func (g *Log) Record(ctx context.Context, e Event) error {
 // store1 writes one event to the store and the log.
 func (g *Log) store1(ctx context.Context, e Event) error {
 	e.Time = e.Time.UTC()
+	if e.Version == "" {
+		e.Version = build.Version()
+	}
 	id, err := g.store.InsertAuditEvent(ctx, e)
 	if err != nil {
 		err = fmt.Errorf("auditlog: store event: %w", err)
@@ -219,7 +224,7 @@ func logEvent(ctx context.Context, l *slog.Logger, e Event, storeErr error) {
 		slog.String("action", e.Action),
 		slog.String("outcome", e.Outcome),
 	}
-	for _, kv := range [][2]string{{"repo", e.Repo}, {"target", e.Target}, {"reason", e.Reason}, {"addr", e.Addr}} {
+	for _, kv := range [][2]string{{"repo", e.Repo}, {"target", e.Target}, {"reason", e.Reason}, {"addr", e.Addr}, {"version", e.Version}} {
 		if kv[1] != "" {
 			attrs = append(attrs, slog.String(kv[0], kv[1]))
 		}

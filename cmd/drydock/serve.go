@@ -52,7 +52,7 @@ before it opens the data; the first administrator is created last.`,
 		Example: `  drydock serve
   drydock serve --addr 0.0.0.0:5443 --tls-cert cert.pem --tls-key key.pem
   drydock serve --config /etc/drydock.yaml --read-only
-  DRYDOCK_DATABASE=postgres://drydock@db/drydock drydock serve --blobs /srv/blobs`,
+  DRYDOCK_DATABASE=postgres://db/drydock drydock serve --blobs /srv/blobs`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := cf.resolve(cmd)
