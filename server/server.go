@@ -331,5 +331,11 @@ func (s *Server) Close() error {
 	if s.vulndb != nil {
 		s.vulndb.Close()
 	}
+	if s.audit != nil {
+		// The counts of anonymous denials not yet written.
+		if err := s.audit.Flush(context.Background()); err != nil {
+			s.log.Error("audit summary lost", "err", err)
+		}
+	}
 	return s.data.Close()
 }
