@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
@@ -68,6 +70,25 @@ func blobsIn(t *testing.T, reg *registrytest.Registry, repo string, img v1.Image
 	return n
 }
 
+// blobFiles counts the files in the registry's blob store, uploads included.
+func blobFiles(t *testing.T, reg *registrytest.Registry) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(reg.DataDir, "blobs"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // TestFailingImagePushesNothing: a known vulnerability under the strict
 // default policy fails the gate (a *policy.Failure); reports are written;
 // the registry holds no blob of the image and no tag.
@@ -75,6 +96,14 @@ func TestFailingImagePushesNothing(t *testing.T) {
 	reg := registrytest.Start(t)
 	img := appImage(t, vulnerableGlibc)
 	cfg, _ := config(t, reg, writeLayout(t, img), "team/app:1.0")
+	other, _ := random.Image(256, 1)
+	if err := remote.Write(reg.Ref(t, "team/other:1"), other, reg.Admin(context.Background())...); err != nil {
+		t.Fatal(err)
+	}
+	before := blobFiles(t, reg)
+	if before == 0 {
+		t.Fatalf("no files under %s/blobs after a push: the count below would prove nothing", reg.DataDir)
+	}
 	res, err := gate.Run(context.Background(), cfg)
 	var failure *policy.Failure
 	if !errors.As(err, &failure) {
@@ -93,6 +122,9 @@ func TestFailingImagePushesNothing(t *testing.T) {
 	}
 	if n := blobsIn(t, reg, "team/app", img); n != 0 {
 		t.Errorf("registry holds %d of the failing image's blobs, want 0", n)
+	}
+	if after := blobFiles(t, reg); after != before {
+		t.Errorf("the registry's blob store went from %d to %d files, want no change", before, after)
 	}
 	if _, err := remote.Head(reg.Ref(t, "team/app:1.0"), reg.Admin(context.Background())...); err == nil {
 		t.Error("tag team/app:1.0 exists after a failing gate")
