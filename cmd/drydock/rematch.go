@@ -20,8 +20,10 @@ func newDBRematchCmd(dbPath func() string) *cobra.Command {
 	var full bool
 	cmd := &cobra.Command{
 		Use:   "rematch [--full] [--data DIR | --database DSN]",
-		Short: "Match the registry's stored SBOMs again against the database: what changed since the last rematch, or --full",
-		Args:  exactArgs(0),
+		Short: "Match the registry's stored SBOMs again: what changed since the last time, or --full",
+		Example: `  drydock db import ./osv-mirror/Debian/all.zip && drydock db rematch
+  drydock db rematch --full --data /srv/drydock`,
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			db, err := vulndb.Open(ctx, dbPath())
 			if err != nil {
