@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/drydock/drydock/auth"
@@ -316,3 +318,29 @@ func TestGateIntoProtectedNamespace(t *testing.T) {
 }
 
 func pemOf(k *sign.PublicKey) ([]byte, error) { return cryptoutils.MarshalPublicKeyToPEM(k.Key) }
+
+// TestDockerArchive gates `docker save` output: the digest pushed is the
+// one the registry serves and the one the attestations name.
+func TestDockerArchive(t *testing.T) {
+	ctx := context.Background()
+	reg := registrytest.Start(t)
+	img := appImage(t, fixedGlibc)
+	file := filepath.Join(t.TempDir(), "app.tar")
+	tag, _ := name.NewTag("app:ci")
+	if err := tarball.WriteToFile(file, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	cfg, pub := config(t, reg, "docker-archive:"+file, "team/app:1.0")
+	res, err := gate.Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("gate: %v", err)
+	}
+	desc, err := remote.Head(reg.Ref(t, "team/app:1.0"), reg.Admin(ctx)...)
+	if err != nil || desc.Digest.String() != res.Digest.DigestStr() {
+		t.Fatalf("tag at %v (%v), want %s", desc, err, res.Digest)
+	}
+	ropts, _ := sign.Session(reg.Admin(ctx))
+	if _, err := sign.VerifyAttestations(ctx, &sign.Target{Digest: res.Digest, Remote: ropts}, []*sign.PublicKey{pub}, sign.PredicateVerdict); err != nil {
+		t.Errorf("verdict of the archive's push: %v", err)
+	}
+}

@@ -23,17 +23,19 @@ import (
 // queues the scan, a worker stores SBOM and verdict, the webhook-free
 // server shows the queue in its metrics.
 func TestScanOnPushServer(t *testing.T) {
+	t.Parallel()
 	dbs := map[string]func(t *testing.T, dir string) string{
 		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
 		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
 	}
 	for dbName, dsn := range dbs {
 		t.Run(dbName, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			vdb := filepath.Join(dir, "vuln.db")
 			buildFixtureDB(t, vdb)
 			srv, hs := start(t, server.Config{DataDir: dir, Database: dsn(t, dir), Anonymous: true, VulnDB: vdb, Workers: 2})
-			ctx := context.Background()
+			ctx := t.Context()
 			if err := srv.Jobs().Start(ctx); err != nil {
 				t.Fatal(err)
 			}

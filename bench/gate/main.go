@@ -30,10 +30,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/drydock/drydock/auth"
@@ -149,6 +151,14 @@ func run(packages, baseMB, appMB int) error {
 		{"scan alone, warm (same base, new app layer)", func() error { return scanOnce(imgB) }},
 		{"gate, cold (empty cache, empty registry)", func() error { return gateOnce(imgA, "team/app:1") }},
 		{"gate, warm (same base, new app layer)", func() error { return gateOnce(imgB, "team/app:2") }},
+		{"registry login + one HEAD (fresh client: token exchange)", func() error {
+			r, err := name.ParseReference(digestA, access.NameOptions()...)
+			if err != nil {
+				return err
+			}
+			_, err = remote.Head(r, access.RemoteOptions(ctx)...)
+			return err
+		}},
 		{"drydock sign (library, bundle) of the gated digest", func() error {
 			ropts, err := sign.Session(access.RemoteOptions(ctx))
 			if err != nil {
