@@ -20,7 +20,11 @@ func newDBRematchCmd(dbPath func() string) *cobra.Command {
 	var full bool
 	cmd := &cobra.Command{
 		Use:   "rematch [--full] [--data DIR | --database DSN]",
-		Short: "Match the registry's stored SBOMs again against the database: what changed since the last rematch, or --full",
+		Short: "Match the registry's stored SBOMs again against the database",
+		Long: `Match the registry's stored SBOMs again against the vulnerability
+database: only what changed since the last rematch, or everything with --full.`,
+		Example: `  drydock db rematch --data /srv/drydock
+  drydock db rematch --full`,
 		Args:  exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			db, err := vulndb.Open(ctx, dbPath())
