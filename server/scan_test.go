@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/crane"
 
+	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/store"
@@ -60,6 +61,17 @@ func TestScanOnPushServer(t *testing.T) {
 			}
 			if _, err := srv.Store().GetSBOM(ctx, d.String()); err != nil {
 				t.Errorf("SBOM: %v", err)
+			}
+			// The audit log is written through a queue: wait for the scan's event.
+			var evs []auditlog.Event
+			for deadline := time.Now().Add(10 * time.Second); len(evs) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				var err error
+				if evs, err = srv.Store().QueryAuditEvents(ctx, auditlog.Filter{Action: "scan", Repo: "team/app"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(evs) != 1 || evs[0].Target != d.String() || evs[0].Outcome != auditlog.OutcomeAllowed {
+				t.Errorf("audit events of the scan = %+v; want one allowed for %s", evs, d)
 			}
 			resp, err := http.Get(hs.URL + "/metrics")
 			if err != nil {
