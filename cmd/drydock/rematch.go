@@ -25,7 +25,7 @@ func newDBRematchCmd(dbPath func() string) *cobra.Command {
 database: only what changed since the last rematch, or everything with --full.`,
 		Example: `  drydock db rematch --data /srv/drydock
   drydock db rematch --full`,
-		Args:  exactArgs(0),
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			db, err := vulndb.Open(ctx, dbPath())
 			if err != nil {
