@@ -22,7 +22,9 @@ import (
 // Catalog lists the packages in img with the layer that introduced each.
 // Input that cannot be cataloged but leaves the rest of the image readable
 // (a corrupt lockfile, a file over the size limit) becomes a warning in
-// Inventory.Warnings; a layer that cannot be read is an error naming it.
+// Inventory.Warnings; an entry that climbs out of the image root becomes an
+// integrity finding in Inventory.Integrity, for the policy to judge; a layer
+// that cannot be read is an error naming it.
 func Catalog(ctx context.Context, img image.Image, opts ...Option) (*inventory.Inventory, error) {
 	o := defaults()
 	for _, opt := range opts {
@@ -65,6 +67,9 @@ func Catalog(ctx context.Context, img image.Image, opts ...Option) (*inventory.I
 		inv.Layers[i] = inventory.Layer{Index: i, DiffID: l.DiffID(), Digest: l.Digest(), Size: l.Size(), CreatedBy: l.CreatedBy()}
 		for _, w := range results[i].Warnings {
 			inv.Warnings = append(inv.Warnings, fmt.Sprintf("layer %d (%s): %s", i, l.DiffID(), w))
+		}
+		for _, e := range results[i].Escapes {
+			inv.Integrity = append(inv.Integrity, inventory.IntegrityFinding{Layer: i, Entry: e.Entry, Reason: e.Reason})
 		}
 	}
 	v := mergeLayers(results)

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"cmp"
@@ -257,18 +258,31 @@ func TestDistroOwnedGoBinaryEmbeds(t *testing.T) {
 	}
 }
 
-// An entry the image reader refuses (a path escaping the root) is a
-// warning naming it; the rest of the layer is still cataloged.
-func TestSkippedEntriesAreWarnings(t *testing.T) {
-	img := imagetest.Image(t, imagetest.Step{CreatedBy: "evil", Layer: imagetest.Layer(t,
+// An entry climbing out of the root (a name, a hard link) is an integrity
+// finding naming layer, entry and reason; an entry the reader merely cannot
+// use (aufs metadata) is a warning; the rest of the layer is still
+// cataloged.
+func TestSkippedEntriesAreIntegrityFindings(t *testing.T) {
+	img := imagetest.Image(t, imagetest.Step{CreatedBy: "base", Layer: imagetest.Layer(t,
+		file("etc/hostname", "box\n"),
+	)}, imagetest.Step{CreatedBy: "evil", Layer: imagetest.Layer(t,
 		file("../../escape/package.json", pkgJSON("evil", "6.6.6")),
+		imagetest.File{Name: "srv/link", Type: tar.TypeLink, Linkname: "../../../etc/shadow"},
+		file(".wh..wh.aufs", "aufs"),
 		file("srv/node_modules/good/package.json", pkgJSON("good", "1.0.0")),
 	)})
 	inv := catalogV1(t, img)
 	if got := names(inv); len(got) != 1 || got[0] != "npm/good@1.0.0" {
 		t.Errorf("packages: got %v, want [npm/good@1.0.0]", got)
 	}
-	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "escape") {
-		t.Errorf("warnings: got %q, want one naming the escaping entry", inv.Warnings)
+	want := []inventory.IntegrityFinding{
+		{Layer: 1, Entry: "../../escape/package.json", Reason: `tar entry "../../escape/package.json": name leaves the image root`},
+		{Layer: 1, Entry: "srv/link", Reason: `tar entry "srv/link": hard link to "../../../etc/shadow" is outside the image`},
+	}
+	if !slices.Equal(inv.Integrity, want) {
+		t.Errorf("integrity: got %+v\nwant %+v", inv.Integrity, want)
+	}
+	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "aufs metadata") {
+		t.Errorf("warnings: got %q, want one about the aufs entry", inv.Warnings)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // cacheVersion names the shape and the meaning of a layerResult. Bump it
 // whenever an extractor is added or changed, or the record changes: every
 // cached layer is then read again, which is the point.
-const cacheVersion = "catalog-v6"
+const cacheVersion = "catalog-v7"
 
 // layerResult is everything one layer contributes, independent of every
 // other layer, so that it can be cached by the layer's DiffID and shared by
@@ -50,6 +50,15 @@ type layerResult struct {
 	// Warnings name what the layer could not catalog; they travel with the
 	// cached layer so that a warm catalog says what a cold one said.
 	Warnings []string `json:"warnings,omitempty"`
+	// Escapes are entries that try to reach outside the image, with the
+	// reason; they become the inventory's integrity findings.
+	Escapes []escapedEntry `json:"escapes,omitempty"`
+}
+
+// escapedEntry is one entry of a layer that climbs out of the root.
+type escapedEntry struct {
+	Entry  string `json:"entry"`
+	Reason string `json:"reason"`
 }
 
 // fileResult is what one version of one file says.

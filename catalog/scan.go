@@ -46,7 +46,11 @@ func (s *layerScanner) scan(ctx context.Context, l image.Layer) (*layerResult, e
 			res.Opaques = append(res.Opaques, e.Path)
 			return nil
 		case image.TypeSkipped:
-			res.Warnings = append(res.Warnings, e.Reason)
+			if e.Escapes {
+				res.Escapes = append(res.Escapes, escapedEntry{Entry: e.Path, Reason: e.Reason})
+			} else {
+				res.Warnings = append(res.Warnings, e.Reason)
+			}
 			return nil
 		}
 		// Every entry makes its folder a directory, which hides a lower

@@ -55,7 +55,7 @@ func TestGateQuarantinesWhatFailsAndWhatIsNotScanned(t *testing.T) {
 		f.gate.Invalidate(img)
 		for _, p := range []auth.Principal{admin, {Name: "alice", Kind: "user"}, {Name: "robot$prod+ci", Kind: "robot"}} {
 			refused(t, "failing image for "+p.Name, f.gate.MayServeManifest(ctx, "prod/app", img, p),
-				`fails policy "prod"`, "1 vulnerability at or above high", "CVE-2024-5535 (high) in libssl3 3.0.11-1: fixed in 3.0.14-1")
+				`fails policy "prod"`, "1 finding (1 distinct ID) at or above high", "CVE-2024-5535 (high) in libssl3 3.0.11-1: fixed in 3.0.14-1")
 		}
 		// The same digest in a namespace that does not enforce is served.
 		if err := f.gate.MayServeManifest(ctx, "dev/app", img, admin); err != nil {

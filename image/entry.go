@@ -32,7 +32,9 @@ func entryOf(h *tar.Header) (e *Entry, ok bool) {
 	p, escapes := cleanPath(h.Name)
 	e = &Entry{Path: p, Mode: h.FileInfo().Mode(), ModTime: h.ModTime}
 	if escapes {
-		return skipped(e, h, "name leaves the image root"), true
+		e = skipped(e, h, "name leaves the image root")
+		e.Escapes = true
+		return e, true
 	}
 	dir, base := path.Split(p)
 	dir = path.Clean(dir)
@@ -68,7 +70,9 @@ func entryOf(h *tar.Header) (e *Entry, ok bool) {
 	case tar.TypeLink:
 		target, escapes := cleanPath(h.Linkname)
 		if escapes || target == "." || h.Linkname == "" {
-			return skipped(e, h, fmt.Sprintf("hard link to %q is outside the image", h.Linkname)), true
+			e = skipped(e, h, fmt.Sprintf("hard link to %q is outside the image", h.Linkname))
+			e.Escapes = escapes
+			return e, true
 		}
 		e.Type, e.Linkname = TypeHardlink, target
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:

@@ -93,4 +93,9 @@ type Entry struct {
 	Reader io.Reader
 	// Reason says why a TypeSkipped entry was refused, naming the entry.
 	Reason string
+	// Escapes marks a TypeSkipped entry that tries to reach outside the
+	// image: a name or a hard link climbing out of the root. No honest
+	// builder writes one, so it is a fact about the image's integrity, not
+	// merely an entry that could not be read.
+	Escapes bool
 }

@@ -30,6 +30,12 @@ func openLayout(source, dir, tag string, o *options) (Image, error) {
 	if err != nil {
 		return nil, imageErr(source, "reading index.json: %w", err)
 	}
+	return openIndex(source, idx, tag, o)
+}
+
+// openIndex opens the image tag names in a layout's top index (an OCI
+// layout folder or archive), picking the platform from a nested index.
+func openIndex(source string, idx v1.ImageIndex, tag string, o *options) (Image, error) {
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return nil, imageErr(source, "reading index.json: %w", err)
@@ -55,6 +61,7 @@ func openLayout(source, dir, tag string, o *options) (Image, error) {
 			return nil, &ImageError{Image: source, Err: err}
 		}
 		meta.digest = h.String()
+		o = o.pickedFromIndex()
 	case d.MediaType.IsImage():
 		img, err = idx.Image(d.Digest)
 		if err != nil {

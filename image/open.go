@@ -11,8 +11,13 @@ import (
 //	                           TAG picks one of several images (RepoTags)
 //	oci:DIR[:TAG]              an OCI image layout; TAG matches the
 //	                           org.opencontainers.image.ref.name annotation
+//	oci-archive:FILE[:TAG]     a tar of an OCI image layout; TAG as for oci:
 //	dir:PATH                   an unpacked root filesystem, as one layer
 //	REFERENCE                  a registry (the default; "docker://" is accepted)
+//
+// A reference without a transport that names an existing file or folder is
+// opened as what Detect finds there; one that looks like a path (./x, /x,
+// x.tar) but names nothing is an error, never a Docker Hub reference.
 //
 // From an index, the image for WithPlatform is taken (default linux/<host
 // arch>), and Digest is that image's manifest digest. A docker-archive
@@ -47,6 +52,8 @@ func Open(ctx context.Context, ref string, opts ...Option) (Image, error) {
 		img, err = openLayout(ref, p.path, p.tag, o)
 	case transportDir:
 		img, err = openDir(ref, p.path, o)
+	case transportOCIArchive:
+		img, err = openOCIArchive(ref, p.path, p.tag, o)
 	default:
 		img, err = openRemote(ctx, ref, p.ref, o)
 	}

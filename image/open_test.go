@@ -330,18 +330,18 @@ func TestOpenBadReferences(t *testing.T) {
 		says string
 	}{
 		{"", "empty"},
-		{"oci-archive:x.tar", `unknown transport "oci-archive"`},
+		{"oci-archive:" + missing, "no such file"},
 		{"sbom:x.json", "package sbom reads it"},
 		{"docker-archive:", "needs a file"},
 		{"docker-archive:" + missing, "no such file"},
-		{"oci:", "needs a directory"},
+		{"oci:", "needs a path"},
 		{"oci:" + missing, "not a directory"},
 		{"oci:" + notLayout + ":1.0", "not an OCI layout"},
 		{"oci:/x:", "empty tag"},
 		{"dir:", "needs a directory"},
 		{"dir:" + missing, "no such file"},
-		{"Registry.local/UPPER/app:1", "not a valid image reference"},
-		{"registry.local/app@sha256:123", "not a valid image reference"},
+		{"Registry.local/UPPER/app:1", "nor a valid registry reference"},
+		{"registry.local/app@sha256:123", "nor a valid registry reference"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {

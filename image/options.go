@@ -68,7 +68,11 @@ type Option func(*options) error
 type options struct {
 	limits   Limits
 	platform v1.Platform
-	access   RegistryAccess
+	// platformSet says WithPlatform was given: an image of one platform
+	// that is not it is then refused rather than read.
+	platformSet bool
+	access      RegistryAccess
+	progress    *Progress
 
 	// blobsVerified is set by sources that check each compressed blob
 	// against its digest themselves (go-containerregistry's remote does, at
@@ -78,6 +82,14 @@ type options struct {
 	// stored as plain tar: asking go-containerregistry for their compressed
 	// form would gzip them.
 	storedUncompressed bool
+}
+
+// pickedFromIndex is o for an image an index chose by its platform: the
+// index's descriptor, not the config, answered WithPlatform.
+func (o *options) pickedFromIndex() *options {
+	c := *o
+	c.platformSet = false
+	return &c
 }
 
 func makeOptions(opts []Option) (*options, error) {
@@ -110,14 +122,16 @@ func WithLimits(l Limits) Option {
 
 // WithPlatform selects the image of an index by platform, "os/arch" or
 // "os/arch/variant" (e.g. "linux/arm64", "linux/arm/v7"). Default:
-// linux/<the host's GOARCH>. It has no effect on sources that hold one image.
+// linux/<the host's GOARCH>. A source holding one image of another platform
+// (by its config's os and architecture) is refused with an *ImageError naming
+// the platform it has; dir: sources, which record none, are read as they are.
 func WithPlatform(platform string) Option {
 	return func(o *options) error {
 		p, err := v1.ParsePlatform(platform)
 		if err != nil || p.OS == "" || p.Architecture == "" {
 			return fmt.Errorf("platform %q is not os/arch[/variant]", platform)
 		}
-		o.platform = *p
+		o.platform, o.platformSet = *p, true
 		return nil
 	}
 }

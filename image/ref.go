@@ -8,17 +8,18 @@ import (
 
 // Transports drydock opens images from, as the prefix of a reference.
 const (
-	transportArchive  = "docker-archive"
-	transportLayout   = "oci"
-	transportDir      = "dir"
-	transportRegistry = "docker" // the default; also spelt "docker://"
+	transportArchive    = "docker-archive"
+	transportLayout     = "oci"
+	transportDir        = "dir"
+	transportOCIArchive = "oci-archive"
+	transportRegistry   = "docker" // the default; also spelt "docker://"
 )
 
 // otherTransports are names other tools use (skopeo, podman, buildah) that
 // drydock does not read: naming them gives a clear error rather than a
 // confusing "not a valid registry reference".
 var otherTransports = []string{
-	"containers-storage", "docker-daemon", "oci-archive", "ostree", "sif",
+	"containers-storage", "docker-daemon", "ostree", "sif",
 	"tarball", "file", "http", "https",
 }
 
@@ -36,7 +37,10 @@ type parsedRef struct {
 // errRef is wrapped by every reference error, for errors.Is.
 var errRef = errors.New("bad image reference")
 
-// parseRef splits ref without touching the file system or the network.
+// parseRef splits ref without touching the network. A reference without a
+// transport that names a file or folder is that file or folder (see Detect);
+// one that looks like a path but names nothing is an error, never a Docker
+// Hub reference.
 func parseRef(ref string) (parsedRef, error) {
 	if strings.TrimSpace(ref) == "" {
 		return parsedRef{}, fmt.Errorf("%w: empty", errRef)
@@ -48,6 +52,13 @@ func parseRef(ref string) (parsedRef, error) {
 		return parsedRef{transport: transportRegistry, ref: rest}, nil
 	}
 	prefix, rest, found := strings.Cut(ref, ":")
+	switch prefix {
+	case transportArchive, transportDir, transportLayout, transportOCIArchive:
+	default:
+		if p, ok, err := localRef(ref); ok || err != nil {
+			return p, err
+		}
+	}
 	if !found {
 		return parsedRef{transport: transportRegistry, ref: ref}, nil
 	}
@@ -62,8 +73,8 @@ func parseRef(ref string) (parsedRef, error) {
 			return parsedRef{}, fmt.Errorf("%w: dir: needs a directory", errRef)
 		}
 		return parsedRef{transport: transportDir, path: rest}, nil
-	case transportLayout:
-		p := parsedRef{transport: transportLayout, path: rest}
+	case transportLayout, transportOCIArchive:
+		p := parsedRef{transport: prefix, path: rest}
 		// oci:DIR:TAG: a colon after the last slash starts the tag, so
 		// that DIR may itself hold colons.
 		if i := strings.LastIndex(rest, ":"); i > strings.LastIndex(rest, "/") {
@@ -73,7 +84,7 @@ func parseRef(ref string) (parsedRef, error) {
 			}
 		}
 		if p.path == "" {
-			return parsedRef{}, fmt.Errorf("%w: oci: needs a directory", errRef)
+			return parsedRef{}, fmt.Errorf("%w: %s: needs a path", errRef, prefix)
 		}
 		return p, nil
 	}
@@ -82,7 +93,7 @@ func parseRef(ref string) (parsedRef, error) {
 	}
 	for _, t := range otherTransports {
 		if prefix == t {
-			return parsedRef{}, fmt.Errorf("%w: unknown transport %q (drydock reads docker-archive:, oci:, dir: and registry references)", errRef, prefix)
+			return parsedRef{}, fmt.Errorf("%w: unknown transport %q; drydock reads %s", errRef, prefix, Prefixes)
 		}
 	}
 	// "ubuntu:22.04", "localhost:5000/app": a registry reference, which

@@ -17,12 +17,12 @@ import (
 func openRemote(ctx context.Context, source, refStr string, o *options) (Image, error) {
 	ref, err := name.ParseReference(refStr, o.access.NameOptions()...)
 	if err != nil {
-		return nil, imageErr(source, "not a valid image reference: %w", err)
+		return nil, imageErr(source, "not a file, a folder nor a valid registry reference (%w); drydock reads %s", err, Prefixes)
 	}
 	ropts := append(o.access.RemoteOptions(ctx), remote.WithPlatform(o.platform))
 	desc, err := remote.Get(ref, ropts...)
 	if err != nil {
-		return nil, remoteErr(source, err)
+		return nil, remoteErr(source, o.access.Explain(ref.Context(), err))
 	}
 	meta := v1Meta{name: ref.Context().Name()}
 	ro := *o
@@ -38,7 +38,7 @@ func openRemote(ctx context.Context, source, refStr string, o *options) (Image, 
 			return nil, remoteErr(source, err)
 		}
 		meta.digest = h.String()
-		return fromV1(img, source, meta, &ro)
+		return fromV1(img, source, meta, ro.pickedFromIndex())
 	case desc.MediaType.IsImage():
 		img, err := desc.Image()
 		if err != nil {

@@ -154,3 +154,49 @@ func TestOpenRegistryTamperedBlob(t *testing.T) {
 		t.Fatalf("got %v, want a checksum LayerError for layer 1 naming the image", err)
 	}
 }
+
+// TestExplainRefusal: a registry's refusal says how to log in only when no
+// credentials were given; otherwise whether the credentials or the rights
+// were refused. The registry here takes Basic credentials on /v2/ and
+// lets "reader" in but refuses every pull with 403 for "norights".
+func TestExplainRefusal(t *testing.T) {
+	t.Setenv(image.EnvUsername, "")
+	host := serve(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			user, pass, ok := r.BasicAuth()
+			switch {
+			case !ok || pass != "right":
+				w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+				w.WriteHeader(http.StatusUnauthorized)
+			case user == "norights" && r.URL.Path != "/v2/":
+				w.WriteHeader(http.StatusForbidden)
+			default:
+				h.ServeHTTP(w, r)
+			}
+		})
+	})
+	ref := host + "/team/app:1.0"
+	push(t, ref, appImage(t, "auth"), remote.WithAuth(&authn.Basic{Username: "reader", Password: "right"}))
+	tests := []struct {
+		opts []image.Option
+		says string
+	}{
+		{nil, "no registry credentials for " + host + ": run `drydock login " + host + "`"},
+		{[]image.Option{image.WithBasicAuth("reader", "wrong")}, "refused the credentials of reader"},
+		{[]image.Option{image.WithBasicAuth("norights", "right")}, "norights has no access to team/app"},
+	}
+	for _, tt := range tests {
+		_, err := image.Open(context.Background(), ref, append(tt.opts, image.WithInsecure())...)
+		wantImageError(t, err, ref, tt.says)
+		if strings.Contains(tt.says, "credentials of") || strings.Contains(tt.says, "no access") {
+			if errors.Is(err, image.ErrNoCredentials) || strings.Contains(err.Error(), "--username") {
+				t.Errorf("with credentials, the error still says how to give some: %v", err)
+			}
+		}
+	}
+	t.Setenv(image.EnvUsername, "reader")
+	t.Setenv(image.EnvPassword, "right")
+	if _, err := image.Open(context.Background(), ref, image.WithInsecure()); err != nil {
+		t.Errorf("credentials from %s: %v", image.EnvUsername, err)
+	}
+}

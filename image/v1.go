@@ -45,6 +45,7 @@ type v1Layer struct {
 	// storedUncompressed says the blob is plain tar and must be read with
 	// Uncompressed (Compressed would gzip it).
 	storedUncompressed bool
+	progress           *Progress // nil: not counted
 }
 
 var _ Layer = (*v1Layer)(nil)
@@ -74,6 +75,10 @@ func (l *v1Layer) Walk(ctx context.Context, fn WalkFunc) error {
 		return l.fail(err)
 	}
 	defer rc.Close()
+	if l.progress != nil {
+		rc = countingReader{ReadCloser: rc, p: l.progress}
+		defer l.progress.layers.Add(1)
+	}
 	s := &stream{limits: l.limits, diffID: l.diffID}
 	if l.verifyBlob {
 		s.blobDigest = l.digest
@@ -142,6 +147,9 @@ func fromV1(img v1.Image, source string, meta v1Meta, o *options) (*v1Image, err
 	}
 	if p := cfg.Platform(); p != nil && p.OS != "" && p.Architecture != "" {
 		out.platform = p.String()
+		if o.platformSet && !p.Satisfies(o.platform) {
+			return nil, imageErr(source, "the image is for platform %s only, not %s", p, &o.platform)
+		}
 	}
 	var descs []v1.Descriptor
 	// A docker-archive with plain tar layers has no manifest; asking for one
@@ -181,6 +189,7 @@ func fromV1(img v1.Image, source string, meta v1Meta, o *options) (*v1Image, err
 			limits:             o.limits,
 			verifyBlob:         !o.blobsVerified && !o.storedUncompressed,
 			storedUncompressed: o.storedUncompressed,
+			progress:           o.progress,
 		}
 		if i < len(createdBy) {
 			vl.createdBy = createdBy[i]
@@ -192,6 +201,10 @@ func fromV1(img v1.Image, source string, meta v1Meta, o *options) (*v1Image, err
 			vl.digest = vl.diffID
 		}
 		out.layers = append(out.layers, vl)
+		if o.progress != nil {
+			o.progress.totalLayers.Add(1)
+			o.progress.totalBytes.Add(vl.size)
+		}
 	}
 	return out, nil
 }

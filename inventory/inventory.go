@@ -3,11 +3,14 @@
 // package found in it with the layer that introduced it.
 //
 // It is the one model that every later stage reads: the SBOM writers and
-// readers, vulnerability matching, policy, the registry's scan on push and the
-// continuous audit. Everything is keyed by the image's manifest digest.
+// readers, vulnerability matching, policy, the registry's scan on push and
+// the rematch of stored SBOMs. Everything is keyed by the image's manifest digest.
 package inventory
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Inventory is everything cataloged in one image (or read back from an SBOM).
 type Inventory struct {
@@ -34,6 +37,24 @@ type Inventory struct {
 	// Warnings name input that was skipped but did not stop the catalog
 	// (an unreadable database, a file over the size limit, …).
 	Warnings []string `json:"warnings,omitempty"`
+	// Integrity lists layer entries that try to reach outside the image (a
+	// name such as "../../var/lib/dpkg/status", a hard link out of the
+	// root). They were not read; the policy decides what they mean.
+	Integrity []IntegrityFinding `json:"integrity,omitempty"`
+}
+
+// IntegrityFinding is one hostile entry in one layer.
+type IntegrityFinding struct {
+	// Layer is the index of the layer holding the entry.
+	Layer int `json:"layer"`
+	// Entry is the entry's name, cleaned, as the layer records it.
+	Entry string `json:"entry"`
+	// Reason says what is wrong with it, naming the entry.
+	Reason string `json:"reason"`
+}
+
+func (f IntegrityFinding) String() string {
+	return "layer " + strconv.Itoa(f.Layer) + ": " + f.Reason
 }
 
 // OS is the distribution release of an image, from os-release.

@@ -31,15 +31,21 @@ func (p *Policy) Evaluate(ctx context.Context, in Input) (*Verdict, error) {
 	inv := in.Inventory
 	v := &Verdict{Policy: p.id, Image: inv.Digest, At: now.UTC()}
 	if p.enforcesNothing() {
-		v.Notes = append(v.Notes, fmt.Sprintf("policy %q enforces no rule: every image passes", p.id.Name))
+		if p.integrityWarn {
+			v.Notes = append(v.Notes, fmt.Sprintf("policy %q enforces no rule: every image passes", p.id.Name))
+		} else {
+			v.Notes = append(v.Notes, fmt.Sprintf("policy %q enforces no rule but integrity: every image without hostile layer entries passes", p.id.Name))
+		}
 	}
+	p.checkIntegrity(v, inv)
 
-	counting := p.suppress(v, inv, in.Findings, now)
+	counting := p.outsideSeverities(v, p.suppress(v, inv, in.Findings, now))
 	p.checkSeverity(v, counting)
+	p.checkAny(v, counting)
 	p.checkRegistry(v, inv)
 	p.checkAge(v, inv, now)
 	if len(p.rules) > 0 {
-		vars := celVars(inv, counting, p.unknownAs, now)
+		vars := celVars(inv, counting, p.effective, now)
 		// One cost budget for all rules together: each program stops itself
 		// at the limit, and no further rule starts once the total passes it,
 		// so a policy of many costly rules is bounded as well as one.
@@ -125,6 +131,26 @@ next:
 	return counting
 }
 
+// checkIntegrity fails the image for each layer entry that climbs out of
+// the root, or notes them where the policy says `integrity: warn`.
+func (p *Policy) checkIntegrity(v *Verdict, inv *inventory.Inventory) {
+	n := len(inv.Integrity)
+	if n == 0 {
+		return
+	}
+	ids := make([]string, n)
+	for i, f := range inv.Integrity {
+		ids[i] = fmt.Sprintf("layer %d: %s", f.Layer, f.Entry)
+	}
+	msg := fmt.Sprintf("%d layer %s outside the image root (no build tool writes one)",
+		n, plural(n, "entry reaches", "entries reach"))
+	if p.integrityWarn {
+		v.Notes = append(v.Notes, fmt.Sprintf("%s: %s; not failing (integrity: warn)", msg, strings.Join(ids, ", ")))
+		return
+	}
+	v.Reasons = append(v.Reasons, Reason{Rule: RuleIntegrity, Message: msg, IDs: ids})
+}
+
 func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
 	v.FailOn = p.failOn
 	if p.failOn == match.SeverityUnknown {
@@ -132,29 +158,25 @@ func (p *Policy) checkSeverity(v *Verdict, counting []match.Finding) {
 	}
 	var ids []string
 	for i := range counting {
-		if effectiveSeverity(&counting[i], p.unknownAs) >= p.failOn {
+		if p.effective(&counting[i]) >= p.failOn {
 			ids = append(ids, counting[i].ID)
 		}
 	}
 	if len(ids) == 0 {
 		return
 	}
+	findings := len(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	v.Blocking = ids
+	// Counted as the report's summary counts: findings (a vulnerability in
+	// one package) and the distinct IDs among them, each named as such.
 	v.Reasons = append(v.Reasons, Reason{
-		Rule:    RuleSeverity,
-		Message: fmt.Sprintf("%d vulnerabilit%s at or above %s", len(ids), plural(len(ids), "y", "ies"), severityName(p.failOn)),
-		IDs:     ids,
+		Rule: RuleSeverity,
+		Message: fmt.Sprintf("%d finding%s (%d distinct ID%s) at or above %s",
+			findings, plural(findings, "", "s"), len(ids), plural(len(ids), "", "s"), severityName(p.failOn)),
+		IDs: ids,
 	})
-}
-
-// effectiveSeverity maps an unknown severity per severity.unknownAs.
-func effectiveSeverity(f *match.Finding, unknownAs match.Severity) match.Severity {
-	if f.Severity == match.SeverityUnknown {
-		return unknownAs
-	}
-	return f.Severity
 }
 
 func packageName(f *match.Finding) string {

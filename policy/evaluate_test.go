@@ -38,7 +38,7 @@ func TestEvaluateAllReasons(t *testing.T) {
 	v := mustEvaluate(t, p, Input{Inventory: inv, Findings: findings})
 
 	want := []Reason{
-		{Rule: RuleSeverity, Message: "2 vulnerabilities at or above high", IDs: []string{"CVE-2023-38545", "CVE-2023-4911"}},
+		{Rule: RuleSeverity, Message: "2 findings (2 distinct IDs) at or above high", IDs: []string{"CVE-2023-38545", "CVE-2023-4911"}},
 		{Rule: RuleRegistries, Message: "image docker.io/someone/app is not from an allowed registry", IDs: []string{"docker.io/someone/app"}},
 		{Rule: RuleMaxAge, Message: "image was created 2025-11-01T10:00:00Z (120d ago), older than the maximum age of 90d"},
 		{Rule: "no-telnetd", Message: "telnetd must not be installed in any image"},
@@ -95,7 +95,7 @@ func TestDefaultPassesAndSaysSo(t *testing.T) {
 	if !v.Pass || v.Err() != nil {
 		t.Fatalf("default policy: Pass = %v, Err = %v; want pass", v.Pass, v.Err())
 	}
-	want := `policy "default" enforces no rule: every image passes`
+	want := `policy "default" enforces no rule but integrity: every image without hostile layer entries passes`
 	if !slices.Contains(v.Notes, want) {
 		t.Errorf("notes %q, want %q", v.Notes, want)
 	}
@@ -184,5 +184,42 @@ func TestEvaluateNowDefaultsToClock(t *testing.T) {
 	}
 	if v.Pass {
 		t.Errorf("an exception that expired in 2001 still applied at %v", time.Now())
+	}
+}
+
+// TestIntegrity is defect 10 in the policy: a layer entry climbing out of
+// the root fails the default policy (and any policy) with rule "integrity"
+// naming layer and entry; `integrity: warn` makes it a note.
+func TestIntegrity(t *testing.T) {
+	inv := testInventory()
+	inv.Integrity = []inventory.IntegrityFinding{
+		{Layer: 1, Entry: "../../var/lib/dpkg/status", Reason: `tar entry "../../var/lib/dpkg/status": name leaves the image root`},
+	}
+	v := mustEvaluate(t, Default(), Input{Inventory: inv})
+	var f *Failure
+	if v.Pass || !errors.As(v.Err(), &f) || len(v.Reasons) != 1 || v.Reasons[0].Rule != RuleIntegrity ||
+		!slices.Equal(v.Reasons[0].IDs, []string{"layer 1: ../../var/lib/dpkg/status"}) {
+		t.Fatalf("default policy: pass %v, reasons %+v; want one integrity reason naming layer 1 and the entry", v.Pass, v.Reasons)
+	}
+	if !strings.Contains(v.Reasons[0].Message, "1 layer entry reaches outside the image root") {
+		t.Errorf("message %q", v.Reasons[0].Message)
+	}
+	warn, err := Parse([]byte("apiVersion: drydock/v1\nkind: Policy\nintegrity: warn\n"), "warn.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v = mustEvaluate(t, warn, Input{Inventory: inv})
+	if !v.Pass || !slices.ContainsFunc(v.Notes, func(n string) bool {
+		return strings.Contains(n, "layer 1: ../../var/lib/dpkg/status") && strings.Contains(n, "integrity: warn")
+	}) {
+		t.Errorf("integrity: warn: pass %v, notes %q; want a pass with a note naming the entry", v.Pass, v.Notes)
+	}
+	if warn.ID().Digest == Default().ID().Digest {
+		t.Error("integrity: warn does not change the policy digest")
+	}
+	_, err = Parse([]byte("apiVersion: drydock/v1\nkind: Policy\nintegrity: ignore\n"), "bad.yaml")
+	var le *LoadError
+	if !errors.As(err, &le) || le.Line != 3 || !strings.Contains(err.Error(), "want fail or warn") {
+		t.Errorf("integrity: ignore: got %v, want a LoadError on line 3", err)
 	}
 }

@@ -60,8 +60,8 @@ rules:
 	fmt.Println(v.Err())
 	// Output:
 	// pass: false
-	// reason: severity.failOn: 1 vulnerability at or above high (CVE-2023-38545)
+	// reason: severity.failOn: 1 finding (1 distinct ID) at or above high (CVE-2023-38545)
 	// reason: no-telnetd: telnetd must not be installed
 	// suppressed: CVE-2023-45853 by exception: minizip is not built into our zlib
-	// policy "example" failed (2 reasons); severity.failOn: 1 vulnerability at or above high (CVE-2023-38545); no-telnetd: telnetd must not be installed
+	// policy "example" failed (2 reasons); severity.failOn: 1 finding (1 distinct ID) at or above high (CVE-2023-38545); no-telnetd: telnetd must not be installed
 }

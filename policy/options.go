@@ -18,6 +18,11 @@ type settings struct {
 	vexPaths    []string
 	baseDir     string
 	costLimit   uint64
+
+	severitySource string
+	severities     []match.Severity
+	failOnAny      bool
+	ignores        []exception
 }
 
 // DefaultCostLimit bounds the CEL cost of the custom rules in one

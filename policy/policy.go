@@ -2,8 +2,8 @@
 // (apiVersion drydock/v1, kind Policy) and judges an image — its inventory
 // and its vulnerability findings — into a Verdict that passes or fails with
 // every reason stated. The same Policy value serves `drydock scan`, the CI
-// gate, the registry's scan on push and pull quarantine, admission control
-// and the continuous audit, so an image is judged the same way everywhere.
+// gate, and the registry's scan on push and pull quarantine, so an image is
+// judged the same way everywhere.
 // Rules are a severity threshold, fixable-only counting, exceptions with a
 // reason and an expiry date, OpenVEX statements, allowed registries, a
 // maximum image age and custom CEL expressions, which are compiled when the
@@ -53,12 +53,20 @@ type Policy struct {
 	maxAgeText string
 	rules      []*rule
 	costLimit  uint64
+	// integrityWarn downgrades integrity findings (layer entries climbing
+	// out of the image) from a failure to a note.
+	integrityWarn bool
+	// vendorSeverity lets the distro's rating rule for OS packages.
+	vendorSeverity bool
+	severities     []match.Severity // only these count; nil: all
+	failOnAny      bool
 }
 
 // DefaultName is the name of the policy used when none is given.
 const DefaultName = "default"
 
-// Default is the policy used when none is given: it enforces nothing and
+// Default is the policy used when none is given: it enforces no rule but
+// the image's integrity (no layer entry may climb out of the root), and
 // every verdict it gives says so in a note.
 func Default() *Policy {
 	p := &Policy{id: PolicyID{Name: DefaultName}, costLimit: DefaultCostLimit}
@@ -122,6 +130,18 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 	if s.failOn != nil {
 		p.failOn = *s.failOn
 	}
+	source := spec.Severity.Source
+	if s.severitySource != "" {
+		source = s.severitySource
+	}
+	switch source {
+	case "", SourceCVSS:
+	case SourceVendor:
+		p.vendorSeverity = true
+	default:
+		return nil, &LoadError{File: file, Line: lineOf(root, "severity", "source"), Field: "severity.source", Err: detail(ErrInvalidValue, "%q: want %s or %s", source, SourceCVSS, SourceVendor)}
+	}
+	p.severities, p.failOnAny = s.severities, s.failOnAny
 	if p.unknownAs, err = parseSeverity(spec.Severity.UnknownAs, true); err != nil {
 		return nil, &LoadError{File: file, Line: lineOf(root, "severity", "unknownAs"), Field: "severity.unknownAs", Err: err}
 	}
@@ -135,6 +155,7 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 	if p.exceptions, err = buildExceptions(spec.Exceptions, file, root); err != nil {
 		return nil, err
 	}
+	p.exceptions = append(p.exceptions, s.ignores...)
 	if p.registries, err = buildRegistries(spec.Registries.Allowed, file, root); err != nil {
 		return nil, err
 	}
@@ -143,6 +164,13 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 			return nil, &LoadError{File: file, Line: lineOf(root, "maxAge"), Field: "maxAge", Err: err}
 		}
 		p.maxAgeText = spec.MaxAge
+	}
+	switch spec.Integrity {
+	case "", IntegrityFail:
+	case IntegrityWarn:
+		p.integrityWarn = true
+	default:
+		return nil, &LoadError{File: file, Line: lineOf(root, "integrity"), Field: "integrity", Err: detail(ErrInvalidValue, "%q: want %s or %s", spec.Integrity, IntegrityFail, IntegrityWarn)}
 	}
 	if p.rules, err = compileRules(spec.Rules, s.costLimit, file, root); err != nil {
 		return nil, err
@@ -162,9 +190,15 @@ func build(spec *fileSpec, root *yaml.Node, file string, opts []Option) (*Policy
 // ID names the policy and its effective digest.
 func (p *Policy) ID() PolicyID { return p.id }
 
-// enforcesNothing is true when no rule can ever fail an image.
+// Values of the integrity key.
+const (
+	IntegrityFail = "fail" // an integrity finding fails the image (default)
+	IntegrityWarn = "warn" // it becomes a note
+)
+
+// enforcesNothing is true when no rule but integrity can ever fail an image.
 func (p *Policy) enforcesNothing() bool {
-	return p.failOn == match.SeverityUnknown && len(p.registries) == 0 && p.maxAge == 0 && len(p.rules) == 0
+	return p.failOn == match.SeverityUnknown && !p.failOnAny && len(p.registries) == 0 && p.maxAge == 0 && len(p.rules) == 0
 }
 
 // digest hashes the effective policy, field by field in a fixed order with
@@ -197,6 +231,23 @@ func (p *Policy) digest() string {
 		field("rule", r.name, r.message, r.effect, r.source, r.idsSource)
 	}
 	field("costLimit", strconv.FormatUint(p.costLimit, 10))
+	// Written only when set, so the digests of existing policies hold.
+	if p.integrityWarn {
+		field("integrity", IntegrityWarn)
+	}
+	if p.vendorSeverity {
+		field("severitySource", SourceVendor)
+	}
+	if len(p.severities) > 0 {
+		names := make([]string, len(p.severities))
+		for i, s := range p.severities {
+			names[i] = severityName(s)
+		}
+		field("severities", names...)
+	}
+	if p.failOnAny {
+		field("failOnAny", "true")
+	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

@@ -31,7 +31,7 @@ func TestSeverityThreshold(t *testing.T) {
 				newFinding(t, "CVE-2023-4039", match.SeverityMedium, "libc6"),
 			},
 			wantIDs: []string{"CVE-2023-45853", "CVE-2023-4911"},
-			wantMsg: "2 vulnerabilities at or above high",
+			wantMsg: "2 findings (2 distinct IDs) at or above high",
 		},
 		{
 			name:     "unknown severity never fails by default",
@@ -43,7 +43,7 @@ func TestSeverityThreshold(t *testing.T) {
 			body:     "severity:\n  failOn: high\n  unknownAs: high\n",
 			findings: []match.Finding{newFinding(t, "CVE-2024-0001", match.SeverityUnknown, "curl")},
 			wantIDs:  []string{"CVE-2024-0001"},
-			wantMsg:  "1 vulnerability at or above high",
+			wantMsg:  "1 finding (1 distinct ID) at or above high",
 		},
 		{
 			name:     "unknownAs medium stays under high",
@@ -87,7 +87,7 @@ func TestSeverityThreshold(t *testing.T) {
 				newFinding(t, "CVE-2023-4911", match.SeverityHigh, "libc6"),
 			},
 			wantIDs: []string{"CVE-2023-4911"},
-			wantMsg: "1 vulnerability",
+			wantMsg: "2 findings (1 distinct ID)",
 		},
 	}
 	for _, tt := range tests {

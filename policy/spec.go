@@ -36,11 +36,13 @@ type fileSpec struct {
 	Registries  registriesSpec  `yaml:"registries"`
 	MaxAge      string          `yaml:"maxAge"`
 	Rules       []ruleSpec      `yaml:"rules"`
+	Integrity   string          `yaml:"integrity"`
 }
 
 type severitySpec struct {
 	FailOn    string `yaml:"failOn"`
 	UnknownAs string `yaml:"unknownAs"`
+	Source    string `yaml:"source"`
 }
 
 type registriesSpec struct {

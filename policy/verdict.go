@@ -32,6 +32,7 @@ const (
 	RuleSeverity   = "severity.failOn"
 	RuleRegistries = "registries.allowed"
 	RuleMaxAge     = "maxAge"
+	RuleIntegrity  = "integrity"
 )
 
 // Verdict is the policy's decision on one input, with everything an audit

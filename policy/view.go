@@ -87,9 +87,9 @@ func packageView(p *inventory.Package) packageInfo {
 	}
 }
 
-func findingView(f *match.Finding, unknownAs match.Severity) finding {
+func findingView(f *match.Finding, severity func(*match.Finding) match.Severity) finding {
 	v := finding{
-		ID: f.ID, IDs: f.IDs, Severity: severityName(effectiveSeverity(f, unknownAs)), Score: f.Score,
+		ID: f.ID, IDs: f.IDs, Severity: severityName(severity(f)), Score: f.Score,
 		Fixed: f.Fixed, Fixable: len(f.Fixed) > 0, Installed: f.Installed,
 		Package: packageView(&f.Package), KEV: f.KEV,
 	}
@@ -100,14 +100,14 @@ func findingView(f *match.Finding, unknownAs match.Severity) finding {
 }
 
 // celVars builds the activation shared by every rule of one evaluation.
-func celVars(inv *inventory.Inventory, counting []match.Finding, unknownAs match.Severity, now time.Time) map[string]any {
+func celVars(inv *inventory.Inventory, counting []match.Finding, severity func(*match.Finding) match.Severity, now time.Time) map[string]any {
 	pkgs := make([]packageInfo, len(inv.Packages))
 	for i := range inv.Packages {
 		pkgs[i] = packageView(&inv.Packages[i])
 	}
 	fs := make([]finding, len(counting))
 	for i := range counting {
-		fs[i] = findingView(&counting[i], unknownAs)
+		fs[i] = findingView(&counting[i], severity)
 	}
 	return map[string]any{"image": imageView(inv), "packages": pkgs, "findings": fs, "now": now.UTC()}
 }

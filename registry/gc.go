@@ -16,7 +16,8 @@ type GCOptions struct {
 	// Delete really deletes; false (the default) only reports — a dry run.
 	Delete bool
 	// Grace keeps anything younger, so a push in progress (blobs uploaded,
-	// manifest not yet) is never collected. Zero means one hour.
+	// manifest not yet) is never collected. Zero keeps nothing; the CLI's
+	// default is DefaultGrace.
 	Grace time.Duration
 	// Log receives one line per action; nil discards them.
 	Log io.Writer
@@ -31,7 +32,19 @@ type GCReport struct {
 	StaleUploads  int   // upload sessions untouched for longer than the grace period
 	DryRun        bool
 	FailedDeletes int
+	// Kept counts what is unreferenced but younger than the grace period,
+	// so left alone this time.
+	Kept GCKept
 }
+
+// GCKept counts what the grace period kept.
+type GCKept struct {
+	Links, Blobs, StrayFiles, Uploads int
+}
+
+// DefaultGrace is how long `drydock gc` keeps unreferenced data by default:
+// longer than any push takes between its first blob and its manifest.
+const DefaultGrace = time.Hour
 
 // CollectGarbage removes what no manifest needs: unreferenced blob links,
 // then blobs no repository links, then stray files and stale uploads.
@@ -39,9 +52,6 @@ type GCReport struct {
 // garbage and older than the grace period, so a push racing the sweep
 // keeps what it uses (see store.UnlinkUnreferenced).
 func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store, o GCOptions) (GCReport, error) {
-	if o.Grace == 0 {
-		o.Grace = time.Hour
-	}
 	if o.Grace < 0 {
 		return GCReport{}, errors.New("registry: gc: negative grace period")
 	}
@@ -54,6 +64,9 @@ func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store
 	}
 	cutoff := time.Now().Add(-o.Grace)
 	rep := GCReport{DryRun: !o.Delete}
+	if err := countKept(ctx, st, cutoff, &rep.Kept); err != nil {
+		return rep, err
+	}
 
 	links, err := st.UnreferencedLinks(ctx, cutoff)
 	if err != nil {
@@ -114,16 +127,22 @@ func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store
 	}
 
 	err = blobs.Walk(ctx, func(d blobstore.Digest, size int64, mod time.Time) error {
-		if mod.After(cutoff) {
-			return nil // maybe a push between its move and its record
-		}
-		if _, known, err := st.BlobExists(ctx, d.String()); err != nil || known {
+		_, known, err := st.BlobExists(ctx, d.String())
+		if err != nil || known {
 			return err
 		}
+		if mod.After(cutoff) {
+			rep.Kept.StrayFiles++ // maybe a push between its move and its record
+			return nil
+		}
 		if o.Delete {
-			if err := blobs.Delete(ctx, d); err != nil {
+			gone, err := st.DeleteStrayBlob(ctx, d.String(), func() error { return blobs.Delete(ctx, d) })
+			if err != nil {
 				rep.FailedDeletes++
 				return nil
+			}
+			if !gone {
+				return nil // recorded meanwhile
 			}
 		}
 		rep.StrayFiles++
@@ -141,7 +160,10 @@ func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store
 	for _, u := range ups {
 		if o.Delete {
 			if err := blobs.Cancel(ctx, u.ID); err != nil {
-				return rep, err
+				// Written to right now after all: it was not stale.
+				rep.FailedDeletes++
+				fmt.Fprintf(o.Log, "could not remove upload %s: %v\n", u.ID, err)
+				continue
 			}
 			if err := st.DeleteUpload(ctx, u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return rep, err
@@ -191,4 +213,28 @@ func (rg *Registry) ExpireUploads(ctx context.Context, maxAge time.Duration) (in
 		n++
 	}
 	return n, nil
+}
+
+// countKept counts what is unreferenced now but younger than cutoff.
+func countKept(ctx context.Context, st *store.Store, cutoff time.Time, k *GCKept) error {
+	now := time.Now()
+	for _, c := range []struct {
+		n    *int
+		list func(time.Time) (int, error)
+	}{
+		{&k.Links, func(t time.Time) (int, error) { l, err := st.UnreferencedLinks(ctx, t); return len(l), err }},
+		{&k.Blobs, func(t time.Time) (int, error) { l, err := st.OrphanBlobs(ctx, t); return len(l), err }},
+		{&k.Uploads, func(t time.Time) (int, error) { l, err := st.StaleUploads(ctx, t); return len(l), err }},
+	} {
+		all, err := c.list(now)
+		if err != nil {
+			return err
+		}
+		old, err := c.list(cutoff)
+		if err != nil {
+			return err
+		}
+		*c.n = all - old
+	}
+	return nil
 }

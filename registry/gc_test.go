@@ -85,8 +85,12 @@ func TestCollectGarbage(t *testing.T) {
 		}
 		// Nothing young is touched.
 		do(t, srv, call{"POST", "/v2/team/app/blobs/uploads/?digest=" + sha("fresh"), nil, "fresh"})
-		if rep, _ := registry.CollectGarbage(ctx, st, blobs, registry.GCOptions{Delete: true}); rep.Links+rep.Blobs+rep.StrayFiles != 0 {
-			t.Errorf("gc with the default grace removed something young: %+v", rep)
+		rep, err = registry.CollectGarbage(ctx, st, blobs, registry.GCOptions{Delete: true, Grace: registry.DefaultGrace})
+		if err != nil || rep.Links+rep.Blobs+rep.StrayFiles != 0 {
+			t.Errorf("gc with the default grace removed something young: %+v, %v", rep, err)
+		}
+		if rep.Kept.Links != 1 {
+			t.Errorf("gc with the default grace kept %+v, want the fresh link counted as kept", rep.Kept)
 		}
 	})
 }

@@ -36,6 +36,8 @@ type JSONReport struct {
 	Verdict *policy.Verdict `json:"verdict,omitempty"`
 	// Warnings name input skipped during the scan.
 	Warnings []string `json:"warnings,omitempty"`
+	// Integrity lists layer entries that reach outside the image.
+	Integrity []inventory.IntegrityFinding `json:"integrity,omitempty"`
 }
 
 // Tool names the program that wrote the report.
@@ -73,6 +75,7 @@ func BuildJSON(r *Report) *JSONReport {
 		Summary:   Count(r.Findings),
 		Findings:  []JSONFinding{},
 		Warnings:  r.Warnings,
+		Integrity: inv.Integrity,
 	}
 	if t := r.threshold(); t != match.SeverityUnknown {
 		out.FailOn = &t

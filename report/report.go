@@ -41,6 +41,12 @@ type Report struct {
 	Time time.Time
 	// ToolVersion is drydock's version; "" means "devel".
 	ToolVersion string
+	// Width is the terminal width the table must fit; 0 means no limit.
+	// Other formats ignore it and always carry every value whole.
+	Width int
+	// Color colours the table's severities and verdict with ANSI codes,
+	// for a terminal; other formats ignore it.
+	Color bool
 }
 
 // Format names an output format.
@@ -79,6 +85,9 @@ func (e *FormatError) InvalidInput() bool { return true }
 // ParseFormat checks a format name given by a user.
 func ParseFormat(s string) (Format, error) {
 	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	if f == "cyclonedx-json" {
+		f = FormatCycloneDX // the name Trivy and Syft users type
+	}
 	if slices.Contains(Formats, f) {
 		return f, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/match"
@@ -106,13 +107,13 @@ func TestTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"CRITICAL KEV",                          // KEV flag shown
-		"HIGH (high)",                           // Debian urgency beside the CVSS rating
+		"HIGH          high    CVE-2023-4911",   // Debian urgency beside the CVSS rating
 		"none yet",                              // ip has no fix
 		"7.88.1-10+deb12u5",                     // curl's fix
 		"RUN apt-get update && apt-get install", // created_by, /bin/sh -c dropped
 		"COPY app /app\n",                       // "# buildkit" dropped
 		"…",                                     // and shortened
-		"7 vulnerabilities: 1 critical, 4 high, 0 medium, 0 low, 2 unknown",
+		"7 findings (7 distinct IDs): 1 critical, 4 high, 0 medium, 0 low, 2 unknown",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -121,6 +122,55 @@ func TestTable(t *testing.T) {
 	if strings.Contains(out, "/bin/sh -c") || strings.Contains(out, "buildkit") {
 		t.Errorf("table shows the /bin/sh -c prefix:\n%s", out)
 	}
+}
+
+// TestTableFitsWidth: at 80 columns every line of the table fits, long
+// cells end in "…", and the JSON report still carries them whole.
+func TestTableFitsWidth(t *testing.T) {
+	r := scanned(t)
+	r.Verdict = judge(t, r, policy.WithFailOn(match.SeverityHigh))
+	natural := widest(string(write(t, report.FormatTable, r)))
+	if natural <= 80 {
+		t.Fatalf("the fixture's table is %d wide without a limit; the test needs one wider than 80", natural)
+	}
+	r.Width = 80
+	out := string(write(t, report.FormatTable, r))
+	if w := widest(out); w > 80 {
+		t.Errorf("table at width 80 is %d wide:\n%s", w, out)
+	}
+	if !strings.Contains(out, "org.apache.…") || strings.Contains(out, "org.apache.logging.log4j:log4j-core") {
+		t.Errorf("the long package name is not cut:\n%s", out)
+	}
+	if js := string(write(t, report.FormatJSON, r)); !strings.Contains(js, "org.apache.logging.log4j:log4j-core") {
+		t.Error("the JSON report lost the whole package name")
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("colour without Color:\n%q", out)
+	}
+}
+
+// TestTableColor colours the severity word and the verdict only.
+func TestTableColor(t *testing.T) {
+	r := scanned(t)
+	r.Verdict = judge(t, r, policy.WithFailOn(match.SeverityHigh))
+	r.Color = true
+	out := string(write(t, report.FormatTable, r))
+	for _, want := range []string{"\x1b[1;31mCRITICAL KEV\x1b[0m", "\x1b[31mHIGH\x1b[0m", "\x1b[1;31mFAIL\x1b[0m"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("coloured table lacks %q:\n%q", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[0m UNKNOWN") || strings.Contains(out, "m"+"UNKNOWN") {
+		t.Errorf("unknown severity coloured:\n%q", out)
+	}
+}
+
+func widest(s string) int {
+	n := 0
+	for _, l := range strings.Split(s, "\n") {
+		n = max(n, utf8.RuneCountInString(l))
+	}
+	return n
 }
 
 func TestTableCleansControlCharacters(t *testing.T) {

@@ -3,86 +3,164 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"unicode/utf8"
 
+	"github.com/drydock/drydock/internal/termtable"
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/match"
 )
 
 // tableWriter writes aligned columns for a terminal: most severe first, then
 // by package, with the layer that brought each package in and the build
-// step behind that layer, and a summary line of counts per severity.
+// step behind that layer, and a summary line of counts per severity. It
+// fits Report.Width: the widest cuttable column loses characters first (the
+// build step, then long names and versions), and prose lines wrap; the JSON
+// report carries every value whole.
 type tableWriter struct{}
 
 var _ Writer = tableWriter{}
 
-// createdByWidth bounds the build-step column; steps run to hundreds of
-// characters and would push every row off a terminal.
+// createdByWidth bounds the build-step column even with no width to fit;
+// steps run to hundreds of characters.
 const createdByWidth = 40
 
+// Columns of the findings table, and how they give way to a narrow
+// terminal: the build step and the distro's severity first (cut, then left
+// out: the layer index stays), then the package name, then the versions;
+// the severity, the ID and the layer are never cut.
+var findingColumns = []termtable.Column{
+	{Head: "SEVERITY"},
+	{Head: "DISTRO", Cut: 1, Min: 6, Drop: true},
+	{Head: "ID"},
+	{Head: "PACKAGE", Cut: 2, Min: 12},
+	{Head: "INSTALLED", Cut: 3, Min: 10},
+	{Head: "FIXED", Cut: 3, Min: 10},
+	{Head: "LAYER"},
+	{Head: "CREATED BY", Cut: 1, Min: 12, Drop: true},
+}
+
 func (tableWriter) Write(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
 	fs := sorted(r.Findings)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s\n\n", imageName(r.Inventory))
+	name := imageName(r.Inventory)
+	if repo, digest, ok := strings.Cut(name, "@"); ok && r.Width > 0 && len(name) > r.Width {
+		// The digest alone fits 80 columns; the name and digest together
+		// rarely do, and neither may be cut.
+		ew.printf("%s\n  @%s\n", repo, digest)
+	} else {
+		ew.printf("%s\n", name)
+	}
+	ew.printf("\n")
 	if len(fs) > 0 {
-		fmt.Fprintln(tw, "SEVERITY\tID\tPACKAGE\tINSTALLED\tFIXED\tLAYER\tCREATED BY")
+		t := termtable.New(findingColumns...)
+		for i := range fs {
+			f := &fs[i]
+			layer, createdBy := "-", ""
+			if l := r.Inventory.LayerOf(&f.Package); l != nil {
+				layer = strconv.Itoa(l.Index)
+				createdBy = shorten(createdByText(l), createdByWidth)
+			}
+			name := f.Package.Name
+			if f.Package.Owner != "" {
+				name += " (in " + f.Package.Owner + ")"
+			}
+			t.Row(severityText(f), clean(f.DistroSeverity), clean(f.ID), clean(name), clean(f.Installed), clean(fixedText(f)), layer, createdBy)
+		}
+		var paint termtable.Paint
+		if r.Color {
+			paint = func(col int, cell, text string) string {
+				if col != 0 {
+					return text
+				}
+				return colorize(severityColor(cell), text)
+			}
+		}
+		if ew.err == nil {
+			ew.err = t.Write(w, r.Width, paint)
+		}
+		ew.printf("\n")
 	}
-	for i := range fs {
-		f := &fs[i]
-		sev := strings.ToUpper(f.Severity.String())
-		if f.DistroSeverity != "" {
-			sev += " (" + f.DistroSeverity + ")"
-		}
-		if f.KEV {
-			sev += " KEV"
-		}
-		if f.GoSymbols == match.SymbolsAbsent {
-			sev += " (code absent)" // the vulnerable functions are not in the binary
-		}
-		name := f.Package.Name
-		if f.Package.Owner != "" {
-			name += " (in " + f.Package.Owner + ")"
-		}
-		layer, createdBy := "-", ""
-		if l := r.Inventory.LayerOf(&f.Package); l != nil {
-			layer = strconv.Itoa(l.Index)
-			createdBy = shorten(createdByText(l), createdByWidth)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			sev, f.ID, clean(name), clean(f.Installed), clean(fixedText(f)), layer, createdBy)
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("report: writing table: %w", err)
-	}
-	c := Count(fs)
-	_, err := fmt.Fprintf(w, "\n%d %s: %d critical, %d high, %d medium, %d low, %d unknown\n",
-		c.Total, plural(c.Total, "vulnerability", "vulnerabilities"), c.Critical, c.High, c.Medium, c.Low, c.Unknown)
-	if err != nil {
-		return fmt.Errorf("report: writing table: %w", err)
-	}
+	ew.line(r.Width, "  ", summaryLine(fs))
 	for _, msg := range r.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", clean(msg))
+		ew.line(r.Width, "  ", "warning: "+clean(msg))
+	}
+	for _, f := range r.Inventory.Integrity {
+		ew.line(r.Width, "  ", "integrity: "+clean(f.String()))
 	}
 	if v := r.Verdict; v != nil {
 		for _, n := range v.Notes {
-			fmt.Fprintf(w, "note: %s\n", clean(n))
+			ew.line(r.Width, "  ", "note: "+clean(n))
 		}
 		for _, s := range v.Suppressed {
-			fmt.Fprintf(w, "suppressed: %s in %s (%s: %s)\n", s.FindingID, clean(s.Package), s.By, clean(s.Reason))
+			ew.line(r.Width, "  ", fmt.Sprintf("suppressed: %s in %s (%s: %s)", s.FindingID, clean(s.Package), s.By, clean(s.Reason)))
 		}
 		if v.Pass {
-			fmt.Fprintf(w, "policy %q: pass\n", v.Policy.Name)
+			ew.printf("policy %q: %s\n", v.Policy.Name, r.paint(colorGreen, "pass"))
 		} else {
-			fmt.Fprintf(w, "policy %q: FAIL\n", v.Policy.Name)
+			ew.printf("policy %q: %s\n", v.Policy.Name, r.paint(colorBoldRed, "FAIL"))
 			for _, reason := range v.Reasons {
-				fmt.Fprintf(w, "  - %s\n", clean(reason.String()))
+				ew.line(r.Width, "    ", "  - "+clean(reason.String()))
 			}
 		}
 	}
+	if ew.err != nil {
+		return fmt.Errorf("report: writing table: %w", ew.err)
+	}
 	return nil
+}
+
+// summaryLine counts findings (one per vulnerability and package) and the
+// distinct vulnerability IDs among them, each named as such, so the count
+// here and the count in a failing policy's reason are the same kind.
+func summaryLine(fs []match.Finding) string {
+	c := Count(fs)
+	return fmt.Sprintf("%s (%s): %d critical, %d high, %d medium, %d low, %d unknown",
+		plural(c.Total, "finding", "findings"), plural(distinctIDs(fs), "distinct ID", "distinct IDs"),
+		c.Critical, c.High, c.Medium, c.Low, c.Unknown)
+}
+
+func distinctIDs(fs []match.Finding) int {
+	ids := make([]string, len(fs))
+	for i := range fs {
+		ids[i] = fs[i].ID
+	}
+	slices.Sort(ids)
+	return len(slices.Compact(ids))
+}
+
+// severityText is the severity column: drydock's severity and KEV for
+// known exploitation.
+func severityText(f *match.Finding) string {
+	sev := strings.ToUpper(f.Severity.String())
+	if f.KEV {
+		sev += " KEV"
+	}
+	if f.GoSymbols == match.SymbolsAbsent {
+		sev += " (code absent)" // the vulnerable functions are not in the binary
+	}
+	return sev
+}
+
+// errWriter keeps the first write error, so the writer reads as a list of
+// lines.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+// line writes prose wrapped to width, continuation lines indented.
+func (e *errWriter) line(width int, indent, s string) {
+	for _, l := range termtable.Wrap(s, width, indent) {
+		e.printf("%s\n", l)
+	}
 }
 
 // createdByText drops the noise builders add around a build step: docker's
@@ -106,12 +184,7 @@ func createdByText(l *inventory.Layer) string {
 
 // shorten cuts s to n runes with an ellipsis, after making it one line.
 func shorten(s string, n int) string {
-	s = clean(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return termtable.Cut(clean(s), n)
 }
 
 // clean makes text from image content safe for a terminal and for columns:
@@ -127,7 +200,7 @@ func clean(s string) string {
 
 func plural(n int, one, many string) string {
 	if n == 1 {
-		return one
+		return "1 " + one
 	}
-	return many
+	return strconv.Itoa(n) + " " + many
 }

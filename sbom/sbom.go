@@ -5,17 +5,17 @@
 // same inventory.Inventory. drydock writes everything the inventory knows
 // (layers, the layer that introduced each package, the build step behind it)
 // into fields or properties the standards allow, so that a stored SBOM can
-// replace the image for every later stage: matching, policy and audit.
+// replace the image for the stages after it: matching and policy.
 package sbom
 
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/drydock/drydock/internal/build"
 	"github.com/drydock/drydock/inventory"
 )
 
@@ -60,7 +60,7 @@ func NewWriter(f Format, opts ...Option) (Writer, error) {
 	}
 	switch f {
 	case FormatTable:
-		return tableWriter{}, nil
+		return tableWriter{width: o.width}, nil
 	case FormatJSON:
 		return jsonWriter{}, nil
 	case FormatCycloneDX:
@@ -87,6 +87,20 @@ type Option func(*options) error
 type options struct {
 	now         time.Time
 	toolVersion string
+	width       int
+}
+
+// WithWidth makes the table fit a terminal of n columns, long names,
+// versions and paths cut with "…" (the other formats carry them whole).
+// Default: 0, no limit. Other formats ignore it.
+func WithWidth(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return &UsageError{Err: fmt.Errorf("sbom: WithWidth(%d): negative width", n)}
+		}
+		o.width = n
+		return nil
+	}
 }
 
 // WithTime sets the generation time written into CycloneDX metadata and SPDX
@@ -103,8 +117,7 @@ func WithTime(t time.Time) Option {
 }
 
 // WithToolVersion sets the drydock version named as the SBOM's creator tool.
-// The default is the module version from the binary's build information, or
-// "devel" when there is none.
+// The default is the running build's version (see internal/build).
 func WithToolVersion(v string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(v) == "" {
@@ -125,12 +138,7 @@ func makeOptions(opts []Option) (*options, error) {
 	return o, nil
 }
 
-func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
+func buildVersion() string { return build.Version() }
 
 // sortedPackages returns a copy of inv's packages in the one order every
 // writer and reader uses, so that output does not depend on how the catalog

@@ -6,33 +6,42 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode"
 
+	"github.com/drydock/drydock/internal/termtable"
 	"github.com/drydock/drydock/inventory"
 )
 
 // tableWriter writes one line per package for people: name, version, type,
 // the layer that introduced it and the file it was found in, then a summary.
-type tableWriter struct{}
+// With a width, the path gives way first, then the name and version.
+type tableWriter struct{ width int }
 
 var _ Writer = tableWriter{}
 
-func (tableWriter) Write(w io.Writer, inv *inventory.Inventory) error {
+func (tw tableWriter) Write(w io.Writer, inv *inventory.Inventory) error {
 	bw := bufio.NewWriter(w)
-	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PACKAGE\tVERSION\tTYPE\tLAYER\tPATH")
+	t := termtable.New(
+		termtable.Column{Head: "PACKAGE", Cut: 2, Min: 16},
+		termtable.Column{Head: "VERSION", Cut: 2, Min: 12},
+		termtable.Column{Head: "TYPE"},
+		termtable.Column{Head: "LAYER"},
+		termtable.Column{Head: "PATH", Cut: 1, Min: 16},
+	)
 	for _, p := range sortedPackages(inv.Packages) {
 		layer := "-"
 		if p.Layer >= 0 {
 			layer = strconv.Itoa(p.Layer)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(p.Name), cell(p.Version), cell(p.Type), layer, cell(p.Path))
+		t.Row(cell(p.Name), cell(p.Version), cell(p.Type), layer, cell(p.Path))
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.Write(bw, tw.width, nil); err != nil {
 		return fmt.Errorf("sbom: writing table: %w", err)
 	}
-	fmt.Fprintf(bw, "\n%s\n", summary(inv))
+	fmt.Fprintln(bw)
+	for _, l := range termtable.Wrap(summary(inv), tw.width, "  ") {
+		fmt.Fprintln(bw, l)
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("sbom: writing table: %w", err)
 	}

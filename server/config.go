@@ -6,7 +6,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -55,15 +58,65 @@ type Config struct {
 	JobTimeout time.Duration `yaml:"jobTimeout"`
 }
 
+// ConfigError is a configuration drydock cannot start with: a file that
+// cannot be read, an unknown key, a bad value, a TLS file that does not
+// load, an address that cannot be bound. It is the caller's doing.
+type ConfigError struct {
+	// Where is the file (with a line when known), the variable or the
+	// setting that is wrong.
+	Where string
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return "server: " + e.Where + ": " + e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// InvalidInput reports true.
+func (e *ConfigError) InvalidInput() bool { return true }
+
+// ConfigKeys lists the keys a config file may hold, in Config's order.
+func ConfigKeys() []string {
+	var keys []string
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
 // LoadFile reads a YAML config file over c; fields the file leaves out keep
-// their values.
+// their values. A key that is not one of ConfigKeys is an error naming it
+// with its line and listing the known keys, so a misspelt key never means a
+// silent default.
 func (c *Config) LoadFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("server: config: %w", err)
+		return &ConfigError{Where: "config", Err: err}
 	}
-	if err := yaml.Unmarshal(b, c); err != nil {
-		return fmt.Errorf("server: config %s: %w", path, err)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return &ConfigError{Where: path, Err: err}
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file sets nothing
+	}
+	top := doc.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return &ConfigError{Where: fmt.Sprintf("%s:%d", path, top.Line), Err: errors.New("want a mapping of keys to values")}
+	}
+	known := ConfigKeys()
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k := top.Content[i]
+		if !slices.Contains(known, k.Value) {
+			return &ConfigError{Where: fmt.Sprintf("%s:%d", path, k.Line),
+				Err: fmt.Errorf("unknown key %q (known keys: %s)", k.Value, strings.Join(known, ", "))}
+		}
+	}
+	if err := top.Decode(c); err != nil {
+		return &ConfigError{Where: path, Err: err}
 	}
 	return nil
 }
@@ -94,7 +147,7 @@ func (c *Config) LoadEnv() error {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
-				return fmt.Errorf("server: %s=%q is not a boolean", k, v)
+				return &ConfigError{Where: k, Err: fmt.Errorf("%q is not a boolean", v)}
 			}
 			*p = b
 		}
@@ -108,7 +161,7 @@ func (c *Config) Defaults() error {
 		c.Addr = "127.0.0.1:5000"
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("server: address %q: %w", c.Addr, err)
+		return &ConfigError{Where: "address " + c.Addr, Err: err}
 	}
 	if c.DataDir == "" {
 		c.DataDir = "drydock-data"
@@ -129,10 +182,10 @@ func (c *Config) Defaults() error {
 		c.JobTimeout = 10 * time.Minute
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return errors.New("server: TLS needs both a certificate and a key")
+		return &ConfigError{Where: "TLS", Err: errors.New("needs both a certificate and a key")}
 	}
 	if c.RetentionEvery < 0 || c.RetentionEvery > 0 && c.RetentionEvery < time.Second {
-		return fmt.Errorf("server: retention schedule %s: at least 1s, or 0 for none", c.RetentionEvery)
+		return &ConfigError{Where: "retentionEvery", Err: fmt.Errorf("%s: at least 1s, or 0 for none", c.RetentionEvery)}
 	}
 	return nil
 }

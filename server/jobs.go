@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
+
+	"github.com/drydock/drydock/auditlog"
 
 	"github.com/drydock/drydock/catalog"
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/scan"
-	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/store"
 )
 
 // buildJobs opens the scan queue. With workers configured and a
@@ -29,14 +32,35 @@ func (s *Server) buildJobs(ctx context.Context) error {
 		return err
 	}
 	q.AddHooks(jobs.Hooks{ScanCompleted: s.scanCompleted, VerdictChanged: s.verdictChanged})
+	q.AddHooks(jobs.Hooks{ScanCompleted: s.auditScan})
 	s.jobs = q
 	return nil
+}
+
+// auditScan records each verdict a scan gave: allowed for a pass, denied
+// for a failure (with its first reason), failed when the scan errored.
+func (s *Server) auditScan(e jobs.ScanCompleted) {
+	ev := auditlog.Event{Actor: "scanner", Action: "scan", Repo: e.Repo, Target: e.Digest, Outcome: auditlog.OutcomeAllowed}
+	switch v := e.Verdict; v.Status {
+	case store.VerdictFail:
+		ev.Outcome = auditlog.OutcomeDenied
+		if len(v.Reasons) > 0 {
+			ev.Reason = v.Reasons[0].Rule + ": " + v.Reasons[0].Message
+		}
+	case store.VerdictError:
+		ev.Outcome, ev.Reason = auditlog.OutcomeFailed, v.Error
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.audit.Record(ctx, ev); err != nil {
+		s.log.Warn("drydock: auditing a scan", "repo", e.Repo, "digest", e.Digest, "err", err)
+	}
 }
 
 // scanner opens the vulnerability database and builds the process's one
 // Scanner, its layer cache in the data directory.
 func (s *Server) scanner(ctx context.Context) (*scan.Scanner, error) {
-	db, err := vulndb.Open(ctx, s.cfg.VulnDB)
+	db, err := openLiveDB(ctx, s.cfg.VulnDB, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("vulnerability database %s: %w", s.cfg.VulnDB, err)
 	}

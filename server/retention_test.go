@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +17,8 @@ import (
 // TestScheduledRetention: with retentionEvery set, serve applies the rules
 // by itself and audits each deletion as the retention job's.
 func TestScheduledRetention(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "drydock.db")
 	st, err := store.Open(ctx, dsn)
@@ -57,5 +57,15 @@ func TestScheduledRetention(t *testing.T) {
 	es, err := st.QueryAuditEvents(ctx, auditlog.Filter{Actor: "retention", Action: "delete", Limit: 10})
 	if err != nil || len(es) != 2 {
 		t.Errorf("retention's audit events = %+v, %v; want the 2 deletions", es, err)
+	}
+	runs, err := st.QueryAuditEvents(ctx, auditlog.Filter{Actor: "retention", Action: "retention.apply", Limit: 100})
+	deleting := 0
+	for _, r := range runs {
+		if !strings.HasPrefix(r.Reason, "deleted 0 ") {
+			deleting++
+		}
+	}
+	if err != nil || deleting == 0 {
+		t.Errorf("retention runs in the audit log = %+v, %v; want one that deleted tags", runs, err)
 	}
 }

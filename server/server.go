@@ -1,18 +1,20 @@
 // Package server assembles one `drydock serve` process: the store, the blob
-// store, auth (/token), the registry (/v2/), health (/healthz, /readyz) and
-// Prometheus metrics (/metrics). Tests start it in-process with New and
-// Handler; the CLI adds only flags and signals.
+// store, auth (/token), the registry (/v2/) with its gate and listeners, the
+// REST API (/api/v1/), health (/healthz, /readyz) and Prometheus metrics
+// (/metrics). OpenData is the one place the store, blob store, audit log and
+// auth are built, for serve, gc and the management verbs alike. Tests start
+// a server in-process with New and Handler; the CLI adds flags and signals.
 package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -28,7 +30,8 @@ import (
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
-	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/trust"
+	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/webhook"
 )
 
@@ -36,6 +39,7 @@ import (
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
+	data    *Data
 	st      *store.Store
 	blobs   *blobstore.Store
 	reg     *registry.Registry
@@ -44,16 +48,21 @@ type Server struct {
 	hooks   *webhook.Sender
 	metrics *prometheus.Registry
 	jobs    *jobs.Queue
-	// settings are namespaces' enforcement settings.
+	vulndb  *liveDB // nil when this process runs no scans
+	// settings are namespaces' enforcement settings; gate is the
+	// quarantine and rematch matches stored SBOMs after a database update.
 	settings *enforce.Settings
-	vulndb   *vulndb.DB // nil when this process runs no scans
+	gate     *enforce.Gate
+	rematch  *enforce.Rematcher
 	handler  http.Handler
-	unlock   func() // releases the data directory's writer lock
 }
 
-// New opens the store and blob store named by cfg and builds the handlers.
-// Messages meant for the operator (a generated admin password, warnings) go
-// to out.
+// New opens the store and blob store named by cfg (creating them when
+// missing) and builds the handlers. The first administrator is created last,
+// once everything else stood up, so a start that fails leaves no account
+// whose password nobody saw. Messages meant for the operator (a generated
+// admin password, warnings) go to out. `drydock serve` calls Listen before
+// New, so that a port in use or a bad TLS file stops it before any of this.
 func New(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (*Server, error) {
 	if err := cfg.Defaults(); err != nil {
 		return nil, err
@@ -61,52 +70,38 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (*
 	if logger == nil {
 		logger = slog.Default()
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("server: data directory: %w", err)
+	data, err := OpenData(ctx, cfg, Serving, logger)
+	if err != nil {
+		return nil, err
 	}
-	unlock := func() {}
-	if !cfg.ReadOnly {
-		// gc --delete waits for no read-write server on this directory.
-		var err error
-		if unlock, err = LockData(cfg.DataDir, false); err != nil {
+	s := &Server{cfg: cfg, log: logger, data: data, st: data.Store, blobs: data.Blobs, audit: data.Audit, auth: data.Auth,
+		metrics: prometheus.NewRegistry()}
+	if err := s.build(ctx, out); err != nil {
+		data.Close()
+		return nil, err
+	}
+	if s.auth != nil {
+		if _, err := auth.EnsureAdmin(ctx, s.auth, s.cfg.AdminPassword, out); err != nil {
+			s.Close()
 			return nil, err
 		}
-	}
-	st, err := store.Open(ctx, cfg.Database)
-	if err != nil {
-		unlock()
-		return nil, err
-	}
-	s := &Server{cfg: cfg, log: logger, st: st, metrics: prometheus.NewRegistry(), unlock: unlock}
-	if err := s.build(ctx, out); err != nil {
-		st.Close()
-		unlock()
-		return nil, err
 	}
 	return s, nil
 }
 
 func (s *Server) build(ctx context.Context, out io.Writer) error {
 	var err error
-	if s.blobs, err = blobstore.NewFilesystem(s.cfg.BlobDir); err != nil {
-		return err
-	}
 	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	audit, err := auditlog.New(s.st, auditlog.WithLogger(s.log))
-	if err != nil {
-		return err
-	}
-	s.audit = audit
-	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log), webhook.WithAuditor(audit)); err != nil {
+	if s.hooks, err = webhook.New(s.st, webhook.WithLogger(s.log), webhook.WithAuditor(s.audit)); err != nil {
 		return err
 	}
 	// Namespaces' enforcement settings: the policy each judges by and
 	// whether it quarantines what fails.
-	if s.settings, err = enforce.NewSettings(ctx, s.st, enforce.WithAudit(audit)); err != nil {
+	if s.settings, err = enforce.NewSettings(ctx, s.st, enforce.WithAudit(s.audit)); err != nil {
 		return err
 	}
 	opts := []registry.Option{
-		registry.WithLogger(s.log), registry.WithAuditor(audit),
+		registry.WithLogger(s.log), registry.WithAuditor(s.audit),
 		registry.WithReadOnly(s.cfg.ReadOnly), registry.WithRegisterer(s.metrics),
 	}
 	if s.cfg.SparseManifests {
@@ -115,23 +110,15 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if err := s.buildJobs(ctx); err != nil {
 		return err
 	}
+	if err := s.buildEnforcement(); err != nil {
+		return err
+	}
 	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
-	if s.cfg.Anonymous {
+	if s.auth == nil {
 		fmt.Fprintln(out, "drydock: WARNING: authentication is OFF (anonymous mode): anyone who can reach this port may push and delete")
 		opts = append(opts, registry.WithAnonymousAccess())
 	} else {
-		// The auth engineer's service: users, robots, namespaces, /token.
-		authOpts := []auth.Option{auth.WithRecorder(audit), auth.WithLogger(s.log)}
-		if s.cfg.Realm != "" {
-			authOpts = append(authOpts, auth.WithRealm(s.cfg.Realm))
-		}
-		if s.auth, err = auth.New(ctx, s.st, authOpts...); err != nil {
-			return err
-		}
-		if _, err := auth.EnsureAdmin(ctx, s.auth, s.cfg.AdminPassword, out); err != nil {
-			return err
-		}
 		opts = append(opts, registry.WithAuthorizer(s.auth))
 		mux.Handle("/token", s.auth.TokenHandler())
 	}
@@ -143,9 +130,10 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if s.auth != nil {
 		// Accounts, namespaces and the audit log, plus the registry's
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
-		h, err := api.New(s.auth, api.WithAuditLog(audit), api.WithRegistry(s.st, s.reg.Service()),
+		h, err := api.New(s.auth, api.WithAuditLog(s.audit), api.WithRegistry(s.st, s.reg.Service()),
 			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
-			api.WithPolicies(s.settings))
+			api.WithPolicies(s.settings), api.WithVerdicts(verdict.New(s.st)), api.WithJobs(s.jobs),
+			api.WithTrust(trust.NewSettings(s.st, s.audit)))
 		if err != nil {
 			return err
 		}
@@ -154,16 +142,19 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
-	s.handler = mux
+	s.handler = bodyDeadlines(mux, smallBodyTime)
 	return nil
 }
 
 // registryHooks is the one place the registry's Gate and event listeners
 // are chosen: what enforcement refuses, and who hears of pushes, pulls and
-// deletes besides the audit trail. Without enforcement the gate is open.
+// deletes besides the audit trail. A namespace that does not enforce costs
+// the gate one map lookup.
 func (s *Server) registryHooks() []registry.Option {
 	return []registry.Option{
-		registry.WithGate(registry.OpenGate{}),
+		// Protected namespaces (trusted CI verdicts and signatures) are
+		// checked first, around the next gate.
+		registry.WithGate(trust.New(s.st, s.blobs, s.gate)), // then quarantine
 		registry.WithListener(s.hooks.Listener()),
 		registry.WithListener(s.jobs), // scan on push
 	}
@@ -193,32 +184,60 @@ func (s *Server) Webhooks() *webhook.Sender { return s.hooks }
 // Auth is the auth service, or nil in anonymous mode.
 func (s *Server) Auth() *auth.Service { return s.auth }
 
-// Serve listens on cfg.Addr until ctx ends, then shuts down gracefully:
-// in-flight requests get 30 seconds to finish. ready, if not nil, is
-// called with the bound address once listening.
-func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr string)) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("server: listen: %w", err)
+// Listen checks cfg, reads its TLS files and binds its address: the start-up
+// steps that fail on the operator's input or environment (a missing or bad
+// TLS file, a port in use), so that they fail before New touches any data.
+// The listener speaks TLS when cfg has a certificate. Errors are
+// *ConfigError.
+func Listen(cfg Config) (net.Listener, error) {
+	if err := cfg.Defaults(); err != nil {
+		return nil, err
 	}
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, &ConfigError{Where: "TLS certificate " + cfg.TLSCert + " and key " + cfg.TLSKey, Err: err}
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, &ConfigError{Where: "listen on " + cfg.Addr, Err: err}
+	}
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	return ln, nil
+}
+
+// Serve listens on cfg.Addr (see Listen) and serves until ctx ends; see
+// ServeListener.
+func (s *Server) Serve(ctx context.Context, out io.Writer, ready func(addr string)) error {
+	ln, err := Listen(s.cfg)
+	if err != nil {
+		return err
+	}
+	return s.ServeListener(ctx, ln, out, ready)
+}
+
+// ServeListener serves on ln until ctx ends, then shuts down gracefully:
+// in-flight requests get 30 seconds to finish. ready, if not nil, is called
+// with the bound address once serving.
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener, out io.Writer, ready func(addr string)) error {
 	tls := s.cfg.TLSCert != ""
 	if !tls && !s.cfg.Loopback() {
 		fmt.Fprintf(out, "drydock: WARNING: serving PLAIN HTTP on %s, which is not loopback: passwords and tokens cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy\n", ln.Addr())
 	}
 	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
-	go func() {
-		if tls {
-			errc <- hs.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
-		} else {
-			errc <- hs.Serve(ln)
-		}
-	}()
+	go func() { errc <- hs.Serve(ln) }()
 	// Old audit events go on the log's retention schedule while serving,
 	// and uploads abandoned for a day are cancelled.
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
 	go s.hooks.Run(ctx)
+	go s.watchRematch(ctx)
 	if s.cfg.RetentionEvery > 0 && !s.cfg.ReadOnly {
 		go s.applyRetention(ctx, s.cfg.RetentionEvery)
 	}
@@ -303,14 +322,19 @@ func (s *Server) stopJobs() {
 	}
 }
 
-// Close flushes the audit queue and closes the store.
+// Close stops the scan queue, flushes the audit queue, closes the store and
+// releases the data directory's lock.
 func (s *Server) Close() error {
 	s.reg.Close()
 	s.jobs.Close()
 	if s.vulndb != nil {
 		s.vulndb.Close()
 	}
-	err := s.st.Close()
-	s.unlock()
-	return err
+	if s.audit != nil {
+		// The counts of anonymous denials not yet written.
+		if err := s.audit.Flush(context.Background()); err != nil {
+			s.log.Error("audit summary lost", "err", err)
+		}
+	}
+	return s.data.Close()
 }

@@ -7,9 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/drydock/drydock/blobstore"
+	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/jobs"
-	"github.com/drydock/drydock/store"
 )
 
 // RunWorker runs scan workers without serving anything, on the same
@@ -21,27 +20,31 @@ func RunWorker(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	if cfg.Workers <= 0 {
-		return &ConfigError{fmt.Sprintf("server: a worker needs at least one worker (got %d)", cfg.Workers)}
+		return &ConfigError{Where: "workers", Err: fmt.Errorf("a worker process needs at least one worker (got %d)", cfg.Workers)}
 	}
 	if logger == nil {
 		logger = slog.Default()
 	}
-	st, err := store.Open(ctx, cfg.Database)
+	// The data must exist (drydock serve creates it); a worker writes
+	// verdicts beside a server, so it takes no exclusive lock.
+	data, err := OpenData(ctx, cfg, Reading, logger)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	s := &Server{cfg: cfg, log: logger, st: st}
-	if s.blobs, err = blobstore.NewFilesystem(cfg.BlobDir); err != nil {
-		return err
-	}
+	defer data.Close()
+	st := data.Store
+	s := &Server{cfg: cfg, log: logger, st: st, blobs: data.Blobs}
 	sc, err := s.scanner(ctx)
 	if err != nil {
-		return &ConfigError{err.Error() + " (run drydock db update, or set --db)"}
+		return &ConfigError{Where: "db", Err: fmt.Errorf("%w (run drydock db update, or set --db)", err)}
 	}
 	defer s.vulndb.Close()
+	settings, err := enforce.NewSettings(ctx, st)
+	if err != nil {
+		return err
+	}
 	q, err := jobs.New(ctx, st, cfg.Database, jobs.WithLogger(logger), jobs.WithJobTimeout(cfg.JobTimeout),
-		jobs.WithScanner(sc, s.blobs), jobs.WithWorkers(cfg.Workers))
+		jobs.WithScanner(sc, s.blobs), jobs.WithWorkers(cfg.Workers), jobs.WithPolicies(settings))
 	if err != nil {
 		return err
 	}
@@ -58,11 +61,3 @@ func RunWorker(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	}
 	return nil
 }
-
-// ConfigError is a configuration the operator must fix.
-type ConfigError struct{ Msg string }
-
-func (e *ConfigError) Error() string { return e.Msg }
-
-// InvalidInput marks the error as the operator's.
-func (e *ConfigError) InvalidInput() bool { return true }

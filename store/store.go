@@ -1,6 +1,6 @@
 // Package store keeps drydock's metadata — repositories, manifests, tags,
-// referrers, uploads, and (in files the auth engineer owns) users, robots,
-// namespaces and the audit log — in one SQL database. SQLite (pure Go,
+// referrers, uploads, users, robots, namespaces, the audit log, verdicts,
+// enforcement and webhook settings — in one SQL database. SQLite (pure Go,
 // modernc.org/sqlite) is the default so a single machine needs nothing
 // installed; PostgreSQL (pgx) takes over when several replicas share one
 // database. Both run the same SQL text: queries are written with `?`
@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -60,16 +61,23 @@ type Store struct {
 //     foreign keys on and immediate write transactions;
 //   - "postgres://…" or "postgresql://…": PostgreSQL through pgx. A
 //     search_path query parameter selects the schema (tests use this).
-func Open(ctx context.Context, dsn string) (*Store, error) {
+//
+// A DSN that does not parse, or a database that cannot be reached or
+// created, is an *OpenError (the caller's or the environment's doing).
+func Open(ctx context.Context, dsn string, opts ...OpenOption) (*Store, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if strings.TrimSpace(dsn) == "" {
-		return nil, fmt.Errorf("%w: empty", ErrBadDSN)
+		return nil, &OpenError{Err: fmt.Errorf("%w: empty", ErrBadDSN)}
 	}
 	var s *Store
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadDSN, err)
+			return nil, &OpenError{DSN: redact(dsn), Err: fmt.Errorf("%w: %v", ErrBadDSN, err)}
 		}
 		db.SetMaxOpenConns(32)
 		db.SetMaxIdleConns(16)
@@ -78,11 +86,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		if strings.Contains(path, "://") {
-			return nil, fmt.Errorf("%w: unknown scheme in %q (want a path, sqlite:PATH or postgres://)", ErrBadDSN, redact(dsn))
+			return nil, &OpenError{DSN: redact(dsn), Err: fmt.Errorf("%w: unknown scheme (want a path, sqlite:PATH or postgres://)", ErrBadDSN)}
+		}
+		if o.existing {
+			if _, err := os.Stat(path); err != nil {
+				return nil, &NoDataError{Where: path}
+			}
 		}
 		db, err := sql.Open("sqlite", sqliteDSN(path))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadDSN, err)
+			return nil, &OpenError{DSN: dsn, Err: fmt.Errorf("%w: %v", ErrBadDSN, err)}
 		}
 		// WAL lets readers run beside the one writer; more connections than
 		// that only queue on the write lock.
@@ -92,7 +105,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
-		return nil, fmt.Errorf("store: connect to %s: %w", redact(dsn), err)
+		return nil, &OpenError{DSN: redact(dsn), Err: err}
+	}
+	if o.existing {
+		if err := s.checkExisting(ctx, dsn); err != nil {
+			s.db.Close()
+			return nil, err
+		}
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()

@@ -39,8 +39,8 @@ type DB struct {
 }
 
 // Open opens the database at path for reading. A missing file is an
-// *InputError wrapping ErrNoDatabase; a file that is not a drydock database
-// of this schema wraps ErrSchema. Options read: WithMaxAge, WithClock.
+// *InputError wrapping ErrNoDatabase; a drydock database of another schema
+// wraps ErrSchema, and a file that is no drydock database at all ErrForeign. Options read: WithMaxAge, WithClock.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	o, err := newOptions(opts)
 	if err != nil {
@@ -53,8 +53,17 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vulndb: %w", err)
 	}
-	if fi.IsDir() {
-		return nil, &InputError{Path: path, Err: fmt.Errorf("is a folder: %w", ErrSchema)}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vulndb: %w", err)
+	}
+	err = checkHeader(f, path)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() == 0 {
+		return nil, &InputError{Path: path, Err: fmt.Errorf("empty file: %w", ErrSchema)}
 	}
 	sdb, err := sql.Open("sqlite", sqliteURI(path, "ro")+"&_pragma=query_only(1)&_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -79,9 +88,9 @@ func sqliteURI(path, mode string) string {
 
 // load checks the schema version and reads the times Age and Stale need.
 func (db *DB) load(ctx context.Context) error {
-	var v int
-	if err := db.sql.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return &InputError{Path: db.path, Err: fmt.Errorf("%w: %v", ErrSchema, err)}
+	v, _, err := fileKind(ctx, db.sql, db.path)
+	if err != nil {
+		return err
 	}
 	if v != schemaVersion {
 		return &InputError{Path: db.path, Err: fmt.Errorf("schema version %d: %w", v, ErrSchema)}

@@ -256,8 +256,8 @@ func TestOpenBadInput(t *testing.T) {
 		want       error
 	}{
 		{"missing file", filepath.Join(dir, "none.db"), vulndb.ErrNoDatabase},
-		{"text file", notDB, vulndb.ErrSchema},
-		{"folder", dir, vulndb.ErrSchema},
+		{"text file", notDB, vulndb.ErrForeign},
+		{"folder", dir, vulndb.ErrForeign},
 	}
 	for _, tt := range tests {
 		_, err := vulndb.Open(context.Background(), tt.path)

@@ -13,6 +13,10 @@ var (
 	// ErrSchema means the file is not a drydock database of the schema this
 	// build reads (another program's file, or a newer drydock's).
 	ErrSchema = errors.New("vulndb: not a drydock vulnerability database of schema version " + schemaVersionString + " (run `drydock db update` to rebuild it)")
+	// ErrForeign means the file is not a drydock vulnerability database at
+	// all — text, random bytes, another program's SQLite database — so
+	// drydock neither reads it nor writes over it.
+	ErrForeign = errors.New("vulndb: not a drydock vulnerability database, and drydock will not overwrite it (remove it, or pass another --db)")
 	// ErrUnknownID means no record has that id.
 	ErrUnknownID = errors.New("vulndb: no record with that id")
 	// ErrMalformed means a feed, record or enrichment file could not be read

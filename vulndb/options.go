@@ -198,7 +198,8 @@ func WithBaseURL(rawURL string) Option {
 }
 
 // WithEcosystems narrows Update to these OSV ecosystems, written as OSV
-// names its folders ("Debian", "Red Hat", "crates.io").
+// names its folders ("Debian", "Red Hat", "crates.io"); a name that is not
+// one of KnownEcosystems is refused.
 // Default: DefaultEcosystems.
 func WithEcosystems(ecosystems ...string) Option {
 	return func(o *options) error {
@@ -208,6 +209,9 @@ func WithEcosystems(ecosystems ...string) Option {
 		for _, e := range ecosystems {
 			if strings.TrimSpace(e) == "" || strings.ContainsAny(e, "/\\") {
 				return optionErr("WithEcosystems", "%q is not an ecosystem name", e)
+			}
+			if err := checkEcosystem(e); err != nil {
+				return &OptionError{Option: "WithEcosystems", Err: err}
 			}
 		}
 		o.ecosystems = ecosystems

@@ -93,7 +93,9 @@ func (w *writer) rename() error {
 func (w *writer) closeDB() error {
 	var err error
 	for _, s := range w.stmts {
-		s.Close()
+		if s != nil { // a failed prepare leaves nil
+			s.Close()
+		}
 	}
 	w.stmts = nil
 	if w.conn != nil {

@@ -21,9 +21,15 @@ import (
 // KEV and EPSS are fetched the same way when WithKEVURL, WithEPSSURL are
 // given.
 //
-// All of it goes into one new file renamed over the old one at the end: a
-// failed download, a truncated zip or a cancelled context leaves the
-// previous database whole and in use. Options read: those above and
+// All of it goes into one new file renamed over the old one at the end. A
+// source that cannot be downloaded (a *FetchError: the host unreachable, the
+// mirror lacking that ecosystem) keeps its old records while the others are
+// updated: Update then returns the report of what it did together with an
+// error joining one *FetchError per source it skipped. When the base URL's
+// host cannot be reached, the remaining ecosystems are not tried. When no
+// source could be fetched, or a download is corrupt (a truncated zip) or
+// the context is cancelled, nothing changes: the previous database stays
+// whole and in use. Options read: those above and
 // WithHTTPClient, WithProgress, WithLogger, WithMaxRecordSize, WithClock,
 // WithAllowPartial.
 func Update(ctx context.Context, dbPath string, opts ...Option) (rep *Report, err error) {
@@ -52,16 +58,37 @@ func Update(ctx context.Context, dbPath string, opts ...Option) (rep *Report, er
 		}
 	}()
 	rep = &Report{}
+	var skipped []error
+	tried := 0
+	// fetched runs one source's refresh; a download failure is recorded
+	// and skipped, anything else stops the update.
+	fetched := func(source string, sr SourceReport, err error) (unreachable bool, _ error) {
+		tried++
+		var fe *FetchError
+		if errors.As(err, &fe) {
+			note(o.progress, source, "skipped: "+fe.reason())
+			skipped = append(skipped, fe)
+			return fe.Unreachable(), nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("updating %s: %w", source, err)
+		}
+		rep.Sources = append(rep.Sources, sr)
+		return false, nil
+	}
 	for _, eco := range ecosystems {
 		u := base + "/" + url.PathEscape(eco) + "/all.zip"
 		sr, err := refresh(ctx, w, sourceMeta{source: eco, kind: KindOSV, location: u},
 			func(ctx context.Context, w *writer, path string, m sourceMeta) (SourceReport, error) {
 				return importOSV(ctx, w, path, m)
 			})
+		unreachable, err := fetched(eco, sr, err)
 		if err != nil {
-			return nil, fmt.Errorf("updating %s: %w", eco, err)
+			return nil, err
 		}
-		rep.Sources = append(rep.Sources, sr)
+		if unreachable {
+			break // every ecosystem lives on the same host
+		}
 	}
 	for _, e := range []struct {
 		url, source string
@@ -79,15 +106,17 @@ func Update(ctx context.Context, dbPath string, opts ...Option) (rep *Report, er
 				defer f.Close()
 				return e.load(ctx, w, f, m)
 			})
-		if err != nil {
-			return nil, fmt.Errorf("updating %s: %w", e.source, err)
+		if _, err := fetched(e.source, sr, err); err != nil {
+			return nil, err
 		}
-		rep.Sources = append(rep.Sources, sr)
+	}
+	if len(skipped) == tried {
+		return nil, errors.Join(skipped...)
 	}
 	if err := w.publish(ctx); err != nil {
 		return nil, err
 	}
-	return rep, nil
+	return rep, errors.Join(skipped...)
 }
 
 type loadFunc func(ctx context.Context, w *writer, path string, m sourceMeta) (SourceReport, error)
@@ -104,7 +133,10 @@ func refresh(ctx context.Context, w *writer, m sourceMeta, load loadFunc) (Sourc
 	}
 	path, resp, err := download(ctx, w.o, m.location, etag, lastMod, filepath.Dir(w.path), m.source)
 	if err != nil {
-		return SourceReport{}, err
+		if ctx.Err() != nil {
+			return SourceReport{}, err // cancelled: stop, do not skip
+		}
+		return SourceReport{}, &FetchError{Source: m.source, URL: m.location, Err: err}
 	}
 	if resp.StatusCode == http.StatusNotModified {
 		note(w.o.progress, m.source, "not modified")

@@ -51,7 +51,7 @@ var writerSQL = map[string]string{
 
 // newWriter starts the next version of the database at path; fresh starts
 // from an empty database instead of a copy of the current one.
-func newWriter(ctx context.Context, path string, o *options, fresh bool) (w *writer, err error) {
+func newWriter(ctx context.Context, path string, o *options, fresh bool) (_ *writer, err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("vulndb: %w", err)
@@ -61,7 +61,7 @@ func newWriter(ctx context.Context, path string, o *options, fresh bool) (w *wri
 	if err != nil {
 		return nil, fmt.Errorf("vulndb: %w", err)
 	}
-	w = &writer{path: path, tmp: f.Name(), o: o, now: o.now(), seen: map[string]ecoSeen{}}
+	w := &writer{path: path, tmp: f.Name(), o: o, now: o.now(), seen: map[string]ecoSeen{}}
 	defer func() {
 		if err != nil {
 			w.abort()
@@ -76,18 +76,8 @@ func newWriter(ctx context.Context, path string, o *options, fresh bool) (w *wri
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("vulndb: %w", err)
 	}
-	// No journal and no syncs while building: the file is thrown away on
-	// failure, and publish syncs it once, whole, before the rename. A 16 MiB
-	// page cache: bench/vulndb measured 64 MiB to cost 90 MiB more peak RSS
-	// and no less CPU, the file being in the OS page cache anyway.
-	w.db, err = sql.Open("sqlite", sqliteURI(w.tmp, "rwc")+
-		"&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-16384)&_pragma=locking_mode(EXCLUSIVE)")
-	if err != nil {
-		return nil, fmt.Errorf("vulndb: %w", err)
-	}
-	w.db.SetMaxOpenConns(1)
-	if w.conn, err = w.db.Conn(ctx); err != nil {
-		return nil, fmt.Errorf("vulndb: %w", err)
+	if err := w.openTmp(ctx); err != nil {
+		return nil, err
 	}
 	if err := w.ensureSchema(ctx); err != nil {
 		return nil, err
@@ -107,6 +97,25 @@ func newWriter(ctx context.Context, path string, o *options, fresh bool) (w *wri
 	return w, nil
 }
 
+// openTmp opens the temporary file. No journal and no syncs while
+// building: the file is thrown away on failure, and publish syncs it once,
+// whole, before the rename. A 16 MiB page cache: bench/vulndb measured 64
+// MiB to cost 90 MiB more peak RSS and no less CPU, the file being in the
+// OS page cache anyway.
+func (w *writer) openTmp(ctx context.Context) error {
+	var err error
+	w.db, err = sql.Open("sqlite", sqliteURI(w.tmp, "rwc")+
+		"&_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-16384)&_pragma=locking_mode(EXCLUSIVE)")
+	if err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	w.db.SetMaxOpenConns(1)
+	if w.conn, err = w.db.Conn(ctx); err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	return nil
+}
+
 // copyInto copies the current database into the temporary file; a missing
 // one leaves the temporary file empty, which SQLite takes as a new database.
 func copyInto(dst *os.File, path string) error {
@@ -118,6 +127,9 @@ func copyInto(dst *os.File, path string) error {
 		return fmt.Errorf("vulndb: %w", err)
 	}
 	defer src.Close()
+	if err := checkHeader(src, path); err != nil {
+		return err
+	}
 	if _, err := io.Copy(dst, src); err != nil {
 		return fmt.Errorf("vulndb: copy %s: %w", path, err)
 	}
@@ -125,28 +137,28 @@ func copyInto(dst *os.File, path string) error {
 }
 
 // ensureSchema creates the schema in an empty file. A copy of another
-// schema version is emptied and rebuilt: its sources will be imported again.
+// schema version is emptied and rebuilt, after a warning: its sources will
+// be imported again. A file that is not a drydock database is refused.
 func (w *writer) ensureSchema(ctx context.Context) error {
-	var v, tables int
-	if err := w.conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return &InputError{Path: w.path, Err: fmt.Errorf("%w: %v", ErrSchema, err)}
-	}
-	if err := w.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master").Scan(&tables); err != nil {
-		return fmt.Errorf("vulndb: %w", err)
+	v, tables, err := fileKind(ctx, w.conn, w.path)
+	if err != nil {
+		return err
 	}
 	if v == schemaVersion && tables > 0 {
 		return nil
 	}
 	if tables > 0 {
-		w.o.logger.Warn("vulndb: rebuilding database of another schema version", "path", w.path, "version", v)
+		w.o.logger.Warn("vulndb: rebuilding a drydock database of another schema version; its sources will be imported again", "path", w.path, "version", v)
+		// Close every connection first: a pooled one would keep the old
+		// schema cached over the emptied file.
+		if err := w.closeDB(); err != nil {
+			return err
+		}
 		if err := os.Truncate(w.tmp, 0); err != nil {
 			return fmt.Errorf("vulndb: %w", err)
 		}
-		// A fresh connection sees the empty file.
-		w.conn.Close()
-		var err error
-		if w.conn, err = w.db.Conn(ctx); err != nil {
-			return fmt.Errorf("vulndb: %w", err)
+		if err := w.openTmp(ctx); err != nil {
+			return err
 		}
 	}
 	if _, err := w.conn.ExecContext(ctx, schemaSQL+"PRAGMA user_version = "+schemaVersionString+";"); err != nil {
@@ -316,4 +328,55 @@ func (w *writer) validators(ctx context.Context, source string) (location, etag,
 		return "", "", "", fmt.Errorf("vulndb: %w", err)
 	}
 	return location, etag, lastModified, nil
+}
+
+// fileKind reads the schema version and table count of an SQLite file that
+// is meant to be a drydock database, and refuses with ErrForeign one that is
+// not SQLite at all or whose tables are another program's.
+func fileKind(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, path string) (version, tables int, err error) {
+	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return 0, 0, &InputError{Path: path, Err: fmt.Errorf("%w: %v", ErrForeign, err)}
+	}
+	var ours int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(CASE WHEN name IN ('advisories', 'meta') THEN 1 END)
+		FROM sqlite_master WHERE type = 'table'`).Scan(&tables, &ours); err != nil {
+		return 0, 0, &InputError{Path: path, Err: fmt.Errorf("%w: %v", ErrForeign, err)}
+	}
+	if tables > 0 && ours < 2 {
+		return 0, 0, &InputError{Path: path, Err: fmt.Errorf("%w: an SQLite database without drydock's tables", ErrForeign)}
+	}
+	return version, tables, nil
+}
+
+// sqliteMagic begins every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkHeader refuses, with ErrForeign, what is not a regular file or not
+// an SQLite file (an empty file is a new database), before SQLite is asked
+// to open it; f is left at its start.
+func checkHeader(f *os.File, path string) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return &InputError{Path: path, Err: fmt.Errorf("%w: not a regular file", ErrForeign)}
+	}
+	head := make([]byte, len(sqliteMagic))
+	n, err := io.ReadFull(f, head)
+	if n == 0 && (err == io.EOF) {
+		return nil
+	}
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	if string(head[:n]) != sqliteMagic {
+		return &InputError{Path: path, Err: fmt.Errorf("%w: not an SQLite file", ErrForeign)}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("vulndb: %w", err)
+	}
+	return nil
 }

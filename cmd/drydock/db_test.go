@@ -1,8 +1,13 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,4 +92,96 @@ func TestPrintStatusWarnsWhenStale(t *testing.T) {
 			t.Errorf("output %q lacks the Debian:12 row", out.String())
 		}
 	}
+}
+
+// TestDBOnDamagedFile: `db import` and `db update` on a --db file that is
+// not a drydock database exit 2 with what to do; they never panic.
+func TestDBOnDamagedFile(t *testing.T) {
+	for _, kind := range []struct {
+		name    string
+		content []byte
+	}{
+		{"text", []byte("my notes\n")},
+		{"random bytes", bytes.Repeat([]byte{0x9e, 0x01, 0xff, 0x37}, 4096)},
+	} {
+		db := filepath.Join(t.TempDir(), "vuln.db")
+		if err := os.WriteFile(db, kind.content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"db", "import", "--db", db, "../../vulndb/testdata/osv"},
+			{"db", "update", "--db", db, "--base-url", "http://127.0.0.1:1", "--ecosystems", "Go"},
+		} {
+			_, errOut, code := runAccounts(t, "", args...)
+			if code != exitUsage || !strings.Contains(errOut, "not a drydock vulnerability database") || !strings.Contains(errOut, "remove it") {
+				t.Errorf("drydock %s on a %s file: exit %d, stderr %q; want 2 saying it is not a drydock database", strings.Join(args, " "), kind.name, code, errOut)
+			}
+		}
+		if got, _ := os.ReadFile(db); !bytes.Equal(got, kind.content) {
+			t.Errorf("%s file was overwritten", kind.name)
+		}
+	}
+}
+
+// TestDBUpdateOffline: an unreachable source exits 2 and says what else to
+// do; a loopback mirror lacking one ecosystem still updates the rest.
+func TestDBUpdateOffline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	db := filepath.Join(t.TempDir(), "vuln.db")
+	_, errOut, code := runAccounts(t, "", "db", "update", "--db", db, "--base-url", closed)
+	if code != exitUsage {
+		t.Errorf("db update against a closed port: exit %d, want 2\n%s", code, errOut)
+	}
+	for _, want := range []string{"could not fetch Debian", "does not answer", "nothing was changed", "drydock db import PATH", "drydock db pull REF", "--base-url", "--ecosystems"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("db update offline does not say %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "dial tcp") {
+		t.Errorf("db update offline shows the raw transport error:\n%s", errOut)
+	}
+
+	zip, err := os.ReadFile("../../vulndb/testdata/osv/Go/GO-2023-2102.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mirror := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/Go/all.zip" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(zipOf(t, "GO-2023-2102.json", zip))
+	}))
+	defer mirror.Close()
+	out, errOut, code := runAccounts(t, "", "db", "update", "--db", db, "--base-url", mirror.URL, "--ecosystems", "Wolfi,Go")
+	if code != exitUsage || !strings.Contains(out, "Go: 1 records") || !strings.Contains(errOut, "could not fetch Wolfi") || !strings.Contains(errOut, "404") {
+		t.Errorf("db update from a mirror without Wolfi: exit %d\nstdout: %s\nstderr: %s\nwant Go updated, Wolfi reported, exit 2", code, out, errOut)
+	}
+	if _, errOut, code := runAccounts(t, "", "db", "status", "--db", db); code != 0 {
+		t.Errorf("db status after a partial update: exit %d, %s", code, errOut)
+	}
+	if _, errOut, code := runAccounts(t, "", "db", "update", "--db", db, "--ecosystems", "golang"); code != exitUsage || !strings.Contains(errOut, "--ecosystems") {
+		t.Errorf("db update --ecosystems golang: exit %d, stderr %q; want 2 naming --ecosystems", code, errOut)
+	}
+}
+
+// zipOf is a zip holding one file.
+func zipOf(t *testing.T, name string, body []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(body)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -5,13 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drydock/drydock/server"
 )
 
 // TestEnforcementVerbs sets a namespace up to quarantine, as an operator
 // would, and checks the bad inputs are usage errors naming what is wrong.
 func TestEnforcementVerbs(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := servedData(t, server.Config{DataDir: filepath.Join(dir, "data")}).DataDir
 	good := filepath.Join(dir, "policy.yaml")
 	bad := filepath.Join(dir, "bad.yaml")
 	vex := filepath.Join(dir, "vex.yaml")

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/drydock/drydock/policy"
+	"github.com/drydock/drydock/sign"
 )
 
 // invalidInput is the behaviour of library errors that are the caller's
@@ -28,6 +29,11 @@ func exitCode(err error) int {
 	}
 	var failure *policy.Failure
 	if errors.As(err, &failure) {
+		return exitPolicy
+	}
+	// A signature or attestation that does not verify is a verdict on the image.
+	var unverified *sign.VerificationError
+	if errors.As(err, &unverified) {
 		return exitPolicy
 	}
 	var ii invalidInput

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -16,15 +18,18 @@ import (
 // which platform, which credentials, plain HTTP or not, and the layer cache.
 type imageFlags struct {
 	platform, username, password string
-	insecure, noCache            bool
+	insecure, noCache, quiet     bool
+	timeout                      time.Duration
 }
 
 func (f *imageFlags) addFlags(fl *pflag.FlagSet) {
-	fl.StringVar(&f.platform, "platform", "", "os/arch[/variant] to take from a multi-platform image (default linux/<host arch>)")
-	fl.StringVar(&f.username, "username", "", "registry user name (default: Docker credentials, else anonymous)")
+	fl.StringVar(&f.platform, "platform", "", "os/arch[/variant] of the image (default linux/<host arch>); an image of one other platform is refused")
+	fl.StringVar(&f.username, "username", "", "registry user name (default: $DRYDOCK_USERNAME and $DRYDOCK_PASSWORD, else the Docker config from drydock login, else anonymous)")
 	fl.StringVar(&f.password, "password", "", "registry password or token")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
 	fl.BoolVar(&f.noCache, "no-cache", false, "catalog every layer afresh and keep nothing in the layer cache")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress and no warnings on standard error")
+	fl.DurationVar(&f.timeout, "timeout", 0, "give up after this long, e.g. 5m (default: no limit)")
 }
 
 // imageOptions turns the flags into image options; contradictions are usage errors.
@@ -54,4 +59,39 @@ func (f *imageFlags) catalogOptions() []catalog.Option {
 		return []catalog.Option{catalog.WithoutCache()}
 	}
 	return nil
+}
+
+// sbomOrImage names a plain path to a JSON document as the stored SBOM it
+// is ("sbom:FILE"); every other reference goes to image.Open, which detects
+// archives, layouts and folders itself.
+func sbomOrImage(ref string) string {
+	if strings.Contains(ref, ":") && !strings.HasPrefix(ref, "/") && !strings.HasPrefix(ref, ".") {
+		return ref
+	}
+	if kind, err := image.Detect(ref); err == nil && kind == image.KindSBOM {
+		return "sbom:" + ref
+	}
+	return ref
+}
+
+// withTimeout bounds ctx by --timeout.
+func (f *imageFlags) withTimeout(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	switch {
+	case f.timeout < 0:
+		return nil, nil, usageError{fmt.Errorf("--timeout %s: want a positive duration", f.timeout)}
+	case f.timeout == 0:
+		return ctx, func() {}, nil
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, f.timeout, errTimeout)
+	return ctx, cancel, nil
+}
+
+var errTimeout = errors.New("--timeout passed")
+
+// timeoutErr says that --timeout, not a fault, stopped the work.
+func (f *imageFlags) timeoutErr(ctx context.Context, err error) error {
+	if err != nil && errors.Is(context.Cause(ctx), errTimeout) {
+		return usageError{fmt.Errorf("gave up after --timeout %s (raise it for a large image or a slow registry): %w", f.timeout, err)}
+	}
+	return err
 }

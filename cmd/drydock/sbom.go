@@ -26,23 +26,35 @@ type sbomFlags struct {
 	output string
 }
 
+const sbomExamples = `  drydock sbom app.tar                     # a docker archive: a table
+  drydock sbom ./build/oci -o app.cdx.json --format cyclonedx-json
+  drydock sbom registry.local/team/app:1.2 --platform linux/arm64
+  drydock sbom ./rootfs --format spdx-json
+  drydock sbom app.cdx.json --format table  # read a stored SBOM back`
+
 func newSBOMCmd() *cobra.Command {
 	var f sbomFlags
 	cmd := &cobra.Command{
 		Use:   "sbom IMAGE",
-		Short: "List the packages in an image, with the layer that added each, as a table or an SBOM",
-		Long: "List the packages in an image as a table, drydock JSON, CycloneDX 1.6 or SPDX 2.3.\n" +
-			"IMAGE is docker-archive:FILE, oci:DIR[:TAG], dir:ROOTFS, a registry reference, or sbom:FILE\n" +
-			"to read back an SBOM (CycloneDX, SPDX or drydock JSON, from drydock or another tool).",
-		Args: exactArgs(1),
+		Short: "List the packages in an image and the layer that added each",
+		Long: `List the packages in an image as a table, drydock JSON, CycloneDX 1.6
+or SPDX 2.3.
+
+IMAGE is a file or folder (docker archive, OCI layout or archive, root
+filesystem, or an SBOM from drydock or another tool: detected), a prefixed
+one (docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE, dir:ROOTFS,
+sbom:FILE) or a registry reference.`,
+		Example: sbomExamples,
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSBOM(cmd.Context(), args[0], f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.format, "format", "", "table, json, cyclonedx or spdx (default: table on a terminal, json otherwise)")
+	fl.StringVar(&f.format, "format", "", "table, json, cyclonedx (alias cyclonedx-json) or spdx (alias spdx-json); default: table on a terminal, json otherwise")
 	fl.StringVarP(&f.output, "output", "o", "", "write to FILE (atomically) instead of standard output")
 	f.imageFlags.addFlags(fl)
+	wrapHelp(cmd)
 	return cmd
 }
 
@@ -52,14 +64,30 @@ func runSBOM(ctx context.Context, ref string, f sbomFlags, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	inv, err := loadInventory(ctx, ref, f)
+	ctx, cancel, err := f.withTimeout(ctx)
 	if err != nil {
 		return err
 	}
-	for _, w := range inv.Warnings {
-		fmt.Fprintln(stderr, "drydock: warning:", w)
+	defer cancel()
+	progress, stop := startProgress(stderr, f.quiet, ref)
+	inv, err := loadInventory(ctx, ref, f, progress)
+	stop()
+	if err != nil {
+		return f.timeoutErr(ctx, err)
 	}
-	wr, err := sbom.NewWriter(format)
+	if !f.quiet {
+		for _, w := range inv.Warnings {
+			fmt.Fprintln(stderr, "drydock: warning:", w)
+		}
+	}
+	for _, f := range inv.Integrity {
+		fmt.Fprintln(stderr, "drydock: integrity:", f)
+	}
+	width := defaultWidth
+	if f.output == "" {
+		width = termWidth(stdout)
+	}
+	wr, err := sbom.NewWriter(format, sbom.WithWidth(width))
 	if err != nil {
 		return err
 	}
@@ -73,7 +101,7 @@ func runSBOM(ctx context.Context, ref string, f sbomFlags, stdout, stderr io.Wri
 // json for a pipe or a file.
 func chooseFormat(f sbomFlags, stdout io.Writer) (sbom.Format, error) {
 	if f.format != "" {
-		return sbom.ParseFormat(f.format)
+		return sbom.ParseFormat(formatAlias(f.format))
 	}
 	if file, ok := stdout.(*os.File); ok && f.output == "" && term.IsTerminal(int(file.Fd())) {
 		return sbom.FormatTable, nil
@@ -81,15 +109,29 @@ func chooseFormat(f sbomFlags, stdout io.Writer) (sbom.Format, error) {
 	return sbom.FormatJSON, nil
 }
 
+// formatAlias accepts the format names Trivy and Syft users type
+// ("cyclonedx-json", "spdx-json") for drydock's own.
+func formatAlias(s string) string {
+	switch t := strings.ToLower(strings.TrimSpace(s)); t {
+	case "cyclonedx-json", "spdx-json":
+		return strings.TrimSuffix(t, "-json")
+	}
+	return s
+}
+
 // loadInventory reads a stored SBOM for sbom:FILE and catalogs the image
 // otherwise.
-func loadInventory(ctx context.Context, ref string, f sbomFlags) (*inventory.Inventory, error) {
+func loadInventory(ctx context.Context, ref string, f sbomFlags, progress image.Option) (*inventory.Inventory, error) {
+	ref = sbomOrImage(ref)
 	if path, ok := strings.CutPrefix(ref, "sbom:"); ok {
 		return sbom.ReadFile(path)
 	}
 	opts, err := f.imageOptions()
 	if err != nil {
 		return nil, err
+	}
+	if progress != nil {
+		opts = append(opts, progress)
 	}
 	img, err := image.Open(ctx, ref, opts...)
 	if err != nil {

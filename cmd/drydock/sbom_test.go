@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/inventory"
@@ -181,5 +183,55 @@ func TestSBOMCommandErrors(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(keep); string(b) != "previous" {
 		t.Errorf("a failed run changed the --output file to %q", b)
+	}
+}
+
+// TestSBOMCommandPlainPaths is defect 6 at the command: a docker archive, an
+// OCI layout folder and a stored SBOM given as plain paths are read from
+// disk, and a missing one is a missing file, not a Docker Hub pull.
+func TestSBOMCommandPlainPaths(t *testing.T) {
+	ref, digest := debianLayout(t)
+	layoutDir := strings.TrimPrefix(ref, "oci:")
+	archive := filepath.Join(t.TempDir(), "app.tar")
+	tag, _ := name.NewTag("registry.local/team/app:1.0")
+	if err := tarball.WriteToFile(archive, tag, debianImage(t, "7.88.1-10+deb12u5")); err != nil {
+		t.Fatal(err)
+	}
+	stored := filepath.Join(t.TempDir(), "app.cdx.json")
+	if _, stderr, code := runDrydock(t, "sbom", layoutDir, "--no-cache", "--format", "cyclonedx-json", "-o", stored); code != 0 {
+		t.Fatalf("sbom %s: exit %d: %s", layoutDir, code, stderr)
+	}
+	for _, path := range []string{layoutDir, archive, stored} {
+		out, stderr, code := runDrydock(t, "sbom", path, "--no-cache", "--format", "json")
+		if code != 0 {
+			t.Fatalf("sbom %s: exit %d: %s", path, code, stderr)
+		}
+		inv, err := sbom.Read(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if path == layoutDir || path == stored {
+			wantDebian(t, inv, digest)
+		} else if len(inv.Packages) != 2 {
+			t.Errorf("sbom %s: %d packages, want 2", path, len(inv.Packages))
+		}
+	}
+	_, stderr, code := runDrydock(t, "sbom", "./app.tar", "--no-cache")
+	if code != exitUsage || !strings.Contains(stderr, "no such file or folder ./app.tar") || !strings.Contains(stderr, "docker-archive:FILE") {
+		t.Errorf("missing ./app.tar: exit %d, %q; want exit 2 naming the file and the prefixes", code, stderr)
+	}
+}
+
+// TestSBOMCommandPlatformMismatch is defect 7 at the command: --platform
+// for a single-platform image of another platform exits 2 naming the
+// platform the image has.
+func TestSBOMCommandPlatformMismatch(t *testing.T) {
+	ref, _ := debianLayout(t)
+	_, stderr, code := runDrydock(t, "sbom", ref, "--no-cache", "--platform", "linux/arm64")
+	if code != exitUsage || !strings.Contains(stderr, "for platform linux/amd64 only, not linux/arm64") {
+		t.Errorf("exit %d, %q; want exit %d naming linux/amd64", code, stderr, exitUsage)
+	}
+	if _, stderr, code := runDrydock(t, "sbom", ref, "--no-cache", "--platform", "linux/amd64", "--format", "json"); code != 0 {
+		t.Errorf("matching --platform: exit %d: %s", code, stderr)
 	}
 }

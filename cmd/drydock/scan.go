@@ -2,14 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/drydock/drydock/match"
+	"github.com/drydock/drydock/internal/build"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/scan"
@@ -18,36 +18,37 @@ import (
 
 func init() { addCommand(newScanCmd) }
 
-// scanFlags are the flags of `drydock scan`.
-type scanFlags struct {
-	imageFlags
-	format, failOn, policy, output, db string
-	vex                                []string
-	ignoreUnfixed                      bool
-}
+const scanExamples = `  drydock scan registry.local/team/app:1.2 --fail-on high
+  drydock scan app.tar --severity high,critical --exit-code 1
+  drydock scan ./build/oci --format sarif -o scan.sarif
+  drydock scan sbom:app.cdx.json --policy policy.yaml --only-fixed
+  DRYDOCK_USERNAME=ci DRYDOCK_PASSWORD=… drydock scan reg.local/a:1`
 
 func newScanCmd() *cobra.Command {
 	var f scanFlags
 	cmd := &cobra.Command{
 		Use:   "scan IMAGE",
-		Short: "Find the known vulnerabilities in an image and judge them with a policy",
-		Long: "Catalog IMAGE (docker-archive:FILE, oci:DIR[:TAG], dir:ROOTFS, a registry reference, or sbom:FILE),\n" +
-			"match its packages against the local vulnerability database and report the findings.\n" +
-			"Exit codes: 0 pass, 1 policy failure (--fail-on or --policy), 2 usage or input error, 3 internal error.",
-		Args: exactArgs(1),
+		Short: "Find the known vulnerabilities in an image and judge them",
+		Long: `Catalog IMAGE, match its packages against the local vulnerability
+database, report the findings and judge them with a policy.
+
+IMAGE is a file or folder (docker archive, OCI layout or archive, root
+filesystem, SBOM: detected), a prefixed one (docker-archive:FILE,
+oci:DIR[:TAG], oci-archive:FILE, dir:ROOTFS, sbom:FILE) or a registry
+reference. Ignores in ./.drydockignore apply (see docs/policy.md).
+
+Exit codes: 0 pass, 1 policy failure, 2 usage or input error,
+3 internal error.`,
+		Example: scanExamples,
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.ignoreFileSet = cmd.Flags().Changed("ignorefile")
+			f.exitCodeSet = cmd.Flags().Changed("exit-code")
 			return runScan(cmd.Context(), args[0], f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&f.format, "format", "table", "table, json, sarif, cyclonedx or junit")
-	fl.StringVar(&f.failOn, "fail-on", "", "fail (exit 1) on any finding at or above low, medium, high or critical")
-	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out findings that have no fixed version yet")
-	fl.StringVar(&f.policy, "policy", "", "policy file (YAML) to judge the image with")
-	fl.StringArrayVar(&f.vex, "vex", nil, "OpenVEX document whose statements suppress findings (repeatable)")
-	fl.StringVarP(&f.output, "output", "o", "", "write the report to FILE (atomically) instead of standard output")
-	fl.StringVar(&f.db, "db", "", "vulnerability database (default $DRYDOCK_DB or "+vulndb.DefaultPath()+")")
-	f.imageFlags.addFlags(fl)
+	f.addFlags(cmd.Flags())
+	wrapHelp(cmd)
 	return cmd
 }
 
@@ -58,7 +59,7 @@ func runScan(ctx context.Context, ref string, f scanFlags, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	pol, failOn, err := scanPolicy(f)
+	pol, failOn, err := scanPolicy(f, stderr)
 	if err != nil {
 		return err
 	}
@@ -75,19 +76,40 @@ func runScan(ctx context.Context, ref string, f scanFlags, stdout, stderr io.Wri
 		return err
 	}
 	defer db.Close()
-	if db.Stale() {
+	if db.Stale() && !f.quiet {
 		fmt.Fprintf(stderr, "drydock: warning: the vulnerability database %s was last checked %s ago (more than %s): run `drydock db update`\n",
 			dbPath, db.Age().Round(time.Hour), db.MaxAge())
 	}
-	opts := []scan.Option{scan.WithPolicy(pol), scan.WithImageOptions(imageOpts...), scan.WithCatalogOptions(f.catalogOptions()...)}
-	res, err := scan.Run(ctx, ref, db, opts...)
+	ctx, cancel, err := f.withTimeout(ctx)
 	if err != nil {
 		return err
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintln(stderr, "drydock: warning:", w)
+	defer cancel()
+	progress, stop := startProgress(stderr, f.quiet, ref)
+	if progress != nil {
+		imageOpts = append(imageOpts, progress)
+	}
+	opts := []scan.Option{scan.WithPolicy(pol), scan.WithImageOptions(imageOpts...), scan.WithCatalogOptions(f.catalogOptions()...)}
+	res, err := scan.Run(ctx, sbomOrImage(ref), db, opts...)
+	stop()
+	if err != nil {
+		return f.timeoutErr(ctx, err)
+	}
+	if !f.quiet {
+		for _, w := range res.Warnings {
+			fmt.Fprintln(stderr, "drydock: warning:", w)
+		}
 	}
 	rep := res.Report(failOn, toolVersion())
+	for i := range rep.Findings {
+		rep.Findings[i].Severity = pol.Severity(&rep.Findings[i])
+	}
+	toTerminal := f.output == "" && format == report.FormatTable
+	if f.output == "" {
+		rep.Width, rep.Color = termWidth(stdout), useColor(stdout)
+	} else {
+		rep.Width = defaultWidth
+	}
 	write := func(w io.Writer) error { return report.Write(w, format, rep) }
 	if f.output == "" {
 		err = write(stdout)
@@ -97,39 +119,35 @@ func runScan(ctx context.Context, ref string, f scanFlags, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	return res.Err()
+	return f.verdictErr(res.Err(), toTerminal, stderr)
 }
 
-// scanPolicy loads --policy (or starts from the default, which enforces
-// nothing) with --fail-on, --ignore-unfixed and --vex winning over the file.
-func scanPolicy(f scanFlags) (*policy.Policy, match.Severity, error) {
-	var opts []policy.Option
-	failOn := match.SeverityUnknown
-	if f.failOn != "" {
-		sev, err := match.ParseSeverity(f.failOn)
-		if err != nil || sev == match.SeverityUnknown {
-			return nil, 0, usageError{fmt.Errorf("--fail-on %q: want low, medium, high or critical", f.failOn)}
+// verdictErr is the scan's outcome as an error. A failure the table on
+// the terminal already explains is returned as a short line, so its
+// reasons are printed once; --exit-code 0 reports a failure and passes.
+func (f *scanFlags) verdictErr(err error, shown bool, stderr io.Writer) error {
+	var pf *policy.Failure
+	if !errors.As(err, &pf) {
+		return err
+	}
+	if f.exitCodeSet && f.exitCode == 0 {
+		if !f.quiet {
+			fmt.Fprintf(stderr, "drydock: policy %q failed; exit 0 because of --exit-code 0\n", pf.Policy.Name)
 		}
-		failOn = sev
-		opts = append(opts, policy.WithFailOn(sev))
+		return nil
 	}
-	if f.ignoreUnfixed {
-		opts = append(opts, policy.WithIgnoreUnfixed())
+	if shown {
+		return &shownFailure{pf}
 	}
-	if len(f.vex) > 0 {
-		opts = append(opts, policy.WithVEX(f.vex...))
-	}
-	if f.policy == "" {
-		p, err := policy.New(opts...)
-		return p, failOn, err
-	}
-	p, err := policy.Load(f.policy, opts...)
-	return p, failOn, err
+	return err
 }
 
-func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return ""
+// shownFailure is a policy failure whose reasons the report already shows.
+type shownFailure struct{ *policy.Failure }
+
+func (e *shownFailure) Error() string {
+	return fmt.Sprintf("policy %q failed (reasons above)", e.Policy.Name)
 }
+func (e *shownFailure) Unwrap() error { return e.Failure }
+
+func toolVersion() string { return build.Version() }

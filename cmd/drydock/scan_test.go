@@ -87,7 +87,7 @@ func TestScanCommand(t *testing.T) {
 		out, stderr string
 	}{
 		{"pass without a threshold", []string{"--format", "table"}, 0, "CVE-2023-4911", ""},
-		{"fail on high", []string{"--fail-on", "high"}, 1, "1 vulnerability: 0 critical, 1 high", "CVE-2023-4911"},
+		{"fail on high", []string{"--fail-on", "high"}, 1, "1 finding (1 distinct ID): 0 critical, 1 high", "reasons above"},
 		{"fail on critical passes", []string{"--fail-on", "critical"}, 0, "HIGH", ""},
 		{"json", []string{"--format", "json", "--fail-on", "HIGH"}, 1, `"schema": "drydock/scan-report/v1"`, "severity.failOn"},
 		{"sarif", []string{"--format", "sarif"}, 0, `"version": "2.1.0"`, ""},
@@ -139,5 +139,52 @@ func TestScanCommandOutputAndStaleness(t *testing.T) {
 	}
 	if rep.Summary.Total != 1 || rep.Findings[0].ID != "CVE-2023-4911" || rep.Findings[0].Layer == nil {
 		t.Errorf("report %+v: want CVE-2023-4911 in layer 0", rep.Summary)
+	}
+}
+
+// TestScanCommandIntegrity is defect 10 end to end: a layer entry climbing
+// out of the root is an integrity finding that fails the default policy
+// (exit 1, the table naming layer and entry); a policy saying
+// `integrity: warn` lets the image pass (exit 0) with a note.
+func TestScanCommandIntegrity(t *testing.T) {
+	img := imagetest.Image(t,
+		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "etc/os-release", Body: testOSRelease}), CreatedBy: "ADD rootfs.tar /"},
+		imagetest.Step{Layer: imagetest.Layer(t,
+			imagetest.File{Name: "../../var/lib/dpkg/status", Body: "Package: evil\nStatus: install ok installed\nVersion: 1\n\n"},
+		), CreatedBy: "COPY payload /"},
+	)
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	db := scanDB(t, time.Now())
+	out, stderr, code := runDrydock(t, "scan", dir, "--db", db, "--no-cache", "--format", "table")
+	if code != exitPolicy {
+		t.Fatalf("default policy: exit %d (%s); want %d", code, stderr, exitPolicy)
+	}
+	for _, want := range []string{`integrity: layer 1: tar entry "../../var/lib/dpkg/status": name leaves`, "(layer 1: ../../var/lib/dpkg/status)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = runDrydock(t, "scan", dir, "--db", db, "--no-cache", "--format", "json")
+	var rep report.JSONReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Integrity) != 1 || rep.Integrity[0].Layer != 1 || rep.Integrity[0].Entry != "../../var/lib/dpkg/status" {
+		t.Errorf("json integrity = %+v; want layer 1 and the entry", rep.Integrity)
+	}
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(pol, []byte("apiVersion: drydock/v1\nkind: Policy\nintegrity: warn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = runDrydock(t, "scan", dir, "--db", db, "--no-cache", "--format", "table", "--policy", pol)
+	if code != exitPass || !strings.Contains(out, "not failing (integrity: warn)") {
+		t.Errorf("integrity: warn: exit %d (%s), table:\n%s\nwant a pass with a note", code, stderr, out)
 	}
 }

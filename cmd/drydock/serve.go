@@ -3,85 +3,77 @@ package main
 import (
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/drydock/drydock/server"
 )
 
 func init() { addCommand(newServeCmd) }
 
-// newServeCmd wires flags, DRYDOCK_* variables and a config file to
-// server.New; flags win over the environment, which wins over the file.
+// serveFlags declares serve's configuration flags. A new setting is a field
+// in server.Config (with its yaml key and DRYDOCK_* variable) and a line here.
+func serveFlags(f *pflag.FlagSet, c *server.Config) {
+	blobFlags(f, c)
+	f.StringVar(&c.Addr, "addr", "127.0.0.1:5000", "listen address")
+	f.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file")
+	f.StringVar(&c.TLSKey, "tls-key", "", "TLS key file")
+	f.BoolVar(&c.Anonymous, "anonymous", false, "no authentication: anyone may push and delete\n(local testing only)")
+	f.BoolVar(&c.ReadOnly, "read-only", false, "refuse pushes and deletes")
+	f.BoolVar(&c.SparseManifests, "sparse-manifests", false, "accept image manifests whose layers were not pushed\n(partial mirrors)")
+	f.StringVar(&c.Realm, "realm", "", "token endpoint URL in challenges (behind a proxy)")
+	f.DurationVar(&c.RetentionEvery, "retention-every", 0, "apply the retention rules on this schedule, e.g. 24h\n(default: never; see drydock retention)")
+	workerFlags(f, c)
+}
+
 func newServeCmd() *cobra.Command {
-	var cfg server.Config
-	var file string
+	cf := &configFlags{bind: serveFlags}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the private registry (/v2/, /token, /metrics, /healthz, /readyz)",
-		Long: "Run the private registry. Defaults: 127.0.0.1:5000, ./drydock-data with SQLite at drydock-data/drydock.db and blobs under drydock-data/blobs.\n" +
-			"Environment: DRYDOCK_ADDR, DRYDOCK_DATA, DRYDOCK_DATABASE, DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY, DRYDOCK_ADMIN_PASSWORD (first administrator), DRYDOCK_ANONYMOUS.",
+		Short: "Run the private registry (/v2/, /token, /api/v1/, /metrics, /healthz)",
+		Long: `Run the private registry. Defaults: 127.0.0.1:5000, ./drydock-data with
+SQLite at drydock-data/drydock.db and blobs under drydock-data/blobs.
+serve is the only verb that creates the data directory and the database.
+
+Configuration comes from --config FILE, then DRYDOCK_* variables, then
+flags; a later source wins. Config file keys:
+  ` + strings.Join(server.ConfigKeys(), ", ") + `
+Environment: DRYDOCK_ADDR, DRYDOCK_DATA, DRYDOCK_DATABASE, DRYDOCK_BLOBS,
+DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY,
+DRYDOCK_SPARSE_MANIFESTS, DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY, and
+DRYDOCK_ADMIN_PASSWORD (the
+first administrator's password; without it one is generated and printed
+once).
+
+Start-up checks the configuration, reads the TLS files and binds the port
+before it opens the data; the first administrator is created last.`,
+		Example: `  drydock serve
+  drydock serve --addr 0.0.0.0:5443 --tls-cert cert.pem --tls-key key.pem
+  drydock serve --config /etc/drydock.yaml --read-only
+  DRYDOCK_DATABASE=postgres://db/drydock drydock serve --blobs /srv/blobs`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var merged server.Config
-			if file != "" {
-				if err := merged.LoadFile(file); err != nil {
-					return usageError{err}
-				}
+			cfg, err := cf.resolve(cmd)
+			if err != nil {
+				return err
 			}
-			if err := merged.LoadEnv(); err != nil {
-				return usageError{err}
+			ln, err := server.Listen(cfg)
+			if err != nil {
+				return err
 			}
-			overrideFlags(cmd, &merged, &cfg)
+			defer ln.Close()
 			ctx := cmd.Context()
 			logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-			srv, err := server.New(ctx, merged, logger, cmd.ErrOrStderr())
+			srv, err := server.New(ctx, cfg, logger, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			defer srv.Close()
-			return srv.Serve(ctx, cmd.ErrOrStderr(), nil)
+			return srv.ServeListener(ctx, ln, cmd.ErrOrStderr(), nil)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&file, "config", "", "YAML config file")
-	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:5000", "listen address")
-	f.StringVar(&cfg.DataDir, "data", "drydock-data", "data directory (SQLite database and blobs)")
-	f.StringVar(&cfg.Database, "database", "", "store DSN: a path, sqlite:PATH or postgres://… (default sqlite in the data directory)")
-	f.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file")
-	f.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file")
-	f.BoolVar(&cfg.Anonymous, "anonymous", false, "no authentication: anyone may push and delete (local testing only)")
-	f.BoolVar(&cfg.ReadOnly, "read-only", false, "refuse pushes and deletes")
-	f.BoolVar(&cfg.SparseManifests, "sparse-manifests", false, "accept image manifests whose layers were not pushed (partial mirrors)")
-	f.DurationVar(&cfg.RetentionEvery, "retention-every", 0, "apply the retention rules on this schedule, e.g. 24h (default: never; see drydock retention)")
-	addWorkerFlags(f, &cfg, "scan jobs run at once in this process; 0: none, pushes wait for drydock worker")
+	cf.add(cmd, false)
 	return cmd
-}
-
-// overrideFlags copies onto c the flags the user set, and the flag
-// defaults where neither the file nor the environment said anything.
-func overrideFlags(cmd *cobra.Command, c, flags *server.Config) {
-	pick := func(name string, dst *string, v string) {
-		if cmd.Flags().Changed(name) || *dst == "" {
-			*dst = v
-		}
-	}
-	pick("addr", &c.Addr, flags.Addr)
-	pick("data", &c.DataDir, flags.DataDir)
-	pick("database", &c.Database, flags.Database)
-	pick("tls-cert", &c.TLSCert, flags.TLSCert)
-	pick("tls-key", &c.TLSKey, flags.TLSKey)
-	if cmd.Flags().Changed("anonymous") {
-		c.Anonymous = flags.Anonymous
-	}
-	if cmd.Flags().Changed("read-only") {
-		c.ReadOnly = flags.ReadOnly
-	}
-	if cmd.Flags().Changed("sparse-manifests") {
-		c.SparseManifests = flags.SparseManifests
-	}
-	if cmd.Flags().Changed("retention-every") {
-		c.RetentionEvery = flags.RetentionEvery
-	}
-	overrideWorkerFlags(cmd, c, flags)
 }

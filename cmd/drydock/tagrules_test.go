@@ -1,15 +1,16 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drydock/drydock/server"
 )
 
 // TestRegistryRuleVerbs runs the immutable-tags, retention and webhook
 // verbs in order on one data directory.
 func TestRegistryRuleVerbs(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "data")
+	data := servedData(t, server.Config{}).DataDir
 	tests := []struct {
 		stdin    string
 		args     []string

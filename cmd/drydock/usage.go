@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,9 +22,36 @@ func isCobraUsage(err error) bool {
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return usageError{err}
+			return withUsage(cmd, err)
 		}
 		return nil
+	}
+}
+
+// strictGroups makes every group of verbs (db, user, namespace, …) refuse
+// a subcommand it does not have, with suggestions, as the top level does;
+// cobra would print the group's help and exit 0, so a mistyped CI step
+// would pass. A group given no subcommand prints its help.
+func strictGroups(cmd *cobra.Command) {
+	if !cmd.HasSubCommands() {
+		return
+	}
+	if !cmd.Runnable() {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.SuggestionsMinimumDistance = 2
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageError{fmt.Errorf("%s (see %s --help)", msg, cmd.CommandPath())}
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		strictGroups(sub)
 	}
 }
 
@@ -31,8 +59,13 @@ func exactArgs(n int) cobra.PositionalArgs {
 func rangeArgs(lo, hi int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.RangeArgs(lo, hi)(cmd, args); err != nil {
-			return usageError{err}
+			return withUsage(cmd, err)
 		}
 		return nil
 	}
+}
+
+// withUsage marks err as a usage error and adds the verb's usage line.
+func withUsage(cmd *cobra.Command, err error) error {
+	return usageError{fmt.Errorf("%w\nusage: %s", err, cmd.UseLine())}
 }

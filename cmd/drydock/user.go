@@ -25,13 +25,14 @@ import (
 func init() { addCommand(newUserCmd) }
 
 // adminEnv is what the account verbs (user, robot, namespace, member,
-// audit-log) share: the same --data and --database as drydock serve, and
-// the services opened on them.
+// audit-log) share: the same configuration as drydock serve, and the
+// services opened on its existing data.
 type adminEnv struct {
-	data, database string
-	cfg            server.Config // as resolved by open
+	cf   configFlags
+	data *server.Data
+	cfg  server.Config // as resolved by open
+	st   *store.Store
 
-	st    *store.Store
 	audit *auditlog.Log
 	svc   *auth.Service
 	actor auth.Principal
@@ -53,63 +54,40 @@ func (e *adminEnv) nameVerb(use, short string, do func(ctx context.Context, name
 }
 
 func (e *adminEnv) addFlags(cmd *cobra.Command) {
-	f := cmd.PersistentFlags()
-	f.StringVar(&e.data, "data", "", "data directory, as for drydock serve (default drydock-data, or $DRYDOCK_DATA)")
-	f.StringVar(&e.database, "database", "", "store DSN, as for drydock serve (default sqlite in the data directory, or $DRYDOCK_DATABASE)")
+	e.cf.bind = dataFlags
+	e.cf.add(cmd, true)
 }
 
-// open resolves the database like drydock serve does (flags over the
-// environment over defaults) and opens the store, the audit log and the
-// auth service. Whoever runs these verbs can read the database anyway, so
-// they act as a local administrator, named after the OS user in the trail.
-func (e *adminEnv) open(ctx context.Context) error {
-	var cfg server.Config
-	if err := cfg.LoadEnv(); err != nil {
-		return usageError{err}
-	}
-	if e.data != "" {
-		cfg.DataDir = e.data
-	}
-	if e.database != "" {
-		cfg.Database = e.database
-	}
-	if err := cfg.Defaults(); err != nil {
-		return usageError{err}
-	}
-	if !strings.Contains(cfg.Database, "://") {
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return fmt.Errorf("data directory: %w", err)
-		}
-	}
-	e.cfg = cfg
-	st, err := store.Open(ctx, cfg.Database)
+// open resolves the configuration as drydock serve does and opens the
+// store, the audit log and the auth service on data that must already
+// exist. Whoever runs these verbs can read the database anyway, so they act
+// as a local administrator, named after the OS user in the trail.
+func (e *adminEnv) open(cmd *cobra.Command) error {
+	cfg, err := e.cf.resolve(cmd)
 	if err != nil {
 		return err
 	}
-	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	if e.audit, err = auditlog.New(st, auditlog.WithLogger(quiet)); err != nil {
-		st.Close()
-		return err
+	if e.data, err = server.OpenData(cmd.Context(), cfg, server.Managing, quietLogger()); err != nil {
+		return noData(err)
 	}
-	if e.svc, err = auth.New(ctx, st, auth.WithRecorder(e.audit), auth.WithLogger(quiet)); err != nil {
-		st.Close()
-		return err
-	}
-	e.st = st
+	e.cfg, e.st, e.audit, e.svc = e.data.Config, e.data.Store, e.data.Audit, e.data.Auth
 	e.actor = auth.Local(os.Getenv("USER"))
 	return nil
 }
 
 func (e *adminEnv) close() {
-	if e.st != nil {
-		e.st.Close()
+	if e.data != nil {
+		e.data.Close()
 	}
 }
+
+// quietLogger drops the services' logs: a verb reports what it did itself.
+func quietLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
 
 // run wraps a verb body with open and close.
 func (e *adminEnv) run(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := e.open(cmd.Context()); err != nil {
+		if err := e.open(cmd); err != nil {
 			return err
 		}
 		defer e.close()
@@ -125,13 +103,28 @@ func (e *adminEnv) run(fn func(ctx context.Context, cmd *cobra.Command, args []s
 
 func newUserCmd() *cobra.Command {
 	env := &adminEnv{}
-	cmd := &cobra.Command{Use: "user", Short: "Manage registry users (add, list, passwd, disable, enable, revoke-tokens, delete)"}
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Manage registry users (add, list, passwd, disable, delete, …)",
+		Long: `Manage the registry's users. A user's rights come from system
+administration (--admin) and from membership of namespaces (drydock member).
+Like every management verb, it works on existing data: start drydock serve
+once first, and pass the same --data, --database or --config.`,
+		Example: `  drydock user add alice
+  echo "$PASSWORD" | drydock user add ci-admin --admin --password-stdin
+  drydock user list --format json`,
+	}
 	env.addFlags(cmd)
 	var admin, stdin bool
 	add := &cobra.Command{
 		Use:   "add NAME",
-		Short: "Add a user; prints a generated password once unless --password-stdin",
-		Args:  exactArgs(1),
+		Short: "Add a user (prints a generated password once)",
+		Long: `Add a user. Without --password-stdin a password is generated and printed
+once; with it, the first line of standard input is the password.`,
+		Example: `  drydock user add alice
+  drydock user add bob --admin
+  printf '%s\n' "$PASSWORD" | drydock user add carol --password-stdin`,
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			pw, generated, err := readPassword(cmd.InOrStdin(), stdin)
 			if err != nil {
@@ -147,8 +140,12 @@ func newUserCmd() *cobra.Command {
 	add.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of standard input")
 	passwd := &cobra.Command{
 		Use:   "passwd NAME",
-		Short: "Set a user's password and revoke their tokens; prints a generated one unless --password-stdin",
-		Args:  exactArgs(1),
+		Short: "Set a user's password and revoke their tokens",
+		Long: `Set a user's password and revoke every token issued to them. Without
+--password-stdin a password is generated and printed once.`,
+		Example: `  drydock user passwd alice
+  printf '%s\n' "$PASSWORD" | drydock user passwd alice --password-stdin`,
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			pw, generated, err := readPassword(cmd.InOrStdin(), stdin)
 			if err != nil {
@@ -165,7 +162,9 @@ func newUserCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List users",
-		Args:  exactArgs(0),
+		Example: `  drydock user list
+  drydock user list --format json`,
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			us, err := env.svc.ListUsers(ctx, env.actor)
 			if err != nil {
@@ -176,7 +175,9 @@ func newUserCmd() *cobra.Command {
 	}
 	list.Flags().StringVar(&format, "format", "table", "table or json")
 	simple := func(use, short string, do func(ctx context.Context, name string) error, done string) *cobra.Command {
-		return env.nameVerb(use+" NAME", short, do, done)
+		v := env.nameVerb(use+" NAME", short, do, done)
+		v.Example = "  drydock user " + use + " alice"
+		return v
 	}
 	cmd.AddCommand(add, passwd, list,
 		simple("delete", "Delete a user and their memberships", func(ctx context.Context, n string) error { return env.svc.DeleteUser(ctx, env.actor, n) }, "deleted user"),

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drydock/drydock/server"
 )
 
 // runAccounts runs drydock with args and stdin; it returns stdout, stderr
@@ -29,7 +30,7 @@ func runAccounts(t *testing.T, stdin string, args ...string) (string, string, in
 // TestAccountVerbs runs the account verbs in order on one data directory,
 // the way an operator sets up a registry.
 func TestAccountVerbs(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "data")
+	data := servedData(t, server.Config{}).DataDir
 	tests := []struct {
 		stdin    string
 		args     []string

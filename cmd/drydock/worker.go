@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -15,56 +17,63 @@ func init() { addCommand(newWorkerCmd) }
 // newWorkerCmd runs scan workers beside drydock serve, on its database and
 // blobs; the flags and variables are serve's.
 func newWorkerCmd() *cobra.Command {
-	var cfg server.Config
-	var file string
+	cf := &configFlags{bind: func(f *pflag.FlagSet, c *server.Config) {
+		blobFlags(f, c)
+		workerFlags(f, c)
+	}}
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run scan workers on the registry's queue, beside drydock serve",
-		Long: "Take scan jobs from the queue in the registry's database (the same --data, --database and --config as drydock serve),\n" +
-			"scan each image from the blob store and store its SBOM and verdict. Runs until interrupted.",
+		Long: `Take scan jobs from the queue in the registry's database (the same
+--config, DRYDOCK_*, --data, --database and --blobs as drydock serve), scan
+each image from the blob store and store its SBOM and verdict. Runs until
+interrupted.`,
+		Example: `  drydock worker --workers 4
+  drydock worker --database postgres://drydock@db/drydock --blobs /srv/blobs`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var merged server.Config
-			if file != "" {
-				if err := merged.LoadFile(file); err != nil {
-					return usageError{err}
-				}
+			cfg, err := cf.resolve(cmd)
+			if err != nil {
+				return err
 			}
-			if err := merged.LoadEnv(); err != nil {
-				return usageError{err}
-			}
-			overrideFlags(cmd, &merged, &cfg)
-			return server.RunWorker(cmd.Context(), merged, slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+			return server.RunWorker(cmd.Context(), cfg, slog.New(slog.NewJSONHandler(os.Stderr, nil)))
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&file, "config", "", "YAML config file (as for drydock serve)")
-	f.StringVar(&cfg.DataDir, "data", "drydock-data", "data directory (SQLite database and blobs)")
-	f.StringVar(&cfg.Database, "database", "", "store DSN: a path, sqlite:PATH or postgres://… (default sqlite in the data directory)")
-	addWorkerFlags(f, &cfg, "scan jobs run at once")
+	cf.add(cmd, false)
 	return cmd
 }
 
-// addWorkerFlags adds --workers, --db and --job-timeout to serve and worker.
-func addWorkerFlags(f *pflag.FlagSet, cfg *server.Config, workersHelp string) {
-	f.IntVar(&cfg.Workers, "workers", 2, workersHelp)
-	f.StringVar(&cfg.VulnDB, "db", "", "vulnerability database to scan with (default $DRYDOCK_DB or the user cache, as drydock db update writes)")
-	f.DurationVar(&cfg.JobTimeout, "job-timeout", 0, "time one scan attempt may take (default 10m)")
+// workerFlags declares --workers, --db and --job-timeout for serve and worker.
+func workerFlags(f *pflag.FlagSet, c *server.Config) {
+	f.Var(workersFlag{&c.Workers}, "workers", "scan jobs run at once in this process; 0: none\n(pushes wait for drydock worker)")
+	f.StringVar(&c.VulnDB, "db", "", "vulnerability database to scan with (default $DRYDOCK_DB\nor the user cache, as drydock db update writes)")
+	f.DurationVar(&c.JobTimeout, "job-timeout", 0, "time one scan attempt may take (default 10m)")
 }
 
-// overrideWorkerFlags copies the worker flags the user set onto c; --workers
-// 0 means none (the config's "workers: -1").
-func overrideWorkerFlags(cmd *cobra.Command, c, flags *server.Config) {
-	if cmd.Flags().Changed("workers") {
-		c.Workers = flags.Workers
-		if c.Workers == 0 {
-			c.Workers = -1
-		}
+// workersFlag is --workers: 0 means none, which the configuration spells -1
+// (its zero value means the default, 2).
+type workersFlag struct{ n *int }
+
+func (w workersFlag) String() string {
+	switch {
+	case w.n == nil || *w.n == 0:
+		return "2"
+	case *w.n < 0:
+		return "0"
 	}
-	if cmd.Flags().Changed("db") {
-		c.VulnDB = flags.VulnDB
-	}
-	if cmd.Flags().Changed("job-timeout") {
-		c.JobTimeout = flags.JobTimeout
-	}
+	return strconv.Itoa(*w.n)
 }
+
+func (w workersFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q: want a number of workers, 0 or more", s)
+	}
+	if n == 0 {
+		n = -1
+	}
+	*w.n = n
+	return nil
+}
+
+func (w workersFlag) Type() string { return "int" }

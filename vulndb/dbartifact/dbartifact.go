@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/drydock/drydock/image"
+	"github.com/drydock/drydock/sign"
 	"github.com/drydock/drydock/vulndb"
 )
 
@@ -78,6 +79,8 @@ type options struct {
 	maxLayer int64
 	maxDB    int64
 	now      func() time.Time
+	signer   *sign.Signer
+	keys     []*sign.PublicKey
 }
 
 func newOptions(opts []Option) (*options, error) {

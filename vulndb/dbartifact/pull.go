@@ -49,11 +49,16 @@ func Pull(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 	ropts := o.access.RemoteOptions(ctx)
 	desc, err := remote.Get(r, ropts...)
 	if err != nil {
-		return nil, registryErr(ref, err)
+		return nil, registryErr(ref, o.access.Explain(r.Context(), err))
 	}
 	want, err := checkManifest(desc)
 	if err != nil {
 		return nil, &Error{Ref: ref, Err: err}
+	}
+	if len(o.keys) > 0 {
+		if err := verifyPulled(ctx, o.keys, r.Context(), desc.Manifest, ropts); err != nil {
+			return nil, &Error{Ref: ref, Err: fmt.Errorf("refusing an unverified database: %w", err)}
+		}
 	}
 	if want.Size > o.maxLayer {
 		return nil, &Error{Ref: ref, Err: fmt.Errorf("%w: layer of %d bytes is over the %d byte limit", ErrLayer, want.Size, o.maxLayer)}

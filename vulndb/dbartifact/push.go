@@ -26,6 +26,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	_ "modernc.org/sqlite" // the "sqlite" driver the snapshot is taken with
 
+	"github.com/drydock/drydock/image"
 	"github.com/drydock/drydock/vulndb"
 )
 
@@ -102,7 +103,7 @@ func Push(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 	ropts := o.access.RemoteOptions(ctx)
 	for _, l := range []v1.Layer{emptyConfig, layer} {
 		if err := remote.WriteLayer(tag.Context(), l, ropts...); err != nil {
-			return nil, pushErr(ref, tag, err)
+			return nil, pushErr(ref, tag, o.access, err)
 		}
 	}
 	m := v1.Manifest{
@@ -117,8 +118,18 @@ func Push(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 	if err != nil {
 		return nil, fmt.Errorf("dbartifact: %w", err)
 	}
+	if o.signer != nil {
+		// By digest first, signed, and only then tagged: a scanner that
+		// pulls the tag never sees the new database unsigned.
+		if err := remote.Put(tag.Context().Digest(manifestDigest(raw)), rawManifest(raw), ropts...); err != nil {
+			return nil, pushErr(ref, tag, o.access, err)
+		}
+		if err := signPushed(ctx, o.signer, tag.Context(), raw, ropts); err != nil {
+			return nil, err
+		}
+	}
 	if err := remote.Put(tag, rawManifest(raw), ropts...); err != nil {
-		return nil, pushErr(ref, tag, err)
+		return nil, pushErr(ref, tag, o.access, err)
 	}
 	sum := sha256.Sum256(raw)
 	res.Ref = tag.Context().Name() + "@sha256:" + hex.EncodeToString(sum[:])
@@ -126,11 +137,13 @@ func Push(ctx context.Context, dbPath, ref string, opts ...Option) (*Result, err
 }
 
 // pushErr says what a refusal means: the first request of a push is a HEAD,
-// whose 401 carries no reason in a body.
-func pushErr(ref string, tag name.Tag, err error) error {
+// whose 401 carries no reason in a body. How to log in is said only when no
+// credentials were given; with credentials, whether they or the rights were
+// refused.
+func pushErr(ref string, tag name.Tag, access image.RegistryAccess, err error) error {
 	var te *transport.Error
 	if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
-		err = fmt.Errorf("no push access to %s (give --username and --password, or docker login): %w", tag.Context().RepositoryStr(), err)
+		err = fmt.Errorf("no push access to %s: %w", tag.Context().RepositoryStr(), access.Explain(tag.Context(), err))
 	}
 	return registryErr(ref, err)
 }
