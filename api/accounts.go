@@ -215,6 +215,7 @@ func createRobotAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Princ
 	var in struct {
 		Name      string     `json:"name"`
 		Role      string     `json:"role"`
+		Expires   *string    `json:"expires"`
 		ExpiresAt *time.Time `json:"expires_at"`
 	}
 	if err := readJSON(r, &in); err != nil {
@@ -224,9 +225,26 @@ func createRobotAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Princ
 	if err != nil {
 		return err
 	}
+	// As the CLI: a lifetime ("30d", "12h", "never"), or a time; neither
+	// means the default lifetime.
 	var exp time.Time
-	if in.ExpiresAt != nil {
+	switch {
+	case in.Expires != nil && in.ExpiresAt != nil:
+		return inputErrorf("request body: give expires or expires_at, not both")
+	case in.ExpiresAt != nil:
 		exp = *in.ExpiresAt
+	default:
+		life := ""
+		if in.Expires != nil {
+			life = *in.Expires
+		}
+		d, err := auth.ParseRobotLifetime(life)
+		if err != nil {
+			return err
+		}
+		if d > 0 {
+			exp = a.auth.Now().Add(d)
+		}
 	}
 	rb, secret, err := a.auth.CreateRobot(r.Context(), p, r.PathValue("ns"), in.Name, role, exp)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drydock/drydock/auth"
 )
@@ -121,6 +122,13 @@ func TestAPI(t *testing.T) {
 		{"alice changes her password", alice, "PUT", "/api/v1/users/alice/password", `{"password":"alice's new passphrase","current_password":"` + pw + `"}`, 204, ""},
 		{"her old token is revoked", alice, "GET", "/api/v1/namespaces", "", 401, "UNAUTHORIZED"},
 		{"openapi document", nobody, "GET", "/api/v1/openapi.json", "", 200, `"openapi":"3.0.3"`},
+		{"unknown path", nobody, "GET", "/api/v1/nonsense", "", 404, "no route GET /api/v1/nonsense"},
+		{"unknown method", root, "DELETE", "/api/v1/namespaces", "", 404, `"code":"NOT_FOUND"`},
+		{"robot lifetime as the CLI writes it", nora, "POST", "/api/v1/namespaces/team/robots", `{"name":"month","role":"reader","expires":"30d"}`, 201, `"expires_at":"` + w.now().Add(30*24*time.Hour).Format("2006-01-02")},
+		{"robot with the CLI's default lifetime", nora, "POST", "/api/v1/namespaces/team/robots", `{"name":"default","role":"reader"}`, 201, `"expires_at":"` + w.now().Add(90*24*time.Hour).Format("2006-01-02")},
+		{"robot that never expires", nora, "POST", "/api/v1/namespaces/team/robots", `{"name":"forever","role":"reader","expires":"never"}`, 201, `"name":"robot$team+forever"`},
+		{"bad lifetime", nora, "POST", "/api/v1/namespaces/team/robots", `{"name":"odd","role":"reader","expires":"soon"}`, 400, "not a duration"},
+		{"two expiries", nora, "POST", "/api/v1/namespaces/team/robots", `{"name":"odd","role":"reader","expires":"1d","expires_at":"2999-01-01T00:00:00Z"}`, 400, "not both"},
 	}
 	for _, tt := range tests {
 		status, body, hdr := tt.c.call(tt.method, tt.path, tt.body)
@@ -135,7 +143,7 @@ func TestAPI(t *testing.T) {
 		if !strings.Contains(string(got), tt.wantBody) {
 			t.Errorf("%s: answer %s lacks %s", tt.name, got, tt.wantBody)
 		}
-		if !strings.HasSuffix(tt.path, "openapi.json") && strings.Contains(string(got), `"secret"`) {
+		if tt.method != "POST" && !strings.HasSuffix(tt.path, "openapi.json") && strings.Contains(string(got), `"secret"`) {
 			t.Errorf("%s: answer carries a secret: %s", tt.name, got)
 		}
 	}

@@ -46,6 +46,9 @@ type api struct {
 	rules    Rules
 	hooks    Webhooks
 	policies Policies
+	// verdicts and jobs serve the verdict, SBOM and jobs routes.
+	verdicts Verdicts
+	jobs     Jobs
 	log      *slog.Logger
 }
 
@@ -103,6 +106,12 @@ func New(svc *auth.Service, opts ...Option) (http.Handler, error) {
 		}
 	}
 	mux := http.NewServeMux()
+	// Anything else under /api/v1/ answers in the API's JSON too, not the
+	// mux's plain text.
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"code": "NOT_FOUND",
+			"message": fmt.Sprintf("no route %s %s (the routes are in /api/v1/openapi.json)", r.Method, auditlog.Printable(r.URL.Path))})
+	})
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openAPIDoc)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -22,7 +23,7 @@ type Content interface {
 	RepositorySummaries(ctx context.Context, prefix, after string, n int) ([]store.RepositorySummary, error)
 	Artifacts(ctx context.Context, repo string, after store.ArtifactCursor, n int) ([]store.Artifact, error)
 	GetArtifact(ctx context.Context, repo, digest string) (store.Artifact, error)
-	Referrers(ctx context.Context, repo, subject, artifactType string) ([]store.Referrer, error)
+	EachReferrer(ctx context.Context, repo, subject, artifactType, after string, fn func(store.ReferrerRow) (bool, error)) error
 }
 
 var _ Content = (*store.Store)(nil)
@@ -63,15 +64,17 @@ type (
 		// Subject is the digest of the manifest this one refers to (a
 		// signature's or an SBOM's image), or "".
 		Subject string `json:"subject,omitempty"`
-		// Referrers is set only when one artifact is asked for.
-		Referrers []referrer `json:"referrers,omitempty"`
+		// Referrers is set only when one artifact is asked for: one page,
+		// and ReferrersNext the cursor of the next.
+		Referrers     []referrer `json:"referrers,omitempty"`
+		ReferrersNext string     `json:"referrers_next_cursor,omitempty"`
 	}
 	referrer struct {
-		Digest       string            `json:"digest"`
-		MediaType    string            `json:"media_type"`
-		ArtifactType string            `json:"artifact_type,omitempty"`
-		Size         int64             `json:"size"`
-		Annotations  map[string]string `json:"annotations,omitempty"`
+		Digest       string          `json:"digest"`
+		MediaType    string          `json:"media_type"`
+		ArtifactType string          `json:"artifact_type,omitempty"`
+		Size         int64           `json:"size"`
+		Annotations  json.RawMessage `json:"annotations,omitempty"`
 	}
 )
 
@@ -106,6 +109,10 @@ func init() {
 		route{"DELETE", "/api/v1/repositories/{ns}/{repo}/tags/{tag}", deleteTagAPI},
 	)
 }
+
+// maxReferrersBytes stops a page of an artifact's referrers once their
+// annotations pass it (a referrer is never split).
+const maxReferrersBytes = 1 << 20
 
 // tagRE is the distribution spec's tag grammar, which the registry enforces too.
 var tagRE = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
@@ -260,13 +267,31 @@ func getArtifactAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Princ
 		return err
 	}
 	art := toArtifact(sa)
-	refs, err := a.content.Referrers(r.Context(), repo, digest, "")
+	q := r.URL.Query()
+	limit, err := pageLimitOf(q, "referrers_limit")
 	if err != nil {
 		return err
 	}
-	art.Referrers = make([]referrer, 0, len(refs))
-	for _, rf := range refs {
+	after, err := decodeCursor(q.Get("referrers_cursor"))
+	if err != nil {
+		return err
+	}
+	// Rows are read one at a time and the page stops at limit or at
+	// maxReferrersBytes of annotations, so that no subject's referrers
+	// are ever held whole.
+	art.Referrers = []referrer{}
+	size := 0
+	err = a.content.EachReferrer(r.Context(), repo, digest, "", after, func(rf store.ReferrerRow) (bool, error) {
+		if len(art.Referrers) == limit || size >= maxReferrersBytes {
+			art.ReferrersNext = encodeCursor(art.Referrers[len(art.Referrers)-1].Digest)
+			return false, nil
+		}
+		size += len(rf.Annotations)
 		art.Referrers = append(art.Referrers, referrer{Digest: rf.Digest, MediaType: rf.MediaType, ArtifactType: rf.ArtifactType, Size: rf.Size, Annotations: rf.Annotations})
+		return true, nil
+	})
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, art)
 	return nil

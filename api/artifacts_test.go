@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,6 +184,17 @@ func TestArtifactAPIPages(t *testing.T) {
 	}
 	pushImage(t, w, srv, "root", "other/hidden", "v1")
 	pushImage(t, w, srv, "root", "team/zzz", "v1")
+	var newest []string // every artifact of team/page, newest push first
+	for _, d := range pushed {
+		newest = append([]string{d}, newest...)
+	}
+	var refs []string
+	for range 3 {
+		d := pushReferrer(t, w, srv, "team/page", pushed[0])
+		refs = append(refs, d)
+		newest = append([]string{d}, newest...)
+	}
+	slices.Sort(refs) // referrers come in digest order
 	tok := w.token(t, "alice", auth.APIScope).token
 	alice := apiClient{t, srv, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }}
 
@@ -194,10 +206,12 @@ func TestArtifactAPIPages(t *testing.T) {
 		want  []string
 		pages int
 	}{
-		{"artifacts, newest first", "/api/v1/repositories/team/page/artifacts?limit=2", "artifacts", "digest",
-			[]string{pushed[4], pushed[3], pushed[2], pushed[1], pushed[0]}, 3},
-		{"artifacts in one page", "/api/v1/repositories/team/page/artifacts?limit=5", "artifacts", "digest",
-			[]string{pushed[4], pushed[3], pushed[2], pushed[1], pushed[0]}, 1},
+		{"artifacts, newest first", "/api/v1/repositories/team/page/artifacts?limit=3", "artifacts", "digest",
+			newest, 3},
+		{"artifacts in one page", "/api/v1/repositories/team/page/artifacts?limit=8", "artifacts", "digest",
+			newest, 1},
+		{"one artifact's referrers", "/api/v1/repositories/team/page/artifacts/" + pushed[0] + "?referrers_limit=2", "referrers", "digest",
+			refs, 2},
 		// A full page of repositories may be the last: whether more are
 		// visible is only known by reading on, so an empty third page ends it.
 		{"repositories skip what the caller may not pull", "/api/v1/repositories?limit=1", "repositories", "name",
@@ -215,6 +229,9 @@ func TestArtifactAPIPages(t *testing.T) {
 			path = ""
 			if next, ok := body["next_cursor"].(string); ok {
 				path = tt.path + "&cursor=" + url.QueryEscape(next)
+			}
+			if next, ok := body["referrers_next_cursor"].(string); ok {
+				path = tt.path + "&referrers_cursor=" + url.QueryEscape(next)
 			}
 		}
 		if !reflect.DeepEqual(got, tt.want) || pages != tt.pages {

@@ -45,6 +45,7 @@ type world struct {
 	audit   *auditlog.Log
 	srv     *httptest.Server // serves /token
 	secrets map[string]string
+	now     func() time.Time // the clock of the service and the audit log
 }
 
 var (
@@ -58,7 +59,7 @@ func newWorld(t *testing.T, opts ...auth.Option) *world {
 	now := time.Now().UTC()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	w := &world{st: storetest.SQLite(t), secrets: map[string]string{}}
+	w := &world{st: storetest.SQLite(t), secrets: map[string]string{}, now: clock}
 	var err error
 	w.audit, err = auditlog.New(w.st, auditlog.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), auditlog.WithClock(clock))
 	if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,13 +17,17 @@ const (
 	maxPage     = 1000
 )
 
-func pageLimit(v string) (int, error) {
+func pageLimit(v string) (int, error) { return pageLimitOf(url.Values{"limit": {v}}, "limit") }
+
+// pageLimitOf reads the page size in parameter key of q.
+func pageLimitOf(q url.Values, key string) (int, error) {
+	v := q.Get(key)
 	if v == "" {
 		return defaultPage, nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > maxPage {
-		return 0, inputErrorf("limit=%q is not a number from 1 to %d", v, maxPage)
+		return 0, inputErrorf("%s=%q is not a number from 1 to %d", key, v, maxPage)
 	}
 	return n, nil
 }

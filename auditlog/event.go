@@ -29,6 +29,9 @@ type Event struct {
 	// Reason says why a denial or failure happened.
 	Reason string `json:"reason,omitempty"`
 	Addr   string `json:"addr,omitempty"` // client address
+	// Version is the drydock build that recorded the event; Log.Record
+	// sets it.
+	Version string `json:"version,omitempty"`
 }
 
 // Recorder keeps events. Implementations must not block the caller for long.

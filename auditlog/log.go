@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/drydock/drydock/internal/build"
 )
 
 // Store keeps events. *store.Store satisfies it.
@@ -27,6 +29,7 @@ type Log struct {
 	logger    *slog.Logger
 	retention time.Duration
 	now       func() time.Time
+	denials   denials
 }
 
 var _ Recorder = (*Log)(nil)
@@ -104,15 +107,36 @@ func validate(e Event) error {
 
 // Record stores e and logs it. The log line is written even when the store
 // refuses, so that an outage of the database does not erase the trail.
+// Anonymous denials are counted per address and minute (see denials).
 func (g *Log) Record(ctx context.Context, e Event) error {
 	if err := validate(e); err != nil {
 		return err
 	}
 	e = e.escaped()
+	now := g.now()
 	if e.Time.IsZero() {
-		e.Time = g.now()
+		e.Time = now
 	}
+	if aggregated(e) {
+		write, due := g.denials.note(e, now)
+		err := g.write(ctx, due)
+		if !write {
+			return err
+		}
+	} else if due := g.denials.due(now); len(due) > 0 {
+		if err := g.write(ctx, due); err != nil {
+			g.logger.ErrorContext(ctx, "audit summary lost", "err", err)
+		}
+	}
+	return g.store1(ctx, e)
+}
+
+// store1 writes one event to the store and the log.
+func (g *Log) store1(ctx context.Context, e Event) error {
 	e.Time = e.Time.UTC()
+	if e.Version == "" {
+		e.Version = build.Version()
+	}
 	id, err := g.store.InsertAuditEvent(ctx, e)
 	if err != nil {
 		err = fmt.Errorf("auditlog: store event: %w", err)
@@ -136,16 +160,27 @@ func (g *Log) Prune(ctx context.Context) (int64, error) {
 func (g *Log) PruneEvery(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	// Summaries of anonymous denials are written within a minute even
+	// when no further event comes to trigger them.
+	minute := time.NewTicker(time.Minute)
+	defer minute.Stop()
 	for {
 		if n, err := g.Prune(ctx); err != nil {
 			g.logger.ErrorContext(ctx, "audit log retention failed", "err", err)
 		} else if n > 0 {
 			g.logger.InfoContext(ctx, "audit log retention", "deleted", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-minute.C:
+				if err := g.write(ctx, g.denials.due(g.now())); err != nil {
+					g.logger.ErrorContext(ctx, "audit summary lost", "err", err)
+				}
+			case <-t.C:
+				waiting = false
+			}
 		}
 	}
 }
@@ -189,7 +224,7 @@ func logEvent(ctx context.Context, l *slog.Logger, e Event, storeErr error) {
 		slog.String("action", e.Action),
 		slog.String("outcome", e.Outcome),
 	}
-	for _, kv := range [][2]string{{"repo", e.Repo}, {"target", e.Target}, {"reason", e.Reason}, {"addr", e.Addr}} {
+	for _, kv := range [][2]string{{"repo", e.Repo}, {"target", e.Target}, {"reason", e.Reason}, {"addr", e.Addr}, {"version", e.Version}} {
 		if kv[1] != "" {
 			attrs = append(attrs, slog.String(kv[0], kv[1]))
 		}

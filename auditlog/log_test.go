@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/internal/build"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/store/storetest"
 )
@@ -42,7 +43,7 @@ func TestRecordWritesStoreAndOneJSONLine(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("%d events stored, want 1", len(got))
 		}
-		e.ID, e.Time = got[0].ID, now
+		e.ID, e.Time, e.Version = got[0].ID, now, build.Version()
 		if got[0] != e {
 			t.Errorf("stored %+v, want %+v", got[0], e)
 		}
@@ -54,7 +55,7 @@ func TestRecordWritesStoreAndOneJSONLine(t *testing.T) {
 		if err := json.Unmarshal([]byte(lines[0]), &line); err != nil {
 			t.Fatalf("log line is not JSON: %v", err)
 		}
-		for k, want := range map[string]any{"msg": "audit", "level": "WARN", "actor": "alice", "action": "push", "repo": "team/app", "outcome": "denied", "reason": "role reader", "addr": "10.1.2.3"} {
+		for k, want := range map[string]any{"msg": "audit", "level": "WARN", "actor": "alice", "action": "push", "repo": "team/app", "outcome": "denied", "reason": "role reader", "addr": "10.1.2.3", "version": build.Version()} {
 			if line[k] != want {
 				t.Errorf("log line %s = %v, want %v", k, line[k], want)
 			}

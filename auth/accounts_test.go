@@ -19,6 +19,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		check   func(string) error
@@ -67,6 +68,7 @@ func TestNames(t *testing.T) {
 }
 
 func TestOptionsCheckInput(t *testing.T) {
+	t.Parallel()
 	st := storetest.SQLite(t)
 	for name, opt := range map[string]auth.Option{
 		"cost 9":          auth.WithBcryptCost(9),
@@ -83,8 +85,9 @@ func TestOptionsCheckInput(t *testing.T) {
 }
 
 func TestPasswords(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	err := w.svc.AddUser(ctx, local, "bob", "short", false)
 	var ie *auth.InputError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "at least 12") {
@@ -140,8 +143,9 @@ func TestPasswords(t *testing.T) {
 }
 
 func TestAdministrativeRights(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	user := func(n string) auth.Principal { return auth.Principal{Name: n, Kind: "user"} }
 	robot := auth.Principal{Name: "robot$team+ci", Kind: "robot"}
 	tests := []struct {
@@ -186,6 +190,7 @@ func TestAdministrativeRights(t *testing.T) {
 }
 
 func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tok := w.token(t, "wendy", "repository:team/app:pull,push").token
 	if _, err := w.svc.Authorize(request(tok), "team/app", "push"); err != nil {
@@ -202,8 +207,9 @@ func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
 }
 
 func TestRobotSecretShownOnce(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	r, secret, err := w.svc.CreateRobot(ctx, local, "team", "deploy", auth.RoleReader, time.Time{})
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +240,8 @@ func TestRobotSecretShownOnce(t *testing.T) {
 }
 
 func TestEnsureAdmin(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	st := storetest.SQLite(t)
 	svc, err := auth.New(ctx, st, auth.WithBcryptCost(10), quiet)
 	if err != nil {

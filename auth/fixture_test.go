@@ -78,7 +78,7 @@ func newWorld(t testing.TB, opts ...auth.Option) *world {
 // newWorldOn builds the fixture on st, an empty migrated store.
 func newWorldOn(t testing.TB, st *store.Store, opts ...auth.Option) *world {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	w := &world{st: st, clock: &clock{t: time.Now().UTC()}, secrets: map[string]string{}}
 	var err error
 	w.audit, err = auditlog.New(w.st, auditlog.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil))), auditlog.WithClock(w.clock.Now))

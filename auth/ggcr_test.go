@@ -118,6 +118,7 @@ func statusOf(err error) int {
 }
 
 func TestGoContainerRegistryTokenDance(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	srv := gatedRegistry(t, w)
 	img, err := random.Image(512, 2)

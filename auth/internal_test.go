@@ -7,6 +7,7 @@ import (
 )
 
 func TestLimiter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	l := newLimiter(2, 10*time.Second, func() time.Time { return now })
 	steps := []struct {
@@ -42,6 +43,7 @@ func TestLimiter(t *testing.T) {
 }
 
 func TestParseScopes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      []string
 		want    []string

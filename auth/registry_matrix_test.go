@@ -115,6 +115,7 @@ func startUpload(t *testing.T, srv *httptest.Server, rootTok, repo string) strin
 // challenge, D 403, U a mount that fell back to an upload (202) because
 // the source is not visible to the caller.
 func TestRegistryMatrix(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	srv := drydockRegistry(t, w)
 	all := []string{"repository:team/app:pull,push,delete", "repository:pub/app:pull,push,delete", "repository:other/lib:pull,push,delete", "registry:catalog:*"}

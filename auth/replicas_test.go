@@ -1,7 +1,6 @@
 package auth_test
 
 import (
-	"context"
 	"net/http"
 	"sync"
 	"testing"
@@ -16,8 +15,9 @@ import (
 // agree on the signing key: a token from any of them passes every other.
 // It runs on SQLite and on the real PostgreSQL.
 func TestReplicasShareOneKey(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
+		ctx := t.Context()
 		const n = 4
 		svcs := make([]*auth.Service, n)
 		errs := make([]error, n)

@@ -9,6 +9,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/drydock/drydock/auditlog"
@@ -169,4 +171,36 @@ func (s *Service) robotUsable(r Robot) error {
 		return fmt.Errorf("%w: robot expired %s", ErrBadCredentials, r.Expires.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// DefaultRobotLifetime is how long a robot lives when its creator names
+// no lifetime, through the CLI and the REST API alike.
+const DefaultRobotLifetime = 90 * 24 * time.Hour
+
+// ParseRobotLifetime reads a robot's lifetime as users write it: "90d",
+// "12h", a Go duration, or "never" (returned as 0). "" is the default.
+func ParseRobotLifetime(s string) (time.Duration, error) {
+	switch s {
+	case "":
+		return DefaultRobotLifetime, nil
+	case "never":
+		return 0, nil
+	}
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days > 100*365 {
+			return 0, inputErrorf("lifetime %q is not a number of days", s)
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, inputErrorf("lifetime %q is not a duration like 90d or 12h, or never", s)
+		}
+	}
+	if d <= 0 {
+		return 0, inputErrorf("lifetime %q is not positive", s)
+	}
+	return d, nil
 }

@@ -20,6 +20,7 @@ import (
 // challenge, fetches a token with Basic credentials and retries, with no
 // drydock-specific code on its side. scripts/test.sh installs skopeo.
 func TestSkopeoTokenFlow(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("skopeo")
 	if err != nil {
 		t.Skip("skopeo is not installed (scripts/test.sh installs it from Debian's packages)")

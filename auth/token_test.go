@@ -1,7 +1,6 @@
 package auth_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -22,6 +21,7 @@ import (
 )
 
 func TestTokenResponseAndClaims(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.token(t, "alice", "repository:team/app:pull,push", "repository:other/lib:pull", auth.CatalogScope)
 	if r.status != 200 {
@@ -74,6 +74,7 @@ func TestTokenResponseAndClaims(t *testing.T) {
 }
 
 func TestTokenEndpointRefusals(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tests := []struct {
 		name   string
@@ -120,6 +121,7 @@ func TestTokenEndpointRefusals(t *testing.T) {
 }
 
 func TestTokenWrongService(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	resp, err := w.srv.Client().Get(w.srv.URL + "/token?service=elsewhere&scope=repository:team/app:pull")
 	if err != nil {
@@ -132,6 +134,7 @@ func TestTokenWrongService(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, auth.WithLoginLimit(3, time.Minute))
 	for i := range 3 {
 		if r := w.tokenWith(t, "alice", "wrong password!"); r.status != 401 {
@@ -172,7 +175,8 @@ func refused(t *testing.T, svc *auth.Service, tok, why string) {
 }
 
 func TestTokenRefusedWhen(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	t.Run("expired", func(t *testing.T) {
 		w := newWorld(t)
 		tok := w.token(t, "alice", "repository:team/app:pull").token
@@ -278,6 +282,7 @@ func tokenFrom(t *testing.T, svc *auth.Service, user, secret string) string {
 }
 
 func TestTokenPasswordGrant(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tests := []struct {
 		name string

@@ -1,6 +1,6 @@
 // Package blobstore keeps blob bytes, addressed by their digest (sha256 or
-// sha512), behind distribution's storage driver interface: the filesystem
-// driver by default, S3 or any other driver later without code changes.
+// sha512), behind distribution's storage driver interface; drydock uses its
+// filesystem driver.
 // Uploads are written under an upload path and hashed as they are written;
 // only bytes that match their claimed digest are moved to the
 // content-addressed path, so nothing half-written is ever served.

@@ -2,11 +2,13 @@ package enforce_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/crane"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/crypto/bcrypt"
 
@@ -31,6 +34,7 @@ import (
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/store/storetest"
 	"github.com/drydock/drydock/vulndb"
 )
 
@@ -68,11 +72,23 @@ type drydock struct {
 	flips   []enforce.Flip
 }
 
-func newDrydock(t *testing.T) *drydock {
+// onBothStores runs fn against a drydock on SQLite and on PostgreSQL.
+func onBothStores(t *testing.T, fn func(t *testing.T, d *drydock)) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "drydock.db")
+			if dialect == "postgres" {
+				dsn = storetest.PostgresDSN(t)
+			}
+			fn(t, newDrydock(t, dsn))
+		})
+	}
+}
+
+func newDrydock(t *testing.T, dsn string) *drydock {
 	t.Helper()
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dsn := filepath.Join(t.TempDir(), "drydock.db")
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -214,9 +230,10 @@ func denied(t *testing.T, what string, err error, want ...string) {
 // namespace of an in-process drydock: pull, HEAD and a layer are refused
 // with reasons, to admins too; an exception with an expiry lets the pull
 // through until it expires; a robot with bypass-quarantine pulls, audited.
-func TestQuarantineEndToEnd(t *testing.T) {
+func TestQuarantineEndToEnd(t *testing.T) { onBothStores(t, testQuarantine) }
+
+func testQuarantine(t *testing.T, d *drydock) {
 	ctx := context.Background()
-	d := newDrydock(t)
 	if _, err := d.settings.Set(ctx, auth.Local("test"), "prod", enforce.Change{Enforce: ptr(true), Policy: []byte(highPolicy)}); err != nil {
 		t.Fatal(err)
 	}
@@ -246,6 +263,25 @@ func TestQuarantineEndToEnd(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), "CVE-2023-4911") {
 			t.Errorf("skopeo inspect = %v: %s; want a refusal naming CVE-2023-4911", err, out)
 		}
+	}
+
+	// Nor can the layer be mounted into a namespace that does not enforce:
+	// the registry starts an upload instead (202), it does not mount (201).
+	if err := d.st.CreateNamespace(ctx, auth.Namespace{Name: "dev", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if status := d.mount(t, "dev/copy", "prod/app", ld.String()); status != http.StatusAccepted {
+		t.Errorf("mount of a quarantined layer = %d, want 202 (no mount)", status)
+	}
+
+	// A fix that keeps the quarantined image's base layer can be pushed:
+	// the client's HEAD of the shared layer must not stop the push.
+	fixed, err := mutate.AppendLayers(img, imagetest.Layer(t, imagetest.File{Name: "etc/motd", Body: "fixed"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := crane.Push(fixed, d.host+"/prod/app:2", d.as(root)...); err != nil {
+		t.Fatalf("push of an image sharing a quarantined layer: %v", err)
 	}
 
 	// The robot with the grant pulls, and the trail says so.
@@ -289,9 +325,10 @@ func TestQuarantineEndToEnd(t *testing.T) {
 
 // TestRematchAfterImportEndToEnd: a database import that newly affects one
 // stored image flips exactly that image; the other is not re-evaluated.
-func TestRematchAfterImportEndToEnd(t *testing.T) {
+func TestRematchAfterImportEndToEnd(t *testing.T) { onBothStores(t, testRematchAfterImport) }
+
+func testRematchAfterImport(t *testing.T, d *drydock) {
 	ctx := context.Background()
-	d := newDrydock(t)
 	if _, err := d.settings.Set(ctx, auth.Local("test"), "prod", enforce.Change{Enforce: ptr(true), Policy: []byte(highPolicy)}); err != nil {
 		t.Fatal(err)
 	}
@@ -336,3 +373,27 @@ func TestRematchAfterImportEndToEnd(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// mount asks, as root, to mount blob from repo from into repo to and
+// returns the status.
+func (d *drydock) mount(t *testing.T, to, from, blob string) int {
+	t.Helper()
+	q := url.Values{"service": {"drydock"}, "scope": {"repository:" + to + ":push,pull", "repository:" + from + ":pull"}}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+d.host+"/token?"+q.Encode(), nil)
+	req.SetBasicAuth(root.Username, root.Password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Token string }
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	req, _ = http.NewRequest(http.MethodPost, "http://"+d.host+"/v2/"+to+"/blobs/uploads/?mount="+blob+"&from="+from, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -94,10 +94,12 @@ func (g *Gate) MayServeManifest(ctx context.Context, repo string, dgst digest.Di
 }
 
 // MayServeBlob refuses a blob that only quarantined image manifests of
-// repo use. A blob no manifest uses yet (a push in progress) is served.
+// repo use. A blob no manifest uses yet (a push in progress) is served,
+// and so is a HEAD: it tells a client pushing a fixed image that a layer
+// it shares with the quarantined one is there, not what is in it.
 func (g *Gate) MayServeBlob(ctx context.Context, repo string, dgst digest.Digest, p auth.Principal) error {
 	n := g.enforcing(ctx, repo)
-	if n == nil {
+	if n == nil || registry.AskedForHead(ctx) {
 		return nil
 	}
 	users, err := g.st.ManifestsWithBlob(ctx, repo, dgst.String())

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -193,9 +194,18 @@ func (s *StoredResults) Rematched(ctx context.Context, r Rematch) error {
 // megabytes.
 const maxFindingsJSON = 256 << 20
 
+// gzipWriters are reused: a new writer allocates the compressor's tables,
+// which costs more than compressing a few kilobytes of findings.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
+
 func gzipJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	if err := json.NewEncoder(zw).Encode(v); err != nil {
 		return nil, fmt.Errorf("enforce: encode findings: %w", err)
 	}

@@ -3,8 +3,8 @@
 // package found in it with the layer that introduced it.
 //
 // It is the one model that every later stage reads: the SBOM writers and
-// readers, vulnerability matching, policy, the registry's scan on push and the
-// continuous audit. Everything is keyed by the image's manifest digest.
+// readers, vulnerability matching, policy, the registry's scan on push and
+// the rematch of stored SBOMs. Everything is keyed by the image's manifest digest.
 package inventory
 
 import (

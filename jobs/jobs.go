@@ -1,5 +1,4 @@
-// Package jobs is drydock's durable work queue: scan jobs (and later audit
-// work) kept in the same database as the registry, on River, so a job
+// Package jobs is drydock's durable work queue: scan jobs kept in the same database as the registry, on River, so a job
 // survives a restart, retries with backoff and can be listed. A Queue
 // enqueues a scan when the registry announces a pushed image, and its
 // workers — in `drydock serve` or in separate `drydock worker` processes —
@@ -29,7 +28,7 @@ import (
 )
 
 // PolicySource gives the policy a namespace's images are judged with; nil
-// means the scanner's default policy. Enforcement settings implement it.
+// means the scanner's default policy. *enforce.Settings implements it.
 type PolicySource interface {
 	Policy(ctx context.Context, namespace string) (*policy.Policy, error)
 }

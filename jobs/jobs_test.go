@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -84,8 +85,11 @@ func fixtureDB(t *testing.T) *vulndb.DB {
 type policies struct{ prod *policy.Policy }
 
 func (p policies) Policy(_ context.Context, ns string) (*policy.Policy, error) {
-	if ns == "prod" {
+	switch ns {
+	case "prod":
 		return p.prod, nil
+	case "broken":
+		return nil, errors.New("the namespace's policy does not load")
 	}
 	return nil, nil
 }
@@ -127,7 +131,7 @@ func run(t *testing.T, fn func(t *testing.T, f *fixture)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.q, err = jobs.New(ctx, st, dsn, jobs.WithWorkers(2), jobs.WithScanner(sc, f.blobs),
+			f.q, err = jobs.New(ctx, st, dsn, jobs.WithWorkers(2), jobs.WithScanner(sc, f.blobs), jobs.WithMaxAttempts(2),
 				jobs.WithPolicies(policies{prod: high}),
 				jobs.OnScanCompleted(func(e jobs.ScanCompleted) {
 					f.mu.Lock()
@@ -310,4 +314,32 @@ func TestScannable(t *testing.T) {
 			t.Errorf("%s: Scannable = %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// TestRetryThenError: a scan that fails is retried after a backoff, and
+// when its attempts run out the verdict records the error (so the gate
+// says so instead of "pending" for ever) and the job shows as discarded
+// with each attempt's error.
+func TestRetryThenError(t *testing.T) {
+	run(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		d := f.push(t, "broken/app:1", bookworm(t, "broken"))
+		f.wait(t, d)
+		v, err := f.st.GetVerdict(ctx, "broken", d)
+		if err != nil || v.Status != store.VerdictError || !strings.Contains(v.Error, "does not load") {
+			t.Fatalf("verdict = %+v, %v; want an error naming the policy", v, err)
+		}
+		var list []*jobs.Job
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && len(list) == 0; time.Sleep(50 * time.Millisecond) {
+			if list, err = f.q.List(ctx, []string{"discarded"}, 0, 10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(list) != 1 || list[0].Attempt != 2 || len(list[0].Errors) != 2 {
+			t.Fatalf("discarded jobs = %+v; want one after 2 attempts with 2 errors", list)
+		}
+		if gap := list[0].FinalizedAt.Sub(list[0].CreatedAt); gap < time.Second {
+			t.Errorf("second attempt %s after the first: no backoff", gap)
+		}
+	})
 }

@@ -160,11 +160,13 @@ func (q *Queue) judgeImage(ctx context.Context, ns, repo, dgst string, pol *poli
 	if err != nil {
 		return verdict.Errored(ns, dgst, err, time.Now()), nil
 	}
-	img, err := image.FromV1(raw, repo+"@"+dgst)
+	// The source names the store, not a pullable reference: the registry
+	// does not know the host name its clients use.
+	img, err := image.FromV1(raw, "drydock-store:"+repo+"@"+dgst)
 	if err != nil {
 		return verdict.Errored(ns, dgst, err, time.Now()), nil
 	}
-	var opts []scan.Option
+	opts := []scan.Option{scan.WithName(repo)}
 	if pol != nil {
 		opts = append(opts, scan.WithPolicy(pol))
 	}

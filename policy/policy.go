@@ -2,8 +2,8 @@
 // (apiVersion drydock/v1, kind Policy) and judges an image — its inventory
 // and its vulnerability findings — into a Verdict that passes or fails with
 // every reason stated. The same Policy value serves `drydock scan`, the CI
-// gate, the registry's scan on push and pull quarantine, admission control
-// and the continuous audit, so an image is judged the same way everywhere.
+// gate, and the registry's scan on push and pull quarantine, so an image is
+// judged the same way everywhere.
 // Rules are a severity threshold, fixable-only counting, exceptions with a
 // reason and an expiry date, OpenVEX statements, allowed registries, a
 // maximum image age and custom CEL expressions, which are compiled when the

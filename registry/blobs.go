@@ -29,7 +29,7 @@ func (rg *Registry) serveBlob(w http.ResponseWriter, r *http.Request, rt route) 
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	size, err := rg.svc.BlobSize(ctx, callerOf(r), rt.name, d)
+	size, err := rg.svc.BlobSize(withHead(ctx, r.Method == http.MethodHead), callerOf(r), rt.name, d)
 	if err != nil {
 		rg.writeError(w, r, err)
 		return

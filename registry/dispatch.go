@@ -66,8 +66,9 @@ func (q *eventQueue) deliver(it queued) {
 func (q *eventQueue) sendEvent(e Event) { q.send(queued{ev: e}) }
 
 // sendEventWait queues e behind what is already queued and waits until
-// the listeners have it: for deletes, rare and destructive, whose audit
-// record should exist when the caller is answered.
+// the listeners have it: for pushes and deletes, rarer than pulls, whose
+// consequences (a queued scan, an audit record) must exist when the client
+// is answered.
 func (q *eventQueue) sendEventWait(e Event) {
 	done := make(chan struct{})
 	q.send(queued{ev: e, done: done})

@@ -136,9 +136,13 @@ func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store
 			return nil
 		}
 		if o.Delete {
-			if err := blobs.Delete(ctx, d); err != nil {
+			gone, err := st.DeleteStrayBlob(ctx, d.String(), func() error { return blobs.Delete(ctx, d) })
+			if err != nil {
 				rep.FailedDeletes++
 				return nil
+			}
+			if !gone {
+				return nil // recorded meanwhile
 			}
 		}
 		rep.StrayFiles++
@@ -156,7 +160,10 @@ func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store
 	for _, u := range ups {
 		if o.Delete {
 			if err := blobs.Cancel(ctx, u.ID); err != nil {
-				return rep, err
+				// Written to right now after all: it was not stale.
+				rep.FailedDeletes++
+				fmt.Fprintf(o.Log, "could not remove upload %s: %v\n", u.ID, err)
+				continue
 			}
 			if err := st.DeleteUpload(ctx, u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return rep, err

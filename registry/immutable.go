@@ -80,42 +80,51 @@ func (s *Service) ImmutableTagRules(ctx context.Context, namespace string) ([]Im
 // immutableRule returns the pattern of the first rule protecting tag in
 // repo's namespace, or "".
 func (s *Service) immutableRule(ctx context.Context, repo, tag string) (string, error) {
-	ns, ok := auth.NamespaceOf(repo)
-	if !ok {
-		return "", nil
-	}
-	rules, err := s.st.ImmutableTagRules(ctx, ns)
+	rules, err := s.rulesOf(ctx, repo)
 	if err != nil {
 		return "", err
 	}
-	for _, r := range rules {
-		if ok, _ := path.Match(r.Pattern, tag); ok {
-			return r.Pattern, nil
-		}
-	}
-	return "", nil
+	return matchRule(rules, tag), nil
 }
 
-// checkTagsMove refuses a push that would move an immutable tag to another
-// digest. Creating the tag, or pushing the same digest again, is allowed.
-func (s *Service) checkTagsMove(ctx context.Context, c Caller, repo string, d digest.Digest, tags []string) error {
-	for _, t := range tags {
-		cur, err := s.st.TagDigest(ctx, repo, t)
-		if errors.Is(err, store.ErrNotFound) || cur == d.String() {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		rule, err := s.immutableRule(ctx, repo, t)
-		if err != nil || rule == "" {
-			return err
-		}
-		msg := fmt.Sprintf("tag %s of %s is immutable (namespace rule %q): it points at %s and cannot move to %s; push a new tag",
-			t, repo, rule, cur, d)
-		return s.refuseTag(c, EventPushDenied, repo, t, d, msg)
+func (s *Service) rulesOf(ctx context.Context, repo string) ([]ImmutableTagRule, error) {
+	ns, ok := auth.NamespaceOf(repo)
+	if !ok {
+		return nil, nil
 	}
-	return nil
+	return s.st.ImmutableTagRules(ctx, ns)
+}
+
+func matchRule(rules []ImmutableTagRule, tag string) string {
+	for _, r := range rules {
+		if ok, _ := path.Match(r.Pattern, tag); ok {
+			return r.Pattern
+		}
+	}
+	return ""
+}
+
+// heldTags is the store's test for tags that may be created but never
+// moved: those an immutable tag rule of repo's namespace matches. The
+// store checks and writes in one transaction, so concurrent pushes of a
+// new immutable tag cannot both win.
+func (s *Service) heldTags(ctx context.Context, repo string) (func(tag string) bool, error) {
+	rules, err := s.rulesOf(ctx, repo)
+	if err != nil || len(rules) == 0 {
+		return nil, err
+	}
+	return func(tag string) bool { return matchRule(rules, tag) != "" }, nil
+}
+
+// refuseMove answers a push that would move an immutable tag.
+func (s *Service) refuseMove(ctx context.Context, c Caller, repo, tag, cur string, d digest.Digest) error {
+	rules, err := s.rulesOf(ctx, repo)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("tag %s of %s is immutable (namespace rule %q): it points at %s and cannot move to %s; push a new tag",
+		tag, repo, matchRule(rules, tag), cur, d)
+	return s.refuseTag(c, EventPushDenied, repo, tag, d, msg)
 }
 
 // checkTagDelete refuses deleting an immutable tag (alone or with its

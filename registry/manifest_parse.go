@@ -19,8 +19,6 @@ const (
 	mediaDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
 )
 
-func isIndex(mt string) bool { return mt == mediaOCIIndex || mt == mediaDockerList }
-
 // descriptor is an entry of the referrers index as referrers.go writes it.
 type descriptor struct {
 	MediaType    string            `json:"mediaType"`

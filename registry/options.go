@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -26,6 +27,8 @@ type options struct {
 	pullInterval int64 // nanoseconds between last-pulled updates of one manifest
 	gate         Gate
 	listeners    []Listener
+	maxUploads   int   // open upload sessions per account
+	maxUpBytes   int64 // bytes in one account's open uploads
 }
 
 // buildOptions applies opts over the defaults.
@@ -35,6 +38,8 @@ func buildOptions(opts []Option) (options, error) {
 		maxManifest:  4 << 20,
 		pullInterval: int64(time.Minute),
 		gate:         OpenGate{},
+		maxUploads:   100,
+		maxUpBytes:   20 << 30,
 	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
@@ -124,6 +129,22 @@ func WithLogger(l *slog.Logger) Option {
 func WithReadOnly(ro bool) Option {
 	return func(o *options) error {
 		o.readOnly = ro
+		return nil
+	}
+}
+
+// WithUploadLimits caps what one account (an anonymous caller: one client
+// address) may hold in upload sessions not yet finished: sessions open at
+// once, and bytes written to them (also the most one single-request push
+// may send). Past either, the registry answers 429 TOOMANYREQUESTS until
+// uploads are finished, cancelled or expire. Default 100 sessions and 20
+// GiB; both at least 1.
+func WithUploadLimits(sessions int, bytes int64) Option {
+	return func(o *options) error {
+		if sessions < 1 || bytes < 1 {
+			return fmt.Errorf("registry: WithUploadLimits: %d sessions and %d bytes must both be positive", sessions, bytes)
+		}
+		o.maxUploads, o.maxUpBytes = sessions, bytes
 		return nil
 	}
 }

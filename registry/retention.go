@@ -119,10 +119,15 @@ func (s *Service) ApplyRetention(ctx context.Context, c Caller, o RetentionOptio
 			}
 		}
 		if len(repos) < 500 {
-			return rep, nil
+			break
 		}
 		last = repos[len(repos)-1]
 	}
+	if o.Delete {
+		s.record(c, auditlog.Event{Action: "retention.apply", Outcome: auditlog.OutcomeAllowed,
+			Reason: fmt.Sprintf("deleted %d tags in %d repositories; kept %d, and %d immutable", rep.Removed, rep.Repositories, rep.Kept, rep.Immutable)})
+	}
+	return rep, nil
 }
 
 func (s *Service) retainRepo(ctx context.Context, c Caller, repo string, rule RetentionRule, o RetentionOptions, verb string, rep *RetentionReport) error {

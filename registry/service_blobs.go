@@ -114,6 +114,11 @@ func (s *Service) Mount(ctx context.Context, c Caller, repo, from string, d blob
 		if src == repo || !visible(src) {
 			continue
 		}
+		// A blob the gate would not serve from src is not mounted from it
+		// either: the client uploads it, if it has it.
+		if s.o.gate.MayServeBlob(ctx, src, digest.Digest(d.String()), c.Principal) != nil {
+			continue
+		}
 		_, err := s.st.MountBlob(ctx, repo, src, d.String())
 		if errors.Is(err, store.ErrNotFound) {
 			continue

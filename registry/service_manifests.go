@@ -87,7 +87,8 @@ func (s *Service) PutManifest(ctx context.Context, c Caller, p Push) (Pushed, er
 	if s.o.sparse && len(pm.blobs) > 1 {
 		pm.blobs = pm.blobs[:1] // the config only
 	}
-	if err := s.checkTagsMove(ctx, c, p.Repo, dg, p.Tags); err != nil {
+	held, err := s.heldTags(ctx, p.Repo)
+	if err != nil {
 		return Pushed{}, err
 	}
 	for _, t := range p.Tags {
@@ -100,20 +101,26 @@ func (s *Service) PutManifest(ctx context.Context, c Caller, p Push) (Pushed, er
 		Subject: pm.subject, ArtifactType: pm.artifactType, ConfigMediaType: pm.configMediaType,
 		Annotations: pm.annotations, Blobs: pm.blobs,
 	}
-	if err := s.st.PutManifest(ctx, m, p.Tags...); err != nil {
-		if errors.Is(err, store.ErrMissingReference) {
+	if err := s.st.PutManifestKeeping(ctx, m, held, p.Tags...); err != nil {
+		var th *store.TagHeldError
+		switch {
+		case errors.As(err, &th):
+			return Pushed{}, s.refuseMove(ctx, c, p.Repo, th.Tag, th.Current, dg)
+		case errors.Is(err, store.ErrMissingReference):
 			err = newError(CodeManifestBlobUnknown, "%w", err)
 		}
 		return Pushed{}, err
 	}
 	ev := Event{Kind: EventManifestPushed, Repo: p.Repo, Digest: dg, MediaType: pm.mediaType,
 		ArtifactType: pm.artifactType, Subject: digest.Digest(pm.subject)}
+	// The client hears "created" only once the listeners have the push:
+	// a scan queued by a listener must not be lost to a crash in between.
 	if len(p.Tags) == 0 {
-		s.publish(c, ev)
+		s.publishWait(c, ev)
 	}
 	for _, t := range p.Tags {
 		ev.Tag = t
-		s.publish(c, ev)
+		s.publishWait(c, ev)
 	}
 	return Pushed{Digest: dg, Subject: digest.Digest(pm.subject)}, nil
 }

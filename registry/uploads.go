@@ -43,7 +43,12 @@ func (rg *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt route
 			rg.writeError(w, r, err)
 			return
 		}
-		if err := rg.svc.PutBlob(ctx, rt.name, d, r.Body); err != nil {
+		body, err := rg.quotaBody(ctx, uploadOwner(r), r.Body)
+		if err != nil {
+			rg.writeError(w, r, err)
+			return
+		}
+		if err := rg.svc.PutBlob(ctx, rt.name, d, body); err != nil {
 			rg.writeError(w, r, err)
 			return
 		}
@@ -51,7 +56,10 @@ func (rg *Registry) startUpload(w http.ResponseWriter, r *http.Request, rt route
 		return
 	}
 	id := blobstore.NewUploadID()
-	if err := rg.st.CreateUpload(ctx, rt.name, id); err != nil {
+	if err := rg.st.CreateUploadFor(ctx, rt.name, id, uploadOwner(r), rg.o.maxUploads); err != nil {
+		if errors.Is(err, store.ErrLimit) {
+			err = newError(CodeUploadLimit, "an account may have at most %d unfinished uploads; finish or cancel some", rg.o.maxUploads)
+		}
 		rg.writeError(w, r, err)
 		return
 	}
@@ -154,7 +162,19 @@ func (rg *Registry) appendChunk(r *http.Request, up *store.Upload, p blobstore.P
 	if want >= 0 {
 		body = io.LimitReader(body, want)
 	}
+	body, err := rg.quotaBody(ctx, uploadOwner(r), body)
+	if err != nil {
+		return p, err
+	}
 	next, err := rg.blobs.Append(ctx, up.ID, p, alg, body)
+	if noSpace(err) {
+		// Nothing of this upload can be finished: its bytes go now
+		// rather than hold the disk full until the session expires.
+		_ = rg.blobs.Cancel(ctx, up.ID)
+		_ = rg.st.DeleteUpload(ctx, up.ID)
+		rg.log.ErrorContext(ctx, "registry: storage full", "upload", up.ID, "err", err)
+		return p, newError(CodeStorageFull, "no space left for this upload")
+	}
 	if next.Written != p.Written {
 		if aerr := rg.st.AdvanceUpload(ctx, up.ID, p.Written, next.Written, next.State); aerr != nil {
 			if errors.Is(aerr, store.ErrConflict) {
@@ -184,6 +204,8 @@ func (rg *Registry) chunkError(w http.ResponseWriter, r *http.Request, repo, id 
 
 func uploadErr(err error) error {
 	switch {
+	case noSpace(err):
+		return newError(CodeStorageFull, "no space left for this blob")
 	case errors.Is(err, blobstore.ErrDigestMismatch):
 		return newError(CodeDigestInvalid, "%w", err)
 	case errors.Is(err, blobstore.ErrUploadCorrupt):

@@ -5,17 +5,17 @@
 // same inventory.Inventory. drydock writes everything the inventory knows
 // (layers, the layer that introduced each package, the build step behind it)
 // into fields or properties the standards allow, so that a stored SBOM can
-// replace the image for every later stage: matching, policy and audit.
+// replace the image for the stages after it: matching and policy.
 package sbom
 
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/drydock/drydock/internal/build"
 	"github.com/drydock/drydock/inventory"
 )
 
@@ -117,8 +117,7 @@ func WithTime(t time.Time) Option {
 }
 
 // WithToolVersion sets the drydock version named as the SBOM's creator tool.
-// The default is the module version from the binary's build information, or
-// "devel" when there is none.
+// The default is the running build's version (see internal/build).
 func WithToolVersion(v string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(v) == "" {
@@ -139,12 +138,7 @@ func makeOptions(opts []Option) (*options, error) {
 	return o, nil
 }
 
-func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
+func buildVersion() string { return build.Version() }
 
 // sortedPackages returns a copy of inv's packages in the one order every
 // writer and reader uses, so that output does not depend on how the catalog

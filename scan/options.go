@@ -18,6 +18,17 @@ type options struct {
 	catalogOpts []catalog.Option
 	policy      *policy.Policy
 	now         func() time.Time
+	name        string
+}
+
+// WithName names the image (its repository) in the inventory the policy
+// judges and the reports show, for images whose source says no name, such
+// as one read from the registry's own store. Default: the source's name.
+func WithName(name string) Option {
+	return func(o *options) error {
+		o.name = name
+		return nil
+	}
 }
 
 // WithImageOptions passes options to image.Open (platform, credentials,

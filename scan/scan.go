@@ -145,6 +145,9 @@ func (s *Scanner) call(opts []Option) (options, error) {
 }
 
 func (s *Scanner) judge(ctx context.Context, name string, inv *inventory.Inventory, o options) (*Result, error) {
+	if o.name != "" {
+		inv.Name = o.name
+	}
 	res := &Result{Inventory: inv, Warnings: append([]string(nil), inv.Warnings...)}
 	if d, ok := s.src.(described); ok {
 		res.Database = Database{Built: d.Built().UTC(), Checked: d.Checked().UTC()}

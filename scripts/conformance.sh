@@ -39,7 +39,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-go build -o "$work/drydock" ./cmd/drydock
+scripts/build.sh "$work/drydock"
 
 password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 

@@ -43,6 +43,7 @@ func serveChild(dir string) {
 		if os.Getenv("DRYDOCK_CRASH_NO_WORKERS") != "" {
 			cfg.Workers = -1
 		}
+		cfg.Database = os.Getenv("DRYDOCK_CRASH_DATABASE") // "": SQLite in dir
 	}
 	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {

@@ -131,11 +131,18 @@ func mustExist(dir string) error {
 	return nil
 }
 
-// Close closes the store and releases the data directory's lock.
+// Close writes what the audit log still holds, closes the store and
+// releases the data directory's lock.
 func (d *Data) Close() error {
 	var err error
+	if d.Audit != nil {
+		// The counts of anonymous denials not yet written.
+		if ferr := d.Audit.Flush(context.Background()); ferr != nil {
+			err = fmt.Errorf("audit log: writing the denial counts: %w", ferr)
+		}
+	}
 	if d.Store != nil {
-		err = d.Store.Close()
+		err = errors.Join(err, d.Store.Close())
 	}
 	d.unlock()
 	return err

@@ -15,7 +15,8 @@ import (
 // vulnerability database to scan with, this process also runs scans;
 // without a database it only queues them, and says so.
 func (s *Server) buildJobs(ctx context.Context) error {
-	opts := []jobs.Option{jobs.WithLogger(s.log), jobs.WithRegisterer(s.metrics), jobs.WithJobTimeout(s.cfg.JobTimeout)}
+	opts := []jobs.Option{jobs.WithLogger(s.log), jobs.WithRegisterer(s.metrics), jobs.WithJobTimeout(s.cfg.JobTimeout),
+		jobs.WithPolicies(s.settings)} // each namespace's policy
 	if s.cfg.Workers > 0 && !s.cfg.ReadOnly {
 		sc, err := s.scanner(ctx)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/store/storetest"
 	"github.com/drydock/drydock/vulndb"
 )
 
@@ -27,12 +28,17 @@ func TestKillWithJobsQueued(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
+	t.Run("sqlite", func(t *testing.T) { killWithJobsQueued(t, "") })
+	t.Run("postgres", func(t *testing.T) { killWithJobsQueued(t, storetest.PostgresDSN(t)) })
+}
+
+func killWithJobsQueued(t *testing.T, database string) {
 	const n = 40
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "vuln.db")
 	buildFixtureDB(t, dbPath)
-	env := "DRYDOCK_CRASH_VULNDB=" + dbPath
-	child, addr := startChild(t, dir, env, "DRYDOCK_CRASH_NO_WORKERS=1")
+	env := []string{"DRYDOCK_CRASH_VULNDB=" + dbPath, "DRYDOCK_CRASH_DATABASE=" + database}
+	child, addr := startChild(t, dir, append(env, "DRYDOCK_CRASH_NO_WORKERS=1")...)
 	digests := map[string]bool{}
 	for i := range n {
 		img := imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t,
@@ -47,7 +53,10 @@ func TestKillWithJobsQueued(t *testing.T) {
 		digests[d.String()] = true
 	}
 	ctx := context.Background()
-	dsn := filepath.Join(dir, "drydock.db")
+	dsn := database
+	if dsn == "" {
+		dsn = filepath.Join(dir, "drydock.db")
+	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -58,12 +67,19 @@ func TestKillWithJobsQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	if c, err := q.Counts(ctx); err != nil || c["available"] != n {
+	// The registry tells its listeners just after it answers a push.
+	var c map[string]int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err = q.Counts(ctx); err != nil || c["available"] == n {
+			break
+		}
+	}
+	if err != nil || c["available"] != n {
 		t.Fatalf("queue after %d pushes: %v, %v; want %d scans available", n, c, err, n)
 	}
 	child.Process.Signal(syscall.SIGTERM)
 	child.Wait()
-	child, _ = startChild(t, dir, env)
+	child, _ = startChild(t, dir, env...)
 	counts := func() map[string]int {
 		c, err := q.Counts(ctx)
 		if err != nil {
@@ -89,13 +105,17 @@ func TestKillWithJobsQueued(t *testing.T) {
 	}
 	t.Logf("%d of %d scan jobs completed before kill -9; queue then: %v", done, n, atKill)
 
-	child, _ = startChild(t, dir, env)
+	child, _ = startChild(t, dir, env...)
 	defer func() { child.Process.Kill(); child.Wait() }()
 	// A job the killed process was running is taken up again once its
 	// timeout has passed and River's rescuer (every 30 s) finds it.
 	for deadline := time.Now().Add(3 * time.Minute); completed() < n && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 	}
-	rows, err := st.QueryContext(ctx, `SELECT json(args), state FROM river_job WHERE kind = 'scan'`)
+	argsCol := "json(args)" // SQLite keeps JSONB
+	if database != "" {
+		argsCol = "args::text"
+	}
+	rows, err := st.QueryContext(ctx, `SELECT `+argsCol+`, state FROM river_job WHERE kind = 'scan'`)
 	if err != nil {
 		t.Fatal(err)
 	}

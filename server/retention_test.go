@@ -58,4 +58,14 @@ func TestScheduledRetention(t *testing.T) {
 	if err != nil || len(es) != 2 {
 		t.Errorf("retention's audit events = %+v, %v; want the 2 deletions", es, err)
 	}
+	runs, err := st.QueryAuditEvents(ctx, auditlog.Filter{Actor: "retention", Action: "retention.apply", Limit: 100})
+	deleting := 0
+	for _, r := range runs {
+		if !strings.HasPrefix(r.Reason, "deleted 0 ") {
+			deleting++
+		}
+	}
+	if err != nil || deleting == 0 {
+		t.Errorf("retention runs in the audit log = %+v, %v; want one that deleted tags", runs, err)
+	}
 }

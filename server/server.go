@@ -1,7 +1,9 @@
 // Package server assembles one `drydock serve` process: the store, the blob
-// store, auth (/token), the registry (/v2/), health (/healthz, /readyz) and
-// Prometheus metrics (/metrics). Tests start it in-process with New and
-// Handler; the CLI adds only flags and signals.
+// store, auth (/token), the registry (/v2/) with its gate and listeners, the
+// REST API (/api/v1/), health (/healthz, /readyz) and Prometheus metrics
+// (/metrics). OpenData is the one place the store, blob store, audit log and
+// auth are built, for serve, gc and the management verbs alike. Tests start
+// a server in-process with New and Handler; the CLI adds flags and signals.
 package server
 
 import (
@@ -29,6 +31,7 @@ import (
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/trust"
+	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/vulndb"
 	"github.com/drydock/drydock/webhook"
 )
@@ -46,9 +49,12 @@ type Server struct {
 	hooks   *webhook.Sender
 	metrics *prometheus.Registry
 	jobs    *jobs.Queue
-	// settings are namespaces' enforcement settings.
+	vulndb  *vulndb.DB // nil when this process runs no scans
+	// settings are namespaces' enforcement settings; gate is the
+	// quarantine and rematch matches stored SBOMs after a database update.
 	settings *enforce.Settings
-	vulndb   *vulndb.DB // nil when this process runs no scans
+	gate     *enforce.Gate
+	rematch  *enforce.Rematcher
 	handler  http.Handler
 }
 
@@ -105,6 +111,9 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	if err := s.buildJobs(ctx); err != nil {
 		return err
 	}
+	if err := s.buildEnforcement(); err != nil {
+		return err
+	}
 	opts = append(opts, s.registryHooks()...)
 	mux := http.NewServeMux()
 	if s.auth == nil {
@@ -124,7 +133,7 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
 		h, err := api.New(s.auth, api.WithAuditLog(s.audit), api.WithRegistry(s.st, s.reg.Service()),
 			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
-			api.WithPolicies(s.settings))
+			api.WithPolicies(s.settings), api.WithVerdicts(verdict.New(s.st)), api.WithJobs(s.jobs))
 		if err != nil {
 			return err
 		}
@@ -142,18 +151,19 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
-	s.handler = mux
+	s.handler = bodyDeadlines(mux, smallBodyTime)
 	return nil
 }
 
 // registryHooks is the one place the registry's Gate and event listeners
 // are chosen: what enforcement refuses, and who hears of pushes, pulls and
-// deletes besides the audit trail. Without enforcement the gate is open.
+// deletes besides the audit trail. A namespace that does not enforce costs
+// the gate one map lookup.
 func (s *Server) registryHooks() []registry.Option {
 	return []registry.Option{
 		// Protected namespaces (trusted CI verdicts and signatures) are
 		// checked first, around the next gate.
-		registry.WithGate(trust.New(s.st, s.blobs, registry.OpenGate{})),
+		registry.WithGate(trust.New(s.st, s.blobs, s.gate)), // then quarantine
 		registry.WithListener(s.hooks.Listener()),
 		registry.WithListener(s.jobs), // scan on push
 	}
@@ -236,6 +246,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, out io.Writ
 	go s.audit.PruneEvery(ctx, time.Hour)
 	go s.expireUploads(ctx, time.Hour, 24*time.Hour)
 	go s.hooks.Run(ctx)
+	go s.watchRematch(ctx)
 	if s.cfg.RetentionEvery > 0 && !s.cfg.ReadOnly {
 		go s.applyRetention(ctx, s.cfg.RetentionEvery)
 	}

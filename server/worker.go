@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/jobs"
 )
 
@@ -38,8 +39,12 @@ func RunWorker(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return &ConfigError{Where: "db", Err: fmt.Errorf("%w (run drydock db update, or set --db)", err)}
 	}
 	defer s.vulndb.Close()
+	settings, err := enforce.NewSettings(ctx, st)
+	if err != nil {
+		return err
+	}
 	q, err := jobs.New(ctx, st, cfg.Database, jobs.WithLogger(logger), jobs.WithJobTimeout(cfg.JobTimeout),
-		jobs.WithScanner(sc, s.blobs), jobs.WithWorkers(cfg.Workers))
+		jobs.WithScanner(sc, s.blobs), jobs.WithWorkers(cfg.Workers), jobs.WithPolicies(settings))
 	if err != nil {
 		return err
 	}

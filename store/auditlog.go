@@ -14,9 +14,9 @@ var _ auditlog.Store = (*Store)(nil)
 // InsertAuditEvent appends an event and returns its id.
 func (s *Store) InsertAuditEvent(ctx context.Context, e auditlog.Event) (int64, error) {
 	var id int64
-	err := s.QueryRowContext(ctx, `INSERT INTO audit_events (at, actor, action, repo, target, outcome, reason, addr)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.Time.UnixNano(), e.Actor, e.Action, e.Repo, e.Target, e.Outcome, e.Reason, e.Addr).Scan(&id)
+	err := s.QueryRowContext(ctx, `INSERT INTO audit_events (at, actor, action, repo, target, outcome, reason, addr, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.Time.UnixNano(), e.Actor, e.Action, e.Repo, e.Target, e.Outcome, e.Reason, e.Addr, e.Version).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert audit event: %w", err)
 	}
@@ -45,7 +45,7 @@ func (s *Store) QueryAuditEvents(ctx context.Context, f auditlog.Filter) ([]audi
 			add(eq.col+" = ?", eq.val)
 		}
 	}
-	q := "SELECT id, at, actor, action, repo, target, outcome, reason, addr FROM audit_events"
+	q := "SELECT id, at, actor, action, repo, target, outcome, reason, addr, version FROM audit_events"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -63,7 +63,7 @@ func (s *Store) QueryAuditEvents(ctx context.Context, f auditlog.Filter) ([]audi
 	for rows.Next() {
 		var e auditlog.Event
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Repo, &e.Target, &e.Outcome, &e.Reason, &e.Addr); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Repo, &e.Target, &e.Outcome, &e.Reason, &e.Addr, &e.Version); err != nil {
 			return nil, fmt.Errorf("store: query audit events: %w", err)
 		}
 		e.Time = Time(at)

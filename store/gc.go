@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // BlobLink is one repository's right to serve one blob.
@@ -70,16 +73,44 @@ func (s *Store) OrphanBlobs(ctx context.Context, before time.Time) ([]string, er
 // than before and no manifest of repo references the blob, and reports
 // whether it did.
 func (s *Store) UnlinkUnreferenced(ctx context.Context, repo, digest string, before time.Time) (bool, error) {
-	res, err := s.ExecContext(ctx, `DELETE FROM repository_blobs
-		WHERE digest = ? AND repo_id = (SELECT id FROM repositories WHERE name = ?) AND created_at < ?
-		AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb
-			WHERE mb.repo_id = repository_blobs.repo_id AND mb.blob_digest = repository_blobs.digest)`,
-		digest, repo, before.UnixNano())
-	if err != nil {
-		return false, fmt.Errorf("store: unlink blob %s from %s: %w", digest, repo, err)
+	return s.gcTx(ctx, func(tx *Tx) (bool, error) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM repository_blobs
+			WHERE digest = ? AND repo_id = (SELECT id FROM repositories WHERE name = ?) AND created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb
+				WHERE mb.repo_id = repository_blobs.repo_id AND mb.blob_digest = repository_blobs.digest)`,
+			digest, repo, before.UnixNano())
+		if err != nil {
+			return false, fmt.Errorf("store: unlink blob %s from %s: %w", digest, repo, err)
+		}
+		n, _ := res.RowsAffected()
+		return n == 1, nil
+	})
+}
+
+// gcTx runs a gc delete in a transaction that on PostgreSQL reads one
+// snapshot (REPEATABLE READ). A row that a push changed after that
+// snapshot was taken — even a push that began before the gc did and
+// touched the row then — makes the delete fail with a serialization error
+// instead of re-reading the row alone; that failure means "not deleted",
+// and the next gc looks again. (SQLite runs one writer at a time, whose
+// reads see every commit before it.)
+func (s *Store) gcTx(ctx context.Context, fn func(tx *Tx) (bool, error)) (bool, error) {
+	done := false
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if tx.Dialect() == Postgres {
+			if _, err := tx.ExecContext(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+				return fmt.Errorf("store: gc transaction: %w", err)
+			}
+		}
+		var err error
+		done, err = fn(tx)
+		return err
+	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "40001" {
+		return false, nil
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return done, err
 }
 
 // DeleteOrphanBlob removes a blob's row if it is still older than before
@@ -89,19 +120,44 @@ func (s *Store) UnlinkUnreferenced(ctx context.Context, repo, digest string, bef
 // both and then writes a new row, which the registry checks against the
 // bytes. A removeBytes error keeps the row.
 func (s *Store) DeleteOrphanBlob(ctx context.Context, digest string, before time.Time, removeBytes func() error) (bool, error) {
-	gone := false
-	err := s.InTx(ctx, func(tx *Tx) error {
+	return s.gcTx(ctx, func(tx *Tx) (bool, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE digest = ? AND created_at < ?
 			AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = blobs.digest)
 			AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.blob_digest = blobs.digest)`, digest, before.UnixNano())
 		if err != nil {
-			return fmt.Errorf("store: delete blob %s: %w", digest, err)
+			return false, fmt.Errorf("store: delete blob %s: %w", digest, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return nil
+			return false, nil
+		}
+		if err := removeBytes(); err != nil {
+			return false, err
+		}
+		return true, nil
+	})
+}
+
+// DeleteStrayBlob removes bytes that no blob row describes (a crash
+// between storing them and recording them), through removeBytes, and
+// reports whether it did. It claims the digest first with a placeholder
+// row, so that a push recording the same blob meanwhile either came first
+// (then the bytes are not stray and stay) or waits until the bytes are
+// gone and is refused when it finds them missing.
+func (s *Store) DeleteStrayBlob(ctx context.Context, digest string, removeBytes func() error) (bool, error) {
+	gone := false
+	err := s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, "INSERT INTO blobs (digest, size, created_at) VALUES (?, 0, 0) ON CONFLICT (digest) DO NOTHING", digest)
+		if err != nil {
+			return fmt.Errorf("store: claim stray blob %s: %w", digest, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil // recorded meanwhile: not stray
 		}
 		if err := removeBytes(); err != nil {
 			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM blobs WHERE digest = ?", digest); err != nil {
+			return fmt.Errorf("store: release stray blob %s: %w", digest, err)
 		}
 		gone = true
 		return nil

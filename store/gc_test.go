@@ -98,8 +98,9 @@ func TestGCDeletesRecheck(t *testing.T) {
 
 // TestGCWaitsForPushInFlight: on PostgreSQL a gc delete that meets a push
 // still in its transaction — which has touched the link it relies on, as
-// PutManifest does — waits for it and then leaves the link. The delete is
-// seen waiting on the lock (pg_stat_activity) before the push commits.
+// PutManifest does, even before this gc began — waits for it and then
+// leaves the link. The delete is seen waiting on the lock
+// (pg_stat_activity) before the push commits, so the order is fixed.
 func TestGCWaitsForPushInFlight(t *testing.T) {
 	t.Parallel()
 	st := storetest.Postgres(t)
@@ -108,21 +109,35 @@ func TestGCWaitsForPushInFlight(t *testing.T) {
 	if err := st.PutBlob(ctx, "team/app", d, 4); err != nil {
 		t.Fatal(err)
 	}
-	cutoff := time.Now()
 	touched, commit := make(chan struct{}), make(chan struct{})
 	pushDone := make(chan error, 1)
 	go func() {
 		pushDone <- st.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.ExecContext(ctx, `UPDATE repository_blobs SET created_at = ?
-				WHERE digest = ? AND repo_id = (SELECT id FROM repositories WHERE name = 'team/app')`, store.Now(), d); err != nil {
+			// What PutManifest does, with a pause before the commit.
+			var repo int64
+			if err := tx.QueryRowContext(ctx, "SELECT id FROM repositories WHERE name = 'team/app'").Scan(&repo); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE repository_blobs SET created_at = ? WHERE repo_id = ? AND digest = ?", store.Now(), repo, d); err != nil {
 				return err
 			}
 			close(touched)
+			m := digestOf("manifest")
+			if _, err := tx.ExecContext(ctx, `INSERT INTO manifests (repo_id, digest, media_type, size, content, subject, artifact_type, config_media_type, pushed_at)
+				VALUES (?, ?, 'application/vnd.oci.image.manifest.v1+json', 1, ?, '', '', '', ?)`, repo, m, []byte("m"), store.Now()); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO manifest_blobs (repo_id, digest, blob_digest) VALUES (?, ?, ?)", repo, m, d); err != nil {
+				return err
+			}
 			<-commit
 			return nil
 		})
 	}()
 	<-touched
+	// This gc begins after the push touched the link: the touch is older
+	// than the cutoff, so only the transaction's snapshot can save it.
+	cutoff := time.Now()
 	type result struct {
 		gone bool
 		err  error
@@ -139,6 +154,9 @@ func TestGCWaitsForPushInFlight(t *testing.T) {
 	}
 	if r := <-gcDone; r.err != nil || r.gone {
 		t.Errorf("gc delete racing the push: gone %t, %v; want the link kept", r.gone, r.err)
+	}
+	if _, err := st.BlobSize(ctx, "team/app", d); err != nil {
+		t.Errorf("the pushed manifest's blob lost its link: %v", err)
 	}
 }
 
@@ -157,4 +175,32 @@ func waitForLockWait(ctx context.Context, t *testing.T, st *store.Store) {
 		}
 	}
 	t.Fatal("the gc delete never waited for the push")
+}
+
+// TestUploadOwners: sessions count against their owner, on both dialects.
+func TestUploadOwners(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		for _, id := range []string{"a1", "a2"} {
+			if err := st.CreateUploadFor(ctx, "team/app", id, "alice", 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.CreateUploadFor(ctx, "team/app", "a3", "alice", 2); !errors.Is(err, store.ErrLimit) {
+			t.Errorf("alice's third session: %v, want ErrLimit", err)
+		}
+		if err := st.CreateUploadFor(ctx, "team/app", "b1", "bob", 2); err != nil {
+			t.Errorf("bob's first session: %v", err)
+		}
+		if err := st.AdvanceUpload(ctx, "a1", 0, 700, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.OpenUploadBytes(ctx, "alice"); err != nil || n != 700 {
+			t.Errorf("alice's open bytes = %d, %v; want 700", n, err)
+		}
+		if n, err := st.OpenUploadBytes(ctx, "carol"); err != nil || n != 0 {
+			t.Errorf("carol's open bytes = %d, %v; want 0", n, err)
+		}
+	})
 }

@@ -38,6 +38,24 @@ type Manifest struct {
 // present in the repository (ErrMissingReference otherwise). Storing the
 // same digest again only moves the tags.
 func (s *Store) PutManifest(ctx context.Context, m *Manifest, tags ...string) error {
+	return s.PutManifestKeeping(ctx, m, nil, tags...)
+}
+
+// TagHeldError refuses to move a tag that must keep its digest.
+type TagHeldError struct {
+	Tag     string
+	Current string // the digest the tag keeps
+}
+
+func (e *TagHeldError) Error() string {
+	return fmt.Sprintf("store: tag %s is held at %s", e.Tag, e.Current)
+}
+
+// PutManifestKeeping is PutManifest where a tag for which held(tag) is
+// true may be created but not moved to another digest: the transaction is
+// undone with a *TagHeldError. The check and the write are one transaction,
+// so two pushes racing for a new held tag cannot both win. held may be nil.
+func (s *Store) PutManifestKeeping(ctx context.Context, m *Manifest, held func(tag string) bool, tags ...string) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		id, err := ensureRepository(ctx, tx, m.Repo)
 		if err != nil {
@@ -87,6 +105,12 @@ func (s *Store) PutManifest(ctx context.Context, m *Manifest, tags ...string) er
 			}
 		}
 		for _, tag := range tags {
+			if held != nil && held(tag) {
+				if err := holdTag(ctx, tx, id, tag, m.Digest, now); err != nil {
+					return err
+				}
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (repo_id, name, digest, updated_at) VALUES (?, ?, ?, ?)
 				ON CONFLICT (repo_id, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at`,
 				id, tag, m.Digest, now); err != nil {
@@ -95,6 +119,23 @@ func (s *Store) PutManifest(ctx context.Context, m *Manifest, tags ...string) er
 		}
 		return nil
 	})
+}
+
+// holdTag creates tag at digest unless it exists; an existing tag must
+// already point at digest.
+func holdTag(ctx context.Context, tx *Tx, repoID int64, tag, digest string, now int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO tags (repo_id, name, digest, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (repo_id, name) DO NOTHING`, repoID, tag, digest, now); err != nil {
+		return fmt.Errorf("store: tag %s: %w", tag, err)
+	}
+	var cur string
+	if err := tx.QueryRowContext(ctx, "SELECT digest FROM tags WHERE repo_id = ? AND name = ?", repoID, tag).Scan(&cur); err != nil {
+		return fmt.Errorf("store: tag %s: %w", tag, err)
+	}
+	if cur != digest {
+		return &TagHeldError{Tag: tag, Current: cur}
+	}
+	return nil
 }
 
 func exists(ctx context.Context, q Querier, query string, args ...any) error {

@@ -12,9 +12,8 @@ import (
 	"strings"
 )
 
-// Migrations live in migrations/<dialect>/NNNN_name.sql. Numbers 0001–0049
-// belong to the registry, 0050–0099 to auth and the audit log; both
-// dialects must carry the same numbers.
+// Migrations live in migrations/<dialect>/NNNN_name.sql; both dialects
+// must carry the same numbers.
 //
 //go:embed migrations
 var migrationFS embed.FS

@@ -1,6 +1,6 @@
 // Package store keeps drydock's metadata — repositories, manifests, tags,
-// referrers, uploads, and (in files the auth engineer owns) users, robots,
-// namespaces and the audit log — in one SQL database. SQLite (pure Go,
+// referrers, uploads, users, robots, namespaces, the audit log, verdicts,
+// enforcement and webhook settings — in one SQL database. SQLite (pure Go,
 // modernc.org/sqlite) is the default so a single machine needs nothing
 // installed; PostgreSQL (pgx) takes over when several replicas share one
 // database. Both run the same SQL text: queries are written with `?`

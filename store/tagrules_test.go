@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/drydock/drydock/store"
@@ -71,6 +73,65 @@ func TestTagRuleTables(t *testing.T) {
 		uses, err := st.TagUses(ctx, "team/app")
 		if err != nil || len(uses) != 2 || uses[0].Tag != "new" || uses[1].Tag != "old" || uses[0].Updated.IsZero() {
 			t.Errorf("TagUses = %+v, %v; want new then old", uses, err)
+		}
+	})
+}
+
+// TestHeldTags: a held tag is created once and never moved, even by
+// pushes racing to create it.
+func TestHeldTags(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if err := st.PutBlob(ctx, "team/app", dConfig, 10); err != nil {
+			t.Fatal(err)
+		}
+		held := func(tag string) bool { return tag == "v1" }
+		manifest := func(i int) *store.Manifest {
+			return &store.Manifest{Repo: "team/app", Digest: fmt.Sprintf("sha256:%064x", i+1), MediaType: "application/vnd.oci.image.manifest.v1+json",
+				Content: []byte(fmt.Sprintf(`{"n":%d}`, i)), Blobs: []string{dConfig}}
+		}
+		const racers = 8
+		errs := make(chan error, racers)
+		var wg sync.WaitGroup
+		for i := 0; i < racers; i++ {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs <- st.PutManifestKeeping(ctx, manifest(i), held, "v1", "latest") }()
+		}
+		wg.Wait()
+		close(errs)
+		won := 0
+		for err := range errs {
+			var th *store.TagHeldError
+			switch {
+			case err == nil:
+				won++
+			case errors.As(err, &th):
+				if th.Tag != "v1" || th.Current == "" {
+					t.Errorf("TagHeldError = %+v", th)
+				}
+			default:
+				t.Errorf("racing push: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d pushes created the held tag, want exactly 1", won)
+		}
+		v1, _ := st.TagDigest(ctx, "team/app", "v1")
+		latest, _ := st.TagDigest(ctx, "team/app", "latest")
+		if v1 != latest {
+			t.Errorf("v1 = %s but latest = %s: a refused push moved latest", v1, latest)
+		}
+		// The same digest again is fine; a refused push leaves no manifest behind.
+		var winner *store.Manifest
+		for i := 0; i < racers; i++ {
+			if m := manifest(i); m.Digest == v1 {
+				winner = m
+			} else if _, err := st.GetManifest(ctx, "team/app", m.Digest); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("refused manifest %s stored: %v", m.Digest, err)
+			}
+		}
+		if err := st.PutManifestKeeping(ctx, winner, held, "v1"); err != nil {
+			t.Errorf("pushing the held tag's own digest again: %v", err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -19,13 +20,33 @@ type Upload struct {
 
 // CreateUpload starts a session for repo, creating the repository if needed.
 func (s *Store) CreateUpload(ctx context.Context, repo, id string) error {
+	return s.CreateUploadFor(ctx, repo, id, "", 0)
+}
+
+// ErrLimit means an account already holds as many open upload sessions as
+// it may.
+var ErrLimit = errors.New("store: limit reached")
+
+// CreateUploadFor starts a session for repo opened by owner, unless owner
+// already holds maxOpen open sessions (ErrLimit); maxOpen <= 0 means no
+// limit. Concurrent starts may pass the limit by the few that race.
+func (s *Store) CreateUploadFor(ctx context.Context, repo, id, owner string, maxOpen int) error {
 	return s.InTx(ctx, func(tx *Tx) error {
+		if maxOpen > 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM uploads WHERE owner = ?", owner).Scan(&n); err != nil {
+				return fmt.Errorf("store: count uploads of %s: %w", owner, err)
+			}
+			if n >= maxOpen {
+				return fmt.Errorf("%s has %d open uploads: %w", owner, n, ErrLimit)
+			}
+		}
 		rid, err := ensureRepository(ctx, tx, repo)
 		if err != nil {
 			return err
 		}
 		now := Now()
-		if _, err := tx.ExecContext(ctx, "INSERT INTO uploads (id, repo_id, written, started_at, updated_at) VALUES (?, ?, 0, ?, ?)", id, rid, now, now); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO uploads (id, repo_id, owner, written, started_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)", id, rid, owner, now, now); err != nil {
 			return fmt.Errorf("store: create upload %s: %w", id, err)
 		}
 		return nil
@@ -64,6 +85,15 @@ func (s *Store) AdvanceUpload(ctx context.Context, id string, from, to int64, st
 		return NotFound(err, "upload "+id)
 	}
 	return fmt.Errorf("upload %s is no longer at offset %d: %w", id, from, ErrConflict)
+}
+
+// OpenUploadBytes is how many bytes owner's open upload sessions hold.
+func (s *Store) OpenUploadBytes(ctx context.Context, owner string) (int64, error) {
+	var n int64
+	if err := s.QueryRowContext(ctx, "SELECT COALESCE(SUM(written), 0) FROM uploads WHERE owner = ?", owner).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: upload bytes of %s: %w", owner, err)
+	}
+	return n, nil
 }
 
 // DeleteUpload ends a session (finished or cancelled).

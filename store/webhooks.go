@@ -207,3 +207,14 @@ func (s *Store) WebhookDeliveries(ctx context.Context, webhookID int64, n int) (
 	}
 	return out, rows.Err()
 }
+
+// PruneWebhookDeliveries deletes delivered and given-up deliveries last
+// updated before before, and reports how many went; pending ones stay.
+func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE state <> 'pending' AND updated_at < ?`, before.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("store: prune webhook deliveries: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -69,5 +69,25 @@ func TestWebhookTables(t *testing.T) {
 		if log, _ := st.WebhookDeliveries(ctx, id, 10); len(log) != 0 {
 			t.Errorf("deliveries outlived their webhook: %+v", log)
 		}
+
+		// Pruning takes finished deliveries older than the cut-off only.
+		if err := st.EnqueueWebhookDeliveries(ctx, []store.WebhookDelivery{{WebhookID: other, EventID: "e3", EventType: "push", Body: []byte(`{}`)}}); err != nil {
+			t.Fatal(err)
+		}
+		due, _ = st.DueWebhookDeliveries(ctx, time.Now(), 10) // e2 and e3, both pending
+		done := due[0]
+		done.State, done.Attempts, done.LastStatus = "delivered", 1, 204
+		if err := st.RecordWebhookAttempt(ctx, done); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.PruneWebhookDeliveries(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+			t.Errorf("prune before an hour ago = %d, %v; want 0", n, err)
+		}
+		if n, err := st.PruneWebhookDeliveries(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+			t.Errorf("prune = %d, %v; want the delivered one only", n, err)
+		}
+		if left, _ := st.WebhookDeliveries(ctx, other, 10); len(left) != 1 || left[0].State != "pending" {
+			t.Errorf("after pruning: %+v, want the pending one", left)
+		}
 	})
 }

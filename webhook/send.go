@@ -36,6 +36,19 @@ type options struct {
 	poll        time.Duration
 	now         func() time.Time
 	auditor     auditlog.Recorder
+	keepLog     time.Duration
+}
+
+// WithLogRetention keeps delivered and given-up deliveries in the log for
+// d. Default 30 days; at least an hour.
+func WithLogRetention(d time.Duration) Option {
+	return func(o *options) error {
+		if d < time.Hour {
+			return errors.New("webhook: WithLogRetention: under an hour")
+		}
+		o.keepLog = d
+		return nil
+	}
 }
 
 // WithAuditor records endpoint changes in rec. Default: not recorded.
@@ -109,13 +122,21 @@ func WithPollInterval(d time.Duration) Option {
 }
 
 // Run sends due deliveries until ctx ends: at once when Publish queues one,
-// else every poll interval.
+// else every poll interval. Once an hour it drops finished deliveries
+// older than the log keeps them (WithLogRetention).
 func (s *Sender) Run(ctx context.Context) {
 	t := time.NewTicker(s.o.poll)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		if _, err := s.SendDue(ctx); err != nil && ctx.Err() == nil {
 			s.o.log.Warn("webhook: sending due deliveries", "err", err)
+		}
+		if now := s.o.now(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if _, err := s.st.PruneWebhookDeliveries(ctx, now.Add(-s.o.keepLog)); err != nil && ctx.Err() == nil {
+				s.o.log.Warn("webhook: pruning the delivery log", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

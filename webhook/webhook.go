@@ -112,6 +112,7 @@ func New(st *store.Store, opts ...Option) (*Sender, error) {
 		maxAttempts: 10,
 		poll:        time.Second,
 		now:         time.Now,
+		keepLog:     30 * 24 * time.Hour,
 	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {

@@ -257,3 +257,35 @@ func (g *refuseTag) MayServeBlob(context.Context, string, digest.Digest, auth.Pr
 func (g *refuseTag) MayTag(context.Context, string, string, digest.Digest, auth.Principal) error {
 	return nil
 }
+
+// TestRun: the sender's loop delivers a published event by itself, woken
+// by Publish rather than waiting for its poll.
+func TestRun(t *testing.T) {
+	st := storetest.SQLite(t)
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	s, err := webhook.New(st, webhook.WithLogger(quiet()), webhook.WithPollInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	if _, err := s.AddEndpoint(ctx, auth.Principal{}, "team", srv.URL, secret, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Publish(ctx, "team", webhook.TypePush, "team/app@sha256:1", nil); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		rc.mu.Lock()
+		n := len(rc.bodies)
+		rc.mu.Unlock()
+		if n == 1 {
+			return
+		}
+	}
+	t.Fatal("Run did not deliver the event within 5 s (its poll is an hour: Publish must wake it)")
+}

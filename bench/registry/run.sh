@@ -10,6 +10,6 @@ mkdir -p "$tools/bin" bench/out
 if [ ! -x "$tools/bin/registry" ]; then
   GOBIN="$tools/bin" GOFLAGS=-mod=mod go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2
 fi
-go build -o "$tools/bin/drydock-bench" ./cmd/drydock
+scripts/build.sh "$tools/bin/drydock-bench"
 go build -o "$tools/bin/registry-bench" ./bench/registry
 "$tools/bin/registry-bench" --drydock "$tools/bin/drydock-bench" --registry "$tools/bin/registry" "$@" | tee bench/out/registry.txt

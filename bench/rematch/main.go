@@ -9,8 +9,6 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -21,7 +19,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"sync"
 	"syscall"
 	"time"
 
@@ -31,6 +28,7 @@ import (
 	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/vulndb"
 )
 
@@ -82,7 +80,7 @@ func main() {
 		Policy: []byte("apiVersion: drydock/v1\nkind: Policy\nname: prod\nseverity: {failOn: high}\n")}); err != nil {
 		log.Fatal(err)
 	}
-	results := newGzResults()
+	vs := verdict.New(st)
 	t0 := time.Now()
 	for i := range *sboms {
 		d := digest.FromString(fmt.Sprintf("image-%d", i))
@@ -95,26 +93,34 @@ func main() {
 			inv.Packages = append(inv.Packages, inventory.Package{Name: name(j), Version: v, Type: inventory.TypeNPM,
 				Ecosystem: "npm", PURL: "pkg:npm/" + name(j) + "@" + v, Path: "app/node_modules/" + name(j) + "/package.json", Layer: 1})
 		}
-		results.put(d, inv)
 		repo := fmt.Sprintf("prod/app%d", i%100)
 		if err := st.PutManifest(ctx, &store.Manifest{Repo: repo, Digest: d.String(), MediaType: "application/vnd.oci.image.manifest.v1+json",
 			ConfigMediaType: "application/vnd.oci.image.config.v1+json", Content: []byte(d)}); err != nil {
 			log.Fatal(err)
 		}
+		// What the scan on push stores: the SBOM and a verdict.
+		if err := vs.PutSBOM(ctx, d.String(), inv); err != nil {
+			log.Fatal(err)
+		}
+		if _, err := vs.Put(ctx, &store.Verdict{Namespace: "prod", Digest: d.String(), Status: store.VerdictPass, ScannedAt: time.Unix(0, 1)}); err != nil {
+			log.Fatal(err)
+		}
 	}
 	log.Printf("stored %d SBOMs of %d packages in %s", *sboms, *packages, time.Since(t0).Round(time.Millisecond))
 
+	var current enforce.Database
+	results := enforce.NewStoredResults(st, func() enforce.Database { return current })
 	rm, err := enforce.NewRematcher(st, results, settings)
 	if err != nil {
 		log.Fatal(err)
 	}
-	first := timed("first rematch (indexes every SBOM, then matches all of them)", func() (*enforce.RematchReport, error) { return rm.RunFile(ctx, dbPath) })
 	db, err := vulndb.Open(ctx, dbPath)
 	if err != nil {
 		log.Fatal(err)
 	}
+	current = db
+	first := timed("first rematch (indexes every SBOM, matches all, stores every image's findings)", func() (*enforce.RematchReport, error) { return rm.Run(ctx, db, false) })
 	full := timed("full rematch (every package of every SBOM)", func() (*enforce.RematchReport, error) { return rm.Run(ctx, db, true) })
-	db.Close()
 
 	// The update: new high advisories naming touch × names names.
 	osvDir := filepath.Join(work, "update")
@@ -133,6 +139,12 @@ func main() {
 	if _, err := vulndb.Import(ctx, dbPath, osvDir); err != nil {
 		log.Fatal(err)
 	}
+	db.Close()
+	if db, err = vulndb.Open(ctx, dbPath); err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	current = db
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {
@@ -143,7 +155,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	inc := timed(fmt.Sprintf("rematch after an update naming %d names (%.1f%%)", n, *touch*100), func() (*enforce.RematchReport, error) { return rm.RunFile(ctx, dbPath) })
+	inc := timed(fmt.Sprintf("rematch after an update naming %d names (%.1f%%)", n, *touch*100), func() (*enforce.RematchReport, error) { return rm.Run(ctx, db, false) })
 
 	fmt.Printf("\n%d SBOMs x %d packages, %d names, GOMAXPROCS %d\n", *sboms, *packages, *names, runtime.GOMAXPROCS(0))
 	fmt.Printf("| rematch | wall | CPU | re-evaluated | not re-evaluated | findings rewritten | flips |\n|---|---|---|---|---|---|---|\n")
@@ -190,84 +202,4 @@ func advisory(id, pkg, vector string) *vulndb.Advisory {
 		Affected: []vulndb.Affected{{Package: vulndb.Package{Ecosystem: "npm", Name: pkg},
 			Ranges: []vulndb.Range{{Type: "SEMVER", Events: []vulndb.Event{{Introduced: "0"}, {Fixed: "2.0.0"}}}}}},
 	}
-}
-
-// gzResults keeps each inventory and each result's findings as
-// gzip-compressed JSON, decoded on every read as a store would. It stands
-// in for the scanner's SBOM and verdict tables, which are not on main yet.
-type gzResults struct {
-	mu       sync.Mutex
-	inv      map[digest.Digest][]byte
-	findings map[digest.Digest][]byte
-	pass     map[digest.Digest]bool
-}
-
-func newGzResults() *gzResults {
-	return &gzResults{inv: map[digest.Digest][]byte{}, findings: map[digest.Digest][]byte{}, pass: map[digest.Digest]bool{}}
-}
-
-func gz(v any) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if err := json.NewEncoder(zw).Encode(v); err != nil {
-		log.Fatal(err)
-	}
-	zw.Close()
-	return buf.Bytes()
-}
-
-func ungz(b []byte, v any) error {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	return json.NewDecoder(zr).Decode(v)
-}
-
-func (g *gzResults) put(d digest.Digest, inv *inventory.Inventory) {
-	b := gz(inv)
-	g.mu.Lock()
-	g.inv[d] = b
-	g.mu.Unlock()
-}
-
-func (g *gzResults) Result(_ context.Context, _ string, d digest.Digest) (*enforce.ScanResult, error) {
-	g.mu.Lock()
-	ib, fb := g.inv[d], g.findings[d]
-	pass, judged := g.pass[d]
-	g.mu.Unlock()
-	if ib == nil {
-		return nil, nil
-	}
-	r := &enforce.ScanResult{State: enforce.StateScanned}
-	if err := ungz(ib, &r.Inventory); err != nil {
-		return nil, err
-	}
-	if fb != nil {
-		if err := ungz(fb, &r.Findings); err != nil {
-			return nil, err
-		}
-	}
-	if judged {
-		r.Pass = &pass
-	}
-	return r, nil
-}
-
-func (g *gzResults) Scanned(context.Context) ([]digest.Digest, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	out := make([]digest.Digest, 0, len(g.inv))
-	for d := range g.inv {
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-func (g *gzResults) Rematched(_ context.Context, r enforce.Rematch) error {
-	b := gz(r.Findings)
-	g.mu.Lock()
-	g.findings[r.Digest], g.pass[r.Digest] = b, r.Verdict.Pass
-	g.mu.Unlock()
-	return nil
 }

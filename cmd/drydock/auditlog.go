@@ -21,9 +21,15 @@ func newAuditLogCmd() *cobra.Command {
 	var denied bool
 	var f auditlog.Filter
 	cmd := &cobra.Command{
-		Use:   "audit-log [--since 24h] [--actor NAME] [--repo NS/REPO] [--action push] [--denied] [--format table|json]",
-		Short: "Show the audit log: logins, tokens, pushes, pulls, deletes, denials and account changes, newest first",
-		Args:  exactArgs(0),
+		Use:   "audit-log [--since 24h] [--actor NAME] [--repo NS/REPO] [--action ACTION] [--denied] [--format table|json]",
+		Short: "Show the audit log, newest first",
+		Long: `Show the audit log, newest first: logins, tokens, pushes, pulls, deletes,
+denials and account changes, each with the drydock version that recorded it
+(in --format json).`,
+		Example: `  drydock audit-log
+  drydock audit-log --since 7d --denied
+  drydock audit-log --repo team/app --action push --format json`,
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			now := time.Now()
 			if since != "" {

@@ -27,6 +27,9 @@ func newDBCmd() *cobra.Command {
 		Short: "Manage the local vulnerability database (OSV records, CISA KEV, EPSS)",
 		Long: "Manage the local vulnerability database.\n" +
 			"Its path is --db, else $DRYDOCK_DB, else <user cache dir>/drydock/vuln.db.",
+		Example: `  drydock db update
+  drydock db import osv/Debian/all.zip
+  drydock db status`,
 	}
 	cmd.PersistentFlags().StringVar(&path, "db", "", "database file (default $DRYDOCK_DB or "+vulndb.DefaultPath()+")")
 	dbPath := func() string {
@@ -36,7 +39,7 @@ func newDBCmd() *cobra.Command {
 		return vulndb.DefaultPath()
 	}
 	cmd.AddCommand(newDBUpdateCmd(dbPath), newDBImportCmd(dbPath), newDBStatusCmd(dbPath),
-		newDBPushCmd(dbPath), newDBPullCmd(dbPath))
+		newDBPushCmd(dbPath), newDBPullCmd(dbPath), newDBRematchCmd(dbPath))
 	return cmd
 }
 
@@ -46,12 +49,18 @@ func newDBUpdateCmd(dbPath func() string) *cobra.Command {
 	var partial bool
 	cmd := &cobra.Command{
 		Use:   "update",
-		Short: "Download the OSV export (only what changed), and KEV and EPSS when their URLs are given",
-		Long: "Download <base>/<Ecosystem>/all.zip for each ecosystem with conditional requests and import what changed.\n" +
+		Short: "Download what changed in the OSV export (and KEV, EPSS)",
+		Long: "Download <base>/<Ecosystem>/all.zip for each ecosystem with conditional\n" +
+			"requests and import what changed. A source that cannot be fetched keeps\n" +
+			"its records; the others are updated.\n" +
 			"Base URL: --base-url, else $DRYDOCK_OSV_URL, else " + vulndb.PublicOSVURL + ".\n" +
 			"Default ecosystems: " + strings.Join(vulndb.DefaultEcosystems, ", ") + ".\n" +
-			"CISA KEV: https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json\n" +
-			"EPSS: https://epss.empiricalsecurity.com/epss_scores-current.csv.gz",
+			"CISA KEV (--kev-url):\n  https://www.cisa.gov/sites/default/files/feeds/\n  known_exploited_vulnerabilities.json\n" +
+			"EPSS (--epss-url):\n  https://epss.empiricalsecurity.com/epss_scores-current.csv.gz\n" +
+			"Offline, use db import (an OSV all.zip or folder) or db pull instead.",
+		Example: `  drydock db update
+  drydock db update --ecosystems Debian,Go,npm
+  drydock db update --base-url https://mirror.example/osv`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts := []vulndb.Option{vulndb.WithProgress(cmd.ErrOrStderr()), vulndb.WithLogger(warnLogger(cmd.ErrOrStderr()))}
@@ -97,7 +106,12 @@ func newDBImportCmd(dbPath func() string) *cobra.Command {
 	var partial bool
 	cmd := &cobra.Command{
 		Use:   "import [PATH] [--kev FILE] [--epss FILE]",
-		Short: "Import OSV records from a folder or an OSV all.zip (offline), and KEV or EPSS files",
+		Short: "Import OSV records from a folder or all.zip, and KEV or EPSS files",
+		Long: `Import OSV records from a folder or an OSV all.zip (offline), and KEV or
+EPSS files. A later import under the same --source replaces its records.`,
+		Example: `  drydock db import ~/mirror/osv/Debian/all.zip
+  drydock db import ./advisories --source internal
+  drydock db import --kev kev.json --epss epss.csv.gz`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
 				return usageError{err}
@@ -144,7 +158,9 @@ func newDBStatusCmd(dbPath func() string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show what the vulnerability database holds and how old it is",
-		Args:  exactArgs(0),
+		Example: `  drydock db status
+  drydock db status --db /srv/vuln.db`,
+		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, err := vulndb.Open(cmd.Context(), dbPath())
 			if err != nil {
@@ -196,8 +212,12 @@ func newDBPushCmd(dbPath func() string) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "push REF",
-		Short: "Push the database to a registry as an OCI artifact, for air-gapped scanners to pull",
-		Args:  exactArgs(1),
+		Short: "Push the database to a registry as an OCI artifact",
+		Long: `Push the database to a registry as an OCI artifact, for air-gapped
+scanners to take with drydock db pull.`,
+		Example: `  drydock db push registry.example/security/vulndb:latest
+  drydock db push localhost:5000/sec/vulndb:1 --insecure --username ci`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := rf.options()
 			if err != nil {
@@ -231,8 +251,13 @@ func newDBPullCmd(dbPath func() string) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "pull REF",
-		Short: "Replace the database with one pushed by `drydock db push` (checked before it replaces anything)",
-		Args:  exactArgs(1),
+		Short: "Replace the database with one pushed by drydock db push",
+		Long: `Replace the database with one pushed by drydock db push. The pulled
+database is checked before it replaces anything, and an older one is refused
+unless --force.`,
+		Example: `  drydock db pull registry.example/security/vulndb:latest
+  drydock db pull localhost:5000/sec/vulndb:1 --insecure --force`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := rf.options()
 			if err != nil {

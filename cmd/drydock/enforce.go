@@ -83,8 +83,11 @@ func writeEnforcement(w io.Writer, n enforce.Namespace, withYAML bool) error {
 func (e *adminEnv) enforcementVerbs() []*cobra.Command {
 	policy := &cobra.Command{
 		Use:   "policy NAME [FILE]",
-		Short: "Set the namespace's policy from a YAML file, or show it (and its digest) without FILE",
-		Args:  rangeArgs(1, 2),
+		Short: "Set the namespace's policy from a YAML file, or show it",
+		Long:  "Set the namespace's policy from a YAML file, or, without FILE, show it\nwith its digest.",
+		Example: `  drydock namespace policy prod prod.yaml
+  drydock namespace policy prod`,
+		Args: rangeArgs(1, 2),
 		RunE: e.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if len(args) == 2 {
 				return e.setEnforcement(ctx, cmd.OutOrStdout(), args[0], nil, args[1])
@@ -93,17 +96,21 @@ func (e *adminEnv) enforcementVerbs() []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := e.svc.ListMembers(ctx, e.actor, args[0]); err != nil {
-				return err // the namespace must exist
+			n, err := s.Get(ctx, e.actor, args[0])
+			if err != nil {
+				return err
 			}
-			n, _ := s.Lookup(ctx, args[0])
 			return writeEnforcement(cmd.OutOrStdout(), n, true)
 		}),
 	}
 	onOff := &cobra.Command{
 		Use:   "enforce NAME true|false",
-		Short: "Quarantine (or stop quarantining) images in the namespace that fail its policy or are not scanned",
-		Args:  exactArgs(2),
+		Short: "Quarantine images that fail the policy or are not scanned",
+		Long: `Quarantine (true) or stop quarantining (false) the images of a namespace
+that fail its policy or are not scanned yet.`,
+		Example: `  drydock namespace enforce prod true
+  drydock namespace enforce prod false`,
+		Args: exactArgs(2),
 		RunE: e.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			on, err := strconv.ParseBool(args[1])
 			if err != nil {
@@ -117,7 +124,12 @@ func (e *adminEnv) enforcementVerbs() []*cobra.Command {
 
 // bypassVerb is `robot bypass-quarantine grant|revoke|list`.
 func (e *adminEnv) bypassVerb() *cobra.Command {
-	cmd := &cobra.Command{Use: "bypass-quarantine", Short: "Let a robot pull quarantined images for forensics (audited), or stop it"}
+	cmd := &cobra.Command{
+		Use:   "bypass-quarantine",
+		Short: "Let a robot pull quarantined images for forensics (audited)",
+		Example: `  drydock robot bypass-quarantine grant 'robot$prod+forensics'
+  drydock robot bypass-quarantine list`,
+	}
 	change := func(use, short, done string, grant bool) *cobra.Command {
 		return e.nameVerb(use, short, func(ctx context.Context, name string) error {
 			s, err := e.settings(ctx)
@@ -151,9 +163,11 @@ func (e *adminEnv) bypassVerb() *cobra.Command {
 			return tw.Flush()
 		}),
 	}
-	cmd.AddCommand(
-		change("grant ROBOT", "Give a robot the bypass-quarantine grant (system administrators only)", "granted bypass-quarantine to", true),
-		change("revoke ROBOT", "Take the bypass-quarantine grant away", "revoked bypass-quarantine of", false),
-		list)
+	list.Example = "  drydock robot bypass-quarantine list"
+	grant := change("grant ROBOT", "Give a robot the grant (system administrators only)", "granted bypass-quarantine to", true)
+	grant.Example = "  drydock robot bypass-quarantine grant 'robot$prod+forensics'"
+	revoke := change("revoke ROBOT", "Take the bypass-quarantine grant away", "revoked bypass-quarantine of", false)
+	revoke.Example = "  drydock robot bypass-quarantine revoke 'robot$prod+forensics'"
+	cmd.AddCommand(grant, revoke, list)
 	return cmd
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/drydock/drydock/internal/build"
 )
 
 // Exit codes are a contract for CI.
@@ -33,10 +35,13 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "drydock",
 		Short:         "Keep container images honest: catalog, scan, gate, serve, admit and audit them",
+		Version:       build.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate("drydock {{.Version}}\n")
+	setHelp(root)
+	root.SetFlagErrorFunc(withUsage)
 	for _, f := range commands {
 		cmd := f()
 		strictGroups(cmd)

@@ -16,13 +16,26 @@ func newMemberCmd() *cobra.Command {
 	env := &adminEnv{}
 	cmd := &cobra.Command{
 		Use:   "member",
-		Short: "Manage namespace members: reader (pull) < writer (+push) < maintainer (+delete) < admin (+members, robots)",
+		Short: "Manage namespace members and their roles",
+		Long: `Manage the members of a namespace. Roles, each with the rights of those
+before it:
+  reader      pull
+  writer      + push
+  maintainer  + delete
+  admin       + manage members and robots`,
+		Example: `  drydock member add team alice writer
+  drydock member list team`,
 	}
 	env.addFlags(cmd)
 	add := &cobra.Command{
 		Use:   "add NAMESPACE USER ROLE",
 		Short: "Add a user to a namespace with a role, or change their role",
-		Args:  exactArgs(3),
+		Long: `Add a user to a namespace with a role, or change their role. ROLE is one
+of: reader (pull), writer (+ push), maintainer (+ delete), admin (+ manage
+members and robots).`,
+		Example: `  drydock member add team alice writer
+  drydock member add team bob admin`,
+		Args: exactArgs(3),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			role, err := auth.ParseRole(args[2])
 			if err != nil {
@@ -36,9 +49,10 @@ func newMemberCmd() *cobra.Command {
 		}),
 	}
 	remove := &cobra.Command{
-		Use:   "remove NAMESPACE USER",
-		Short: "Take a user out of a namespace",
-		Args:  exactArgs(2),
+		Use:     "remove NAMESPACE USER",
+		Short:   "Take a user out of a namespace",
+		Example: "  drydock member remove team alice",
+		Args:    exactArgs(2),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if err := env.svc.RemoveMember(ctx, env.actor, args[0], args[1]); err != nil {
 				return err
@@ -48,9 +62,10 @@ func newMemberCmd() *cobra.Command {
 		}),
 	}
 	list := &cobra.Command{
-		Use:   "list NAMESPACE",
-		Short: "List a namespace's members",
-		Args:  exactArgs(1),
+		Use:     "list NAMESPACE",
+		Short:   "List a namespace's members",
+		Example: "  drydock member list team",
+		Args:    exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			ms, err := env.svc.ListMembers(ctx, env.actor, args[0])
 			if err != nil {

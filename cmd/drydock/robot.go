@@ -19,13 +19,24 @@ func init() { addCommand(newRobotCmd) }
 
 func newRobotCmd() *cobra.Command {
 	env := &adminEnv{}
-	cmd := &cobra.Command{Use: "robot", Short: "Manage robot accounts robot$<namespace>+<name> (create, list, disable, enable, delete)"}
+	cmd := &cobra.Command{
+		Use:   "robot",
+		Short: "Manage robot accounts robot$<namespace>+<name> for CI and services",
+		Long: `Manage robot accounts: robot$<namespace>+<name>, with one role in one
+namespace and a lifetime. A robot belongs to the namespace, not to the
+member who created it, and outlives that member.`,
+		Example: `  drydock robot create ci --namespace team --role writer --expires 90d
+  drydock robot list --namespace team
+  drydock robot disable 'robot$team+ci'`,
+	}
 	env.addFlags(cmd)
 	var ns, roleName, expires string
 	create := &cobra.Command{
 		Use:   "create NAME --namespace NS --role ROLE [--expires 90d|never]",
-		Short: "Create a robot and print its secret, which is shown only this once",
-		Args:  exactArgs(1),
+		Short: "Create a robot and print its secret (shown only once)",
+		Example: `  drydock robot create ci --namespace team --role writer
+  drydock robot create scanner --namespace team --expires never`,
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			if ns == "" {
 				return usageError{fmt.Errorf("--namespace is required")}
@@ -35,11 +46,11 @@ func newRobotCmd() *cobra.Command {
 				return err
 			}
 			var until time.Time
-			if expires != "never" {
-				d, err := parseSpan(expires)
-				if err != nil {
-					return usageError{fmt.Errorf("--expires: %w", err)}
-				}
+			d, err := auth.ParseRobotLifetime(expires)
+			if err != nil {
+				return usageError{fmt.Errorf("--expires: %w", err)}
+			}
+			if d > 0 {
 				until = time.Now().Add(d)
 			}
 			r, secret, err := env.svc.CreateRobot(ctx, env.actor, ns, args[0], role, until)
@@ -62,7 +73,9 @@ func newRobotCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list [--namespace NS]",
 		Short: "List robots",
-		Args:  exactArgs(0),
+		Example: `  drydock robot list
+  drydock robot list --namespace team --format json`,
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			rs, err := env.svc.ListRobots(ctx, env.actor, listNS)
 			if err != nil {
@@ -74,7 +87,9 @@ func newRobotCmd() *cobra.Command {
 	list.Flags().StringVar(&listNS, "namespace", "", "only this namespace's robots")
 	list.Flags().StringVar(&format, "format", "table", "table or json")
 	simple := func(use, short string, do func(ctx context.Context, name string) error, done string) *cobra.Command {
-		return env.nameVerb(use+" robot$NS+NAME", short, do, done)
+		v := env.nameVerb(use+" robot$NS+NAME", short, do, done)
+		v.Example = "  drydock robot " + use + " 'robot$team+ci'"
+		return v
 	}
 	cmd.AddCommand(create, list,
 		simple("delete", "Delete a robot", func(ctx context.Context, n string) error { return env.svc.DeleteRobot(ctx, env.actor, n) }, "deleted"),

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/drydock/drydock/internal/build"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/scan"
@@ -150,9 +150,4 @@ func (e *shownFailure) Error() string {
 }
 func (e *shownFailure) Unwrap() error { return e.Failure }
 
-func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return ""
-}
+func toolVersion() string { return build.Version() }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/sign"
 )
 
@@ -13,7 +14,7 @@ import (
 // mistakes are exit 2; the changes are in the audit log.
 func TestTrustVerbs(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
+	data := servedData(t, server.Config{DataDir: filepath.Join(dir, "data")}).DataDir
 	_, pub, err := sign.GenerateKeyPair(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func isCobraUsage(err error) bool {
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return usageError{err}
+			return withUsage(cmd, err)
 		}
 		return nil
 	}
@@ -59,8 +59,13 @@ func strictGroups(cmd *cobra.Command) {
 func rangeArgs(lo, hi int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.RangeArgs(lo, hi)(cmd, args); err != nil {
-			return usageError{err}
+			return withUsage(cmd, err)
 		}
 		return nil
 	}
+}
+
+// withUsage marks err as a usage error and adds the verb's usage line.
+func withUsage(cmd *cobra.Command, err error) error {
+	return usageError{fmt.Errorf("%w\nusage: %s", err, cmd.UseLine())}
 }

@@ -103,13 +103,28 @@ func (e *adminEnv) run(fn func(ctx context.Context, cmd *cobra.Command, args []s
 
 func newUserCmd() *cobra.Command {
 	env := &adminEnv{}
-	cmd := &cobra.Command{Use: "user", Short: "Manage registry users (add, list, passwd, disable, enable, revoke-tokens, delete)"}
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Manage registry users (add, list, passwd, disable, delete, …)",
+		Long: `Manage the registry's users. A user's rights come from system
+administration (--admin) and from membership of namespaces (drydock member).
+Like every management verb, it works on existing data: start drydock serve
+once first, and pass the same --data, --database or --config.`,
+		Example: `  drydock user add alice
+  echo "$PASSWORD" | drydock user add ci-admin --admin --password-stdin
+  drydock user list --format json`,
+	}
 	env.addFlags(cmd)
 	var admin, stdin bool
 	add := &cobra.Command{
 		Use:   "add NAME",
-		Short: "Add a user; prints a generated password once unless --password-stdin",
-		Args:  exactArgs(1),
+		Short: "Add a user (prints a generated password once)",
+		Long: `Add a user. Without --password-stdin a password is generated and printed
+once; with it, the first line of standard input is the password.`,
+		Example: `  drydock user add alice
+  drydock user add bob --admin
+  printf '%s\n' "$PASSWORD" | drydock user add carol --password-stdin`,
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			pw, generated, err := readPassword(cmd.InOrStdin(), stdin)
 			if err != nil {
@@ -125,8 +140,12 @@ func newUserCmd() *cobra.Command {
 	add.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of standard input")
 	passwd := &cobra.Command{
 		Use:   "passwd NAME",
-		Short: "Set a user's password and revoke their tokens; prints a generated one unless --password-stdin",
-		Args:  exactArgs(1),
+		Short: "Set a user's password and revoke their tokens",
+		Long: `Set a user's password and revoke every token issued to them. Without
+--password-stdin a password is generated and printed once.`,
+		Example: `  drydock user passwd alice
+  printf '%s\n' "$PASSWORD" | drydock user passwd alice --password-stdin`,
+		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			pw, generated, err := readPassword(cmd.InOrStdin(), stdin)
 			if err != nil {
@@ -143,7 +162,9 @@ func newUserCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List users",
-		Args:  exactArgs(0),
+		Example: `  drydock user list
+  drydock user list --format json`,
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			us, err := env.svc.ListUsers(ctx, env.actor)
 			if err != nil {
@@ -154,7 +175,9 @@ func newUserCmd() *cobra.Command {
 	}
 	list.Flags().StringVar(&format, "format", "table", "table or json")
 	simple := func(use, short string, do func(ctx context.Context, name string) error, done string) *cobra.Command {
-		return env.nameVerb(use+" NAME", short, do, done)
+		v := env.nameVerb(use+" NAME", short, do, done)
+		v.Example = "  drydock user " + use + " alice"
+		return v
 	}
 	cmd.AddCommand(add, passwd, list,
 		simple("delete", "Delete a user and their memberships", func(ctx context.Context, n string) error { return env.svc.DeleteUser(ctx, env.actor, n) }, "deleted user"),

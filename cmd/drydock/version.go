@@ -2,9 +2,10 @@ package main
 
 import (
 	"fmt"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/drydock/drydock/internal/build"
 )
 
 func init() { addCommand(newVersionCmd) }
@@ -12,14 +13,15 @@ func init() { addCommand(newVersionCmd) }
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print drydock's version",
-		Args:  exactArgs(0),
+		Short: "Print drydock's version (the same as drydock --version)",
+		Long: `Print drydock's version: the one stamped at build time by
+scripts/build.sh, else the module version of a go install, else "devel"
+with the source revision. Reports, SBOMs and the audit log carry it.`,
+		Example: `  drydock version
+  drydock --version`,
+		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := "(devel)"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), "drydock", v)
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), "drydock", build.Version())
 			return err
 		},
 	}

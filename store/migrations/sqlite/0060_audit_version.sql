@@ -1,0 +1,2 @@
+-- Which drydock build recorded each decision.
+ALTER TABLE audit_events ADD COLUMN version TEXT NOT NULL DEFAULT '';
