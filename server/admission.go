@@ -9,7 +9,6 @@ import (
 
 	"github.com/drydock/drydock/admission"
 	"github.com/drydock/drydock/auth"
-	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
@@ -18,18 +17,11 @@ import (
 
 // buildAdmission is the one place the admission webhook is assembled: tags
 // resolve through the registry service (and its gate), verdicts are
-// judged by enforcement's gate under each namespace's policy, unknown
-// digests go to the scan queue, signatures to the trust gate. Stored
-// verdicts drop the webhook's cached checks of their digest.
+// judged by enforcement's gate (the quarantine's, with its cache) under
+// each namespace's policy, unknown digests go to the scan queue,
+// signatures to the trust gate. A stored scan or a rematch's flip drops
+// the webhook's cached checks of that digest.
 func (s *Server) buildAdmission() (*admission.Webhook, error) {
-	var db func() enforce.Database
-	if s.vulndb != nil {
-		db = func() enforce.Database { return s.vulndb }
-	}
-	judge, err := enforce.NewGate(s.settings, enforce.NewStoredResults(s.st, db), s.st, enforce.WithAudit(s.audit))
-	if err != nil {
-		return nil, err
-	}
 	cfg := admission.Config{Registries: s.cfg.AdmissionRegistries, Timeout: s.cfg.AdmissionTimeout, Namespaces: map[string]admission.Mode{}}
 	for _, ns := range s.cfg.AdmissionAudit {
 		if ns == "*" {
@@ -40,7 +32,7 @@ func (s *Server) buildAdmission() (*admission.Webhook, error) {
 	}
 	wh, err := admission.New(cfg, admission.Parts{
 		Resolver:   admissionResolver{s.reg.Service()},
-		Verdicts:   refusals{judge: judge.Judge},
+		Verdicts:   refusals{judge: s.gate.Judge},
 		Scans:      admissionScans{st: s.st, q: s.jobs},
 		Signatures: refusals{judge: trust.New(s.st, s.blobs, nil).CheckSignature},
 		Audit:      s.audit,
@@ -48,13 +40,10 @@ func (s *Server) buildAdmission() (*admission.Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	drop := func(d string) {
-		judge.Invalidate(digest.Digest(d))
-		wh.Invalidate(digest.Digest(d))
-	}
-	s.jobs.AddHooks(jobs.Hooks{
-		ScanCompleted:  func(e jobs.ScanCompleted) { drop(e.Digest) },
-		VerdictChanged: func(e jobs.VerdictChanged) { drop(e.Digest) },
+	s.jobs.AddHooks(jobs.Hooks{ScanCompleted: func(e jobs.ScanCompleted) { wh.Invalidate(digest.Digest(e.Digest)) }})
+	s.rematch.InvalidateWith(func(d digest.Digest) {
+		s.gate.Invalidate(d)
+		wh.Invalidate(d)
 	})
 	return wh, nil
 }
