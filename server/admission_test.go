@@ -332,3 +332,33 @@ func TestAdmissionBadReviews(t *testing.T) {
 		t.Fatalf("bad image name: %+v", r.Result)
 	}
 }
+
+// TestAdmissionRefusesWhatIsNotScannedInTime runs no scan workers: the
+// pushed image's scan stays queued, and the review, after waiting until
+// shortly before its deadline, refuses it as not scanned.
+func TestAdmissionRefusesWhatIsNotScannedInTime(t *testing.T) {
+	dir := t.TempDir()
+	cert, err := admission.GenerateCertificate("127.0.0.1", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crt, key := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	os.WriteFile(crt, cert.Cert, 0o600)
+	os.WriteFile(key, cert.Key, 0o600)
+	_, hs := start(t, server.Config{DataDir: dir, Anonymous: true, Workers: -1, TLSCert: crt, TLSKey: key,
+		Admission: true, AdmissionRegistries: []string{clusterHost}, AdmissionTimeout: time.Second})
+	img := imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "x", Body: "y"})})
+	if err := crane.Push(img, strings.TrimPrefix(hs.URL, "http://")+"/team/app:1", crane.Insecure); err != nil {
+		t.Fatal(err)
+	}
+	e := &admissionEnv{hs: hs}
+	start := time.Now()
+	r := e.review(t, admission.ValidatePath, podReview("default", "", clusterHost+"/team/app:1"))
+	took := time.Since(start)
+	if r.Allowed || !strings.Contains(r.Result.Message, "not scanned") {
+		t.Fatalf("unscanned image: allowed %v, %+v", r.Allowed, r.Result)
+	}
+	if took < 500*time.Millisecond || took > 3*time.Second {
+		t.Errorf("answered after %s; want about the 1 s deadline", took)
+	}
+}
