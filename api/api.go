@@ -49,6 +49,7 @@ type api struct {
 	// verdicts and jobs serve the verdict, SBOM and jobs routes.
 	verdicts Verdicts
 	jobs     Jobs
+	trust    Trust
 	log      *slog.Logger
 }
 

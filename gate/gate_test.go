@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/drydock/drydock/auth"
@@ -68,6 +72,25 @@ func blobsIn(t *testing.T, reg *registrytest.Registry, repo string, img v1.Image
 	return n
 }
 
+// blobFiles counts the files in the registry's blob store, uploads included.
+func blobFiles(t *testing.T, reg *registrytest.Registry) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(reg.DataDir, "blobs"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // TestFailingImagePushesNothing: a known vulnerability under the strict
 // default policy fails the gate (a *policy.Failure); reports are written;
 // the registry holds no blob of the image and no tag.
@@ -75,6 +98,14 @@ func TestFailingImagePushesNothing(t *testing.T) {
 	reg := registrytest.Start(t)
 	img := appImage(t, vulnerableGlibc)
 	cfg, _ := config(t, reg, writeLayout(t, img), "team/app:1.0")
+	other, _ := random.Image(256, 1)
+	if err := remote.Write(reg.Ref(t, "team/other:1"), other, reg.Admin(context.Background())...); err != nil {
+		t.Fatal(err)
+	}
+	before := blobFiles(t, reg)
+	if before == 0 {
+		t.Fatalf("no files under %s/blobs after a push: the count below would prove nothing", reg.DataDir)
+	}
 	res, err := gate.Run(context.Background(), cfg)
 	var failure *policy.Failure
 	if !errors.As(err, &failure) {
@@ -93,6 +124,9 @@ func TestFailingImagePushesNothing(t *testing.T) {
 	}
 	if n := blobsIn(t, reg, "team/app", img); n != 0 {
 		t.Errorf("registry holds %d of the failing image's blobs, want 0", n)
+	}
+	if after := blobFiles(t, reg); after != before {
+		t.Errorf("the registry's blob store went from %d to %d files, want no change", before, after)
 	}
 	if _, err := remote.Head(reg.Ref(t, "team/app:1.0"), reg.Admin(context.Background())...); err == nil {
 		t.Error("tag team/app:1.0 exists after a failing gate")
@@ -284,3 +318,29 @@ func TestGateIntoProtectedNamespace(t *testing.T) {
 }
 
 func pemOf(k *sign.PublicKey) ([]byte, error) { return cryptoutils.MarshalPublicKeyToPEM(k.Key) }
+
+// TestDockerArchive gates `docker save` output: the digest pushed is the
+// one the registry serves and the one the attestations name.
+func TestDockerArchive(t *testing.T) {
+	ctx := context.Background()
+	reg := registrytest.Start(t)
+	img := appImage(t, fixedGlibc)
+	file := filepath.Join(t.TempDir(), "app.tar")
+	tag, _ := name.NewTag("app:ci")
+	if err := tarball.WriteToFile(file, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	cfg, pub := config(t, reg, "docker-archive:"+file, "team/app:1.0")
+	res, err := gate.Run(ctx, cfg)
+	if err != nil {
+		t.Fatalf("gate: %v", err)
+	}
+	desc, err := remote.Head(reg.Ref(t, "team/app:1.0"), reg.Admin(ctx)...)
+	if err != nil || desc.Digest.String() != res.Digest.DigestStr() {
+		t.Fatalf("tag at %v (%v), want %s", desc, err, res.Digest)
+	}
+	ropts, _ := sign.Session(reg.Admin(ctx))
+	if _, err := sign.VerifyAttestations(ctx, &sign.Target{Digest: res.Digest, Remote: ropts}, []*sign.PublicKey{pub}, sign.PredicateVerdict); err != nil {
+		t.Errorf("verdict of the archive's push: %v", err)
+	}
+}

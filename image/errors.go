@@ -9,7 +9,9 @@ import (
 // Walk then returns nil without reading the rest of the layer, so the
 // layer's digests are not verified: use it only when what was already seen
 // is all that is needed.
-var SkipLayer = errors.New("image: skip the rest of the layer") //nolint:revive,staticcheck // named like fs.SkipDir
+//
+//lint:ignore ST1012 named like fs.SkipDir: a signal to the walker, not a failure
+var SkipLayer = errors.New("image: skip the rest of the layer")
 
 // ErrTooLarge is the error from Entry.Reader for a file bigger than the
 // per-file limit (Limits.MaxFileSize). Only that entry is refused; the walk

@@ -32,6 +32,20 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 
+# staticcheck, built once into the tools cache outside the repository (or
+# taken from $PATH when it is the same version).
+staticcheck_version=v0.8.2 # staticcheck 2026.2.2, the first to build with Go 1.26
+tools="${DRYDOCK_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/drydock-tools}"
+staticcheck="$tools/bin/staticcheck"
+if [ ! -x "$staticcheck" ] || ! "$staticcheck" -version | grep -q "(${staticcheck_version#v})"; then
+  if command -v staticcheck >/dev/null && staticcheck -version | grep -q "(${staticcheck_version#v})"; then
+    staticcheck=$(command -v staticcheck)
+  else
+    GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+  fi
+fi
+"$staticcheck" ./...
+
 # Every Go test, verbose into a log: the package lines are shown, the whole
 # log only when something failed, and the counts close the run.
 log=$(mktemp)

@@ -58,12 +58,14 @@ func bearer(t *testing.T, base, user, pw string) func(*http.Request) {
 // account routes and the registry's artifacts — and that an artifact
 // deleted through the API is gone from /v2/.
 func TestServeMountsAPI(t *testing.T) {
+	t.Parallel()
 	dbs := map[string]func(t *testing.T, dir string) string{
 		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
 		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
 	}
 	for dbName, dsn := range dbs {
 		t.Run(dbName, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			_, hs := start(t, server.Config{DataDir: dir, Database: dsn(t, dir), AdminPassword: adminPW})
 			admin := basicAuth(auth.AdminUser, adminPW)
@@ -124,6 +126,7 @@ func TestServeMountsAPI(t *testing.T) {
 // TestAnonymousServerHasNoAPI: without auth there are no accounts to
 // manage and no caller to check rights for, so /api/v1/ is not served.
 func TestAnonymousServerHasNoAPI(t *testing.T) {
+	t.Parallel()
 	_, hs := start(t, server.Config{DataDir: t.TempDir(), Anonymous: true})
 	if status, body := apiCall(t, hs.URL, "GET", "/api/v1/repositories", "", nil); status != http.StatusNotFound {
 		t.Errorf("GET /api/v1/repositories in anonymous mode = %d %s, want 404", status, body)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLoadFileRefusesUnknownKeys(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, yaml string
 		want       []string // substrings of the error; nil means no error
@@ -25,6 +26,7 @@ func TestLoadFileRefusesUnknownKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "drydock.yaml")
 			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
 				t.Fatal(err)

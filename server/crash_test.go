@@ -84,12 +84,13 @@ func startChild(t *testing.T, dir string, env ...string) (*exec.Cmd, string) {
 // holds bytes other than its digest's, and that the store and the blob
 // store agree.
 func TestKillDuringPushes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
 	dir := t.TempDir()
 	child, addr := startChild(t, dir)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	var mu sync.Mutex
 	acked := map[string]string{} // tag → digest
 	var wg sync.WaitGroup
@@ -174,7 +175,7 @@ func pullAll(ref name.Reference, want string) error {
 // knows has its bytes.
 func checkConsistent(t *testing.T, dir string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	blobs, err := blobstore.NewFilesystem(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)

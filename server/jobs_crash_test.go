@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -25,6 +24,7 @@ import (
 // checks that every job ends completed exactly once — none lost, none
 // duplicated — and that every image has its SBOM and verdict.
 func TestKillWithJobsQueued(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
@@ -52,7 +52,7 @@ func killWithJobsQueued(t *testing.T, database string) {
 		d, _ := img.Digest()
 		digests[d.String()] = true
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	dsn := database
 	if dsn == "" {
 		dsn = filepath.Join(dir, "drydock.db")
@@ -173,7 +173,7 @@ func buildFixtureDB(t *testing.T, path string) {
 		}
 		advs = append(advs, &a)
 	}
-	if err := vulndb.Build(context.Background(), path, advs); err != nil {
+	if err := vulndb.Build(t.Context(), path, advs); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,7 +3,6 @@
 package server_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -14,10 +13,11 @@ import (
 )
 
 func TestDataLockKeepsGCFromARunningServer(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	open := func(ro bool) *server.Server {
-		srv, err := server.New(context.Background(), server.Config{DataDir: dir, Anonymous: true, ReadOnly: ro}, quiet, io.Discard)
+		srv, err := server.New(t.Context(), server.Config{DataDir: dir, Anonymous: true, ReadOnly: ro}, quiet, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +17,8 @@ import (
 // TestScheduledRetention: with retentionEvery set, serve applies the rules
 // by itself and audits each deletion as the retention job's.
 func TestScheduledRetention(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "drydock.db")
 	st, err := store.Open(ctx, dsn)

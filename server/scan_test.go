@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/crane"
 
+	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/store"
@@ -22,17 +23,19 @@ import (
 // queues the scan, a worker stores SBOM and verdict, the webhook-free
 // server shows the queue in its metrics.
 func TestScanOnPushServer(t *testing.T) {
+	t.Parallel()
 	dbs := map[string]func(t *testing.T, dir string) string{
 		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
 		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
 	}
 	for dbName, dsn := range dbs {
 		t.Run(dbName, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			vdb := filepath.Join(dir, "vuln.db")
 			buildFixtureDB(t, vdb)
 			srv, hs := start(t, server.Config{DataDir: dir, Database: dsn(t, dir), Anonymous: true, VulnDB: vdb, Workers: 2})
-			ctx := context.Background()
+			ctx := t.Context()
 			if err := srv.Jobs().Start(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -58,6 +61,17 @@ func TestScanOnPushServer(t *testing.T) {
 			}
 			if _, err := srv.Store().GetSBOM(ctx, d.String()); err != nil {
 				t.Errorf("SBOM: %v", err)
+			}
+			// The audit log is written through a queue: wait for the scan's event.
+			var evs []auditlog.Event
+			for deadline := time.Now().Add(10 * time.Second); len(evs) == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				var err error
+				if evs, err = srv.Store().QueryAuditEvents(ctx, auditlog.Filter{Action: "scan", Repo: "team/app"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(evs) != 1 || evs[0].Target != d.String() || evs[0].Outcome != auditlog.OutcomeAllowed {
+				t.Errorf("audit events of the scan = %+v; want one allowed for %s", evs, d)
 			}
 			resp, err := http.Get(hs.URL + "/metrics")
 			if err != nil {

@@ -49,11 +49,11 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 // for the operator, and a stop function that reports Serve's error.
 func serveUntilCancel(t *testing.T, cfg server.Config) (string, *syncBuffer, func() error) {
 	t.Helper()
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	srv, err := server.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	out := &syncBuffer{}
 	addrc, errc := make(chan string, 1), make(chan error, 1)
 	go func() { errc <- srv.Serve(ctx, out, func(a string) { addrc <- a }) }()
@@ -79,6 +79,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestServeTLSAndGracefulStop(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cert, key := selfSigned(t, dir)
 	addr, out, stop := serveUntilCancel(t, server.Config{Addr: "127.0.0.1:0", DataDir: dir, Anonymous: true, TLSCert: cert, TLSKey: key})
@@ -100,6 +101,7 @@ func TestServeTLSAndGracefulStop(t *testing.T) {
 }
 
 func TestPlainHTTPWarning(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		addr string
 		warn bool

@@ -133,7 +133,8 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		// repositories and artifacts; OpenAPI at /api/v1/openapi.json.
 		h, err := api.New(s.auth, api.WithAuditLog(s.audit), api.WithRegistry(s.st, s.reg.Service()),
 			api.WithRules(s.reg.Service()), api.WithWebhooks(s.hooks), api.WithLogger(s.log),
-			api.WithPolicies(s.settings), api.WithVerdicts(verdict.New(s.st)), api.WithJobs(s.jobs))
+			api.WithPolicies(s.settings), api.WithVerdicts(verdict.New(s.st)), api.WithJobs(s.jobs),
+			api.WithTrust(trust.NewSettings(s.st, s.audit)))
 		if err != nil {
 			return err
 		}

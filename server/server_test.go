@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -30,7 +29,7 @@ const adminPW = "admin password for tests"
 func start(t *testing.T, cfg server.Config) (*server.Server, *httptest.Server) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.New(context.Background(), cfg, logger, io.Discard)
+	srv, err := server.New(t.Context(), cfg, logger, io.Discard)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
@@ -42,13 +41,15 @@ func start(t *testing.T, cfg server.Config) (*server.Server, *httptest.Server) {
 // TestAuthenticatedRegistry runs the whole assembly — store, auth, /token,
 // registry, audit log — with real clients, on SQLite and PostgreSQL.
 func TestAuthenticatedRegistry(t *testing.T) {
+	t.Parallel()
 	dbs := map[string]func(t *testing.T, dir string) string{
 		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
 		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
 	}
 	for dbName, dsn := range dbs {
 		t.Run(dbName, func(t *testing.T) {
-			ctx := context.Background()
+			t.Parallel()
+			ctx := t.Context()
 			dir := t.TempDir()
 			srv, hs := start(t, server.Config{DataDir: dir, Database: dsn(t, dir), AdminPassword: adminPW})
 			if err := srv.Auth().AddUser(ctx, auth.Local("test"), "bob", "bob's long password", false); err != nil {

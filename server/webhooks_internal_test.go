@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -26,6 +25,7 @@ import (
 // and one a rematch flipped reach the namespace's webhook, signed, with
 // the verdict's status, its previous one and the reasons.
 func TestScanAndVerdictWebhooks(t *testing.T) {
+	t.Parallel()
 	const secret = "a secret of some length"
 	var mu sync.Mutex
 	var got []map[string]any
@@ -42,7 +42,7 @@ func TestScanAndVerdictWebhooks(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer hook.Close()
-	ctx := context.Background()
+	ctx := t.Context()
 	s, err := New(ctx, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Anonymous: true}, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -44,16 +44,34 @@ func (s *Store) PutSBOM(ctx context.Context, sb *SBOM) error {
 			sb.Digest, sb.Inventory, len(sb.Packages), created.UnixNano()); err != nil {
 			return err
 		}
+		// One statement per few hundred packages: an image holds hundreds,
+		// and a round trip each is most of the write on PostgreSQL.
 		seen := map[PackageName]bool{}
+		var args []any
+		flush := func() error {
+			if len(args) == 0 {
+				return nil
+			}
+			q := `INSERT INTO artifact_sbom_packages (digest, ecosystem, name) VALUES (?, ?, ?)` +
+				strings.Repeat(", (?, ?, ?)", len(args)/3-1)
+			_, err := tx.ExecContext(ctx, q, args...)
+			args = args[:0]
+			return err
+		}
 		for _, p := range sb.Packages {
 			if seen[p] || p.Name == "" {
 				continue
 			}
 			seen[p] = true
-			if _, err := tx.ExecContext(ctx, `INSERT INTO artifact_sbom_packages (digest, ecosystem, name) VALUES (?, ?, ?)`,
-				sb.Digest, p.Ecosystem, p.Name); err != nil {
-				return err
+			args = append(args, sb.Digest, p.Ecosystem, p.Name)
+			if len(args) >= 3*300 {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		return nil
 	})

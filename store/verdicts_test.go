@@ -136,8 +136,16 @@ func TestSBOMs(t *testing.T) {
 		for i := range many {
 			many[i] = deb("pkg" + string(rune('a'+i%26)) + string(rune('a'+i/26)))
 		}
+		// An SBOM of 700 packages is written in several statements.
+		put("sha256:04", many[:700]...)
+		if got, err := st.SBOMsNaming(ctx, []store.PackageName{many[0], many[699]}); err != nil || !slices.Equal(got, []string{"sha256:04"}) {
+			t.Errorf("SBOMsNaming over a 700-package SBOM = %v, %v", got, err)
+		}
+		if got, err := st.SBOMsNaming(ctx, many[700:]); err != nil || len(got) != 0 {
+			t.Errorf("SBOMsNaming of names outside it = %v, %v", got, err)
+		}
 		many = append(many, deb("openssl"))
-		if got, err := st.SBOMsNaming(ctx, many); err != nil || !slices.Equal(got, []string{"sha256:02"}) {
+		if got, err := st.SBOMsNaming(ctx, many); err != nil || !slices.Equal(got, []string{"sha256:02", "sha256:04"}) {
 			t.Errorf("SBOMsNaming over 1,001 names = %v, %v", got, err)
 		}
 	})

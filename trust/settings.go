@@ -43,16 +43,34 @@ func (s *Settings) record(ctx context.Context, actor auth.Principal, action, ns,
 		Repo: ns, Target: target, Outcome: auditlog.OutcomeAllowed})
 }
 
+// notFound says a missing namespace or key the way callers classify it:
+// auth.ErrNotFound (exit 2, HTTP 404).
 func notFound(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return &Error{err}
+		return fmt.Errorf("trust: %w: %v", auth.ErrNotFound, err)
 	}
 	return err
+}
+
+// requireAdmin lets only system administrators (and local CLI users)
+// change protection: a namespace's own admins are who it protects against.
+func (s *Settings) requireAdmin(ctx context.Context, actor auth.Principal, action, ns string) error {
+	if actor.Admin {
+		return nil
+	}
+	if s.audit != nil {
+		_ = s.audit.Record(ctx, auditlog.Event{Time: s.now().UTC(), Actor: actor.Name, Action: action, Repo: ns,
+			Outcome: auditlog.OutcomeDenied, Reason: "not a system administrator"})
+	}
+	return fmt.Errorf("%w: %s needs a system administrator", auth.ErrForbidden, action)
 }
 
 // Protect sets whether ns takes tags only for CI-passed images, and
 // whether its pulls need a trusted signature.
 func (s *Settings) Protect(ctx context.Context, actor auth.Principal, ns string, protected, requireSignature bool) error {
+	if err := s.requireAdmin(ctx, actor, "namespace.protect", ns); err != nil {
+		return err
+	}
 	t := store.NamespaceTrust{Namespace: ns, Protected: protected, RequireSignature: requireSignature, Updated: s.now(), UpdatedBy: actor.Name}
 	if err := s.st.PutNamespaceTrust(ctx, t); err != nil {
 		return notFound(err)
@@ -68,6 +86,9 @@ func (s *Settings) Get(ctx context.Context, ns string) (store.NamespaceTrust, er
 
 // AddKey trusts the PEM public key pemKey, under name, for ns.
 func (s *Settings) AddKey(ctx context.Context, actor auth.Principal, ns, name string, pemKey []byte) (store.TrustedKey, error) {
+	if err := s.requireAdmin(ctx, actor, "trust.key.add", ns); err != nil {
+		return store.TrustedKey{}, err
+	}
 	if name == "" {
 		return store.TrustedKey{}, &Error{errors.New("a trusted key needs a name")}
 	}
@@ -85,6 +106,9 @@ func (s *Settings) AddKey(ctx context.Context, actor auth.Principal, ns, name st
 
 // RemoveKey stops trusting ns's key name.
 func (s *Settings) RemoveKey(ctx context.Context, actor auth.Principal, ns, name string) error {
+	if err := s.requireAdmin(ctx, actor, "trust.key.remove", ns); err != nil {
+		return err
+	}
 	if err := s.st.RemoveTrustedKey(ctx, ns, name); err != nil {
 		return notFound(err)
 	}

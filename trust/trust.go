@@ -14,7 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/opencontainers/go-digest"
 
@@ -37,6 +40,38 @@ type Gate struct {
 	next  registry.Gate
 	st    *store.Store
 	blobs *blobstore.Store
+	// verified remembers digests of a repository found signed (or passed)
+	// under a set of trusted keys: manifests and their signatures never
+	// change, and a removed key changes the set, so an entry is never wrong.
+	verified sync.Map // cacheKey → struct{}
+	size     atomic.Int64
+}
+
+type cacheKey struct {
+	repo          string
+	dgst          digest.Digest
+	predicateType string
+	keys          string
+}
+
+// maxCached bounds the cache; past it the cache starts again empty.
+const maxCached = 100_000
+
+func keySet(keys []*sign.PublicKey) string {
+	hints := make([]string, len(keys))
+	for i, k := range keys {
+		hints[i] = k.Hint
+	}
+	slices.Sort(hints)
+	return strings.Join(hints, ",")
+}
+
+func (g *Gate) remember(k cacheKey) {
+	if g.size.Add(1) > maxCached {
+		g.verified.Clear()
+		g.size.Store(1)
+	}
+	g.verified.Store(k, struct{}{})
 }
 
 var _ registry.Gate = (*Gate)(nil)
@@ -132,6 +167,10 @@ func (g *Gate) passed(ctx context.Context, ns, repo string, dgst digest.Digest, 
 	if len(keys) == 0 {
 		return refuse("cannot qualify: the namespace trusts no key yet (drydock trust key add)")
 	}
+	ck := cacheKey{repo, dgst, sign.PredicateVerdict, keySet(keys)}
+	if _, ok := g.verified.Load(ck); ok {
+		return nil
+	}
 	found, rejected, err := g.statements(ctx, repo, dgst, keys, sign.PredicateVerdict)
 	if err != nil {
 		return err
@@ -139,6 +178,7 @@ func (g *Gate) passed(ctx context.Context, ns, repo string, dgst digest.Digest, 
 	for _, st := range found {
 		var v struct{ Verdict string }
 		if json.Unmarshal(st.Predicate, &v) == nil && v.Verdict == "pass" {
+			g.remember(ck)
 			return nil
 		}
 		rejected = append(rejected, "a verdict other than pass")
@@ -152,6 +192,10 @@ func (g *Gate) passed(ctx context.Context, ns, repo string, dgst digest.Digest, 
 // signed finds a signature about dgst by one of keys, unless dgst is a
 // referrer artifact itself.
 func (g *Gate) signed(ctx context.Context, ns, repo string, dgst digest.Digest, keys []*sign.PublicKey) error {
+	ck := cacheKey{repo, dgst, sign.PredicateCosignSign, keySet(keys)}
+	if _, ok := g.verified.Load(ck); ok {
+		return nil
+	}
 	m, err := g.st.GetManifest(ctx, repo, dgst.String())
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -167,6 +211,7 @@ func (g *Gate) signed(ctx context.Context, ns, repo string, dgst digest.Digest, 
 		return err
 	}
 	if len(found) > 0 {
+		g.remember(ck)
 		return nil
 	}
 	msg := fmt.Sprintf("namespace %s requires a signature by a trusted key: %s has none", ns, dgst)

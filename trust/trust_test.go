@@ -4,15 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/crane"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
@@ -202,5 +207,31 @@ func TestRequireSignature(t *testing.T) {
 	var se *trust.Error
 	if _, err := trust.NewSettings(reg.Server.Store(), nil).AddKey(ctx, admin, "prod", "bad", []byte("not a key")); !errors.As(err, &se) || !se.InvalidInput() {
 		t.Errorf("AddKey of garbage: %v, want a *trust.Error", err)
+	}
+}
+
+// TestSkopeoCopyRefused: skopeo, a client written apart from the Go
+// libraries, cannot copy an image under a tag of a protected namespace.
+func TestSkopeoCopyRefused(t *testing.T) {
+	skopeo, err := exec.LookPath("skopeo")
+	if err != nil {
+		t.Skip("skopeo not installed (scripts/test.sh installs it)")
+	}
+	reg := protectedRegistry(t, newKey(t), false)
+	dir := t.TempDir()
+	img, _ := random.Image(256, 1)
+	// skopeo reads only OCI media types from a layout.
+	img = mutate.ConfigMediaType(mutate.MediaType(img, types.OCIManifestSchema1), types.OCIConfigJSON)
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "v1"})); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(skopeo, "copy", "--dest-tls-verify=false", "--dest-creds", auth.AdminUser+":"+registrytest.AdminPassword,
+		"oci:"+dir+":v1", "docker://"+reg.Host+"/prod/app:v1").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "namespace prod is protected") {
+		t.Errorf("skopeo copy into a protected namespace: %v, output %q; want refused as protected", err, out)
 	}
 }

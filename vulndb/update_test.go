@@ -98,6 +98,9 @@ func TestUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got, want := notModified(rep), []bool{false, false, false}; !reflect.DeepEqual(got, want) {
+		t.Errorf("first update not-modified = %v, want %v", got, want)
+	}
 	if got, want := feed.took(), []string{"/Debian/all.zip ", "/Go/all.zip ", "/Red Hat/all.zip "}; !reflect.DeepEqual(got, want) {
 		t.Errorf("first update requests = %q, want %q", got, want)
 	}

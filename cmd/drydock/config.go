@@ -54,7 +54,7 @@ func (cf *configFlags) resolve(cmd *cobra.Command) (server.Config, error) {
 		}
 	}
 	if err := c.LoadEnv(); err != nil {
-		return c, err
+		return c, usageError{err}
 	}
 	// Declare the same flags again, writing into c, and replay only those
 	// given on the command line. Declaring writes each flag's default into
@@ -81,7 +81,10 @@ func (cf *configFlags) resolve(cmd *cobra.Command) (server.Config, error) {
 	if err != nil {
 		return c, usageError{err}
 	}
-	return c, c.Defaults()
+	if err := c.Defaults(); err != nil {
+		return c, usageError{err}
+	}
+	return c, nil
 }
 
 // noData turns "there is no drydock data here" into what the user can do.

@@ -104,6 +104,15 @@ func runGate(ctx context.Context, src string, f gateFlags, stdout, stderr io.Wri
 		return err
 	}
 	defer db.Close()
+	if db.Stale() && !f.quiet {
+		fmt.Fprintf(stderr, "drydock: warning: the vulnerability database %s was last checked %s ago (more than %s): run `drydock db update`\n",
+			dbPath, db.Age().Round(time.Hour), db.MaxAge())
+	}
+	ctx, cancel, err := f.withTimeout(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
 	scanner, err := scan.New(db)
 	if err != nil {
 		return err
@@ -114,9 +123,17 @@ func runGate(ctx context.Context, src string, f gateFlags, stdout, stderr io.Wri
 		SARIF: f.sarif, JUnit: f.junit, ToolVersion: toolVersion(),
 	})
 	if res != nil && res.Scan != nil {
+		if !f.quiet {
+			for _, w := range res.Scan.Warnings {
+				fmt.Fprintln(stderr, "drydock: warning:", w)
+			}
+		}
 		gateSummary(stdout, src, f.push, res, err)
 	}
-	return err
+	if err != nil {
+		return f.timeoutErr(ctx, err)
+	}
+	return nil
 }
 
 // ciDefaults fills what the flags left empty from GitHub Actions' or

@@ -1,26 +1,38 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
+	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/internal/registrytest"
 )
 
 // TestGateCLI runs the CI gate as a pipeline does: credentials and the key
 // password in the environment, a failing build (exit 1, reports written,
-// nothing pushed), a passing build (exit 0, then `drydock verify` accepts
+// nothing pushed), a passing build pushed with a robot's credentials (exit 0, then `drydock verify` accepts
 // its verdict attestation), and bad provenance input (exit 2).
 func TestGateCLI(t *testing.T) {
 	reg := registrytest.Start(t)
+	ctx := context.Background()
+	admin := auth.Principal{Name: auth.AdminUser, Kind: "user", Admin: true}
+	if err := reg.Server.Auth().CreateNamespace(ctx, admin, "team", false); err != nil {
+		t.Fatal(err)
+	}
+	robot, secret, err := reg.Server.Auth().CreateRobot(ctx, admin, "team", "ci", auth.RoleWriter, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
-	t.Setenv("DRYDOCK_USERNAME", "admin")
-	t.Setenv("DRYDOCK_PASSWORD", registrytest.AdminPassword)
+	t.Setenv("DRYDOCK_USERNAME", robot.Name) // a robot, as a CI job has
+	t.Setenv("DRYDOCK_PASSWORD", secret)
 	t.Setenv("COSIGN_PASSWORD", "")
 	for _, v := range []string{"GITHUB_SERVER_URL", "CI_PROJECT_URL"} {
 		t.Setenv(v, "")

@@ -86,21 +86,17 @@ type registryFlags struct {
 }
 
 func (f *registryFlags) addFlags(fl *pflag.FlagSet) {
-	fl.StringVar(&f.username, "username", "", "registry user name (default $DRYDOCK_USERNAME, else Docker credentials)")
-	fl.StringVar(&f.password, "password", "", "registry password or token (default $DRYDOCK_PASSWORD)")
+	fl.StringVar(&f.username, "username", "", "registry user name (default: $DRYDOCK_USERNAME and $DRYDOCK_PASSWORD, else the Docker config from drydock login, else anonymous)")
+	fl.StringVar(&f.password, "password", "", "registry password or token")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
 }
 
 func (f *registryFlags) access() (image.RegistryAccess, error) {
+	// Without --username, RegistryAccess takes $DRYDOCK_USERNAME and
+	// $DRYDOCK_PASSWORD, then the Docker config.
 	a := image.RegistryAccess{User: f.username, Password: f.password, Insecure: f.insecure}
-	if a.User == "" {
-		a.User = os.Getenv("DRYDOCK_USERNAME")
-	}
-	if a.Password == "" {
-		a.Password = os.Getenv("DRYDOCK_PASSWORD")
-	}
 	if a.User == "" && a.Password != "" {
-		return a, usageError{errors.New("a registry password needs a user name (--username or $DRYDOCK_USERNAME)")}
+		return a, usageError{errors.New("--password needs --username")}
 	}
 	return a, nil
 }

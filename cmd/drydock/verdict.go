@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -21,8 +20,8 @@ import (
 func init() { addCommand(newVerdictCmd) }
 
 type verdictFlags struct {
-	format, sbom, username, password string
-	insecure                         bool
+	registryFlags
+	format, sbom string
 }
 
 func newVerdictCmd() *cobra.Command {
@@ -41,9 +40,7 @@ func newVerdictCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "table", "table or json")
 	fl.StringVar(&f.sbom, "sbom", "", "write the stored SBOM instead, as cyclonedx, spdx or json")
-	fl.StringVar(&f.username, "username", "", "registry user name (default: Docker credentials, else anonymous)")
-	fl.StringVar(&f.password, "password", "", "registry password or token")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to the registry")
+	f.registryFlags.addFlags(fl)
 	return cmd
 }
 
@@ -51,12 +48,14 @@ func runVerdict(ctx context.Context, ref string, f verdictFlags, out io.Writer) 
 	if f.format != "table" && f.format != "json" {
 		return usageError{fmt.Errorf("--format %q: want table or json", f.format)}
 	}
-	c := &verdict.Client{Insecure: f.insecure}
+	a, err := f.access()
+	if err != nil {
+		return err
+	}
+	c := &verdict.Client{Insecure: a.Insecure}
 	switch {
-	case f.username != "":
-		c.Auth = &authn.Basic{Username: f.username, Password: f.password}
-	case f.password != "":
-		return usageError{errors.New("--password needs --username")}
+	case a.User != "":
+		c.Auth = &authn.Basic{Username: a.User, Password: a.Password}
 	default:
 		if r, err := name.ParseReference(ref); err == nil {
 			if a, err := authn.DefaultKeychain.Resolve(r.Context()); err == nil {

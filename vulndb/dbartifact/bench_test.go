@@ -17,6 +17,7 @@ import (
 //
 //	go test -run '^$' -bench PushPull -benchtime 3x ./vulndb/dbartifact
 func BenchmarkPushPull20k(b *testing.B) {
+	ctx := b.Context()
 	dir := b.TempDir()
 	zipPath := filepath.Join(dir, "all.zip")
 	f, err := os.Create(zipPath)

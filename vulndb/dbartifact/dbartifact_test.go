@@ -2,7 +2,6 @@ package dbartifact_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,16 +21,15 @@ import (
 	"github.com/drydock/drydock/vulndb/dbartifact"
 )
 
-var (
-	t0  = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
-	ctx = context.Background()
-)
+var t0 = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 
 // TestRoundTrip pushes a database built from real advisories through
 // drydock's authenticated registry, checks the manifest is an OCI 1.1
 // artifact, pulls it by tag and by digest into new paths and reads an
 // advisory back from each.
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
 	host := startRegistry(t)
 	src := filepath.Join(t.TempDir(), "vuln.db")
 	buildDB(t, src, t0)
@@ -102,6 +100,8 @@ func TestRoundTrip(t *testing.T) {
 // older artifacts over a working database: each is an exit-2 error saying
 // what was wrong, and the old database still answers.
 func TestPullFailuresKeepTheOldDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
 	host := startRegistry(t)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.db")
@@ -149,7 +149,7 @@ func TestPullFailuresKeepTheOldDatabase(t *testing.T) {
 		{"another artifact", "vulndb/sbom:1", nil, dbartifact.ErrNotVulnDB, "artifactType application/vnd.example.sbom"},
 		{"a gzip tar layer", "vulndb/gzip:1", nil, dbartifact.ErrNotVulnDB, "layer media type application/vnd.oci.image.layer.v1.tar+gzip"},
 		{"a truncated layer", "vulndb/truncated:1", nil, dbartifact.ErrLayer, "decompressing"},
-		{"not a database", "vulndb/text:1", nil, vulndb.ErrSchema, "the pulled file"},
+		{"not a database", "vulndb/text:1", nil, vulndb.ErrForeign, "the pulled file"},
 		{"a schema from the future", "vulndb/future:1", nil, vulndb.ErrSchema, "schema version 2"},
 		{"a layer over the limit", "vulndb/good:1", []dbartifact.Option{dbartifact.WithMaxSize(100, 1<<30)}, dbartifact.ErrLayer, "over the 100 byte limit"},
 		{"a database over the limit", "vulndb/good:1", []dbartifact.Option{dbartifact.WithMaxSize(1<<30, 4096)}, dbartifact.ErrLayer, "over the 4096 byte limit"},
@@ -158,6 +158,8 @@ func TestPullFailuresKeepTheOldDatabase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
 			dst := filepath.Join(t.TempDir(), "vuln.db")
 			buildDB(t, dst, t0)
 			before, err := os.ReadFile(dst)
@@ -206,6 +208,7 @@ func TestPullFailuresKeepTheOldDatabase(t *testing.T) {
 // are exit-2 errors carrying the registry's reason; a missing database is
 // vulndb's own error.
 func TestPushRefused(t *testing.T) {
+	ctx := t.Context()
 	host := startRegistry(t)
 	src := filepath.Join(t.TempDir(), "vuln.db")
 	buildDB(t, src, t0)
@@ -248,6 +251,8 @@ func mustRef(t *testing.T, s string) name.Reference {
 // TestPushWhileUpdating pushes while updates keep renaming new files over
 // the database: every snapshot is one whole file, never a mix.
 func TestPushWhileUpdating(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
 	host := startRegistry(t)
 	src := filepath.Join(t.TempDir(), "vuln.db")
 	buildDB(t, src, t0)

@@ -1,7 +1,6 @@
 package dbartifact_test
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -34,7 +33,7 @@ const adminPW = "dbartifact admin password"
 // on and returns its host:port.
 func startRegistry(t testing.TB) string {
 	t.Helper()
-	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminPassword: adminPW},
+	srv, err := server.New(t.Context(), server.Config{DataDir: t.TempDir(), AdminPassword: adminPW},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
@@ -68,7 +67,7 @@ func buildDB(t testing.TB, path string, at time.Time) {
 		}
 		advs = append(advs, a)
 	}
-	if err := vulndb.Build(context.Background(), path, advs, vulndb.WithClock(func() time.Time { return at })); err != nil {
+	if err := vulndb.Build(t.Context(), path, advs, vulndb.WithClock(func() time.Time { return at })); err != nil {
 		t.Fatalf("vulndb.Build: %v", err)
 	}
 }

@@ -31,6 +31,8 @@ func keyPair(t *testing.T) (*sign.Signer, *sign.PublicKey) {
 // that key; with another key, or unsigned, the pull is refused as
 // unverified and the scanner's database is left as it was.
 func TestSignedDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
 	host := startRegistry(t)
 	src := filepath.Join(t.TempDir(), "vuln.db")
 	buildDB(t, src, t0)
