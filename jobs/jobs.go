@@ -1,5 +1,6 @@
-// Package jobs is drydock's durable work queue: scan jobs kept in the same database as the registry, on River, so a job
-// survives a restart, retries with backoff and can be listed. A Queue
+// Package jobs is drydock's durable work queue: scan jobs kept in the same
+// database as the registry, on River, so a job survives a restart, retries
+// with backoff and can be listed. A Queue
 // enqueues a scan when the registry announces a pushed image, and its
 // workers — in `drydock serve` or in separate `drydock worker` processes —
 // read the image straight from the registry's store, judge it under its

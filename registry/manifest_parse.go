@@ -19,16 +19,6 @@ const (
 	mediaDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
 )
 
-// descriptor is an entry of the referrers index as referrers.go writes it.
-type descriptor struct {
-	MediaType    string            `json:"mediaType"`
-	Digest       string            `json:"digest"`
-	Size         int64             `json:"size"`
-	URLs         []string          `json:"urls,omitempty"`
-	ArtifactType string            `json:"artifactType,omitempty"`
-	Annotations  map[string]string `json:"annotations,omitempty"`
-}
-
 // manifestDoc is the union of the fields of image manifests (ocispec.Manifest)
 // and indexes (ocispec.Index) the registry reads, with pointers where the
 // spec's types cannot tell absent from empty; everything else is kept

@@ -12,7 +12,6 @@ import (
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/store"
-	"github.com/drydock/drydock/vulndb"
 )
 
 // buildJobs opens the scan queue. With workers configured and a
@@ -61,7 +60,7 @@ func (s *Server) auditScan(e jobs.ScanCompleted) {
 // scanner opens the vulnerability database and builds the process's one
 // Scanner, its layer cache in the data directory.
 func (s *Server) scanner(ctx context.Context) (*scan.Scanner, error) {
-	db, err := vulndb.Open(ctx, s.cfg.VulnDB)
+	db, err := openLiveDB(ctx, s.cfg.VulnDB, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("vulnerability database %s: %w", s.cfg.VulnDB, err)
 	}

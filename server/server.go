@@ -32,7 +32,6 @@ import (
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/trust"
 	"github.com/drydock/drydock/verdict"
-	"github.com/drydock/drydock/vulndb"
 	"github.com/drydock/drydock/webhook"
 )
 
@@ -49,7 +48,7 @@ type Server struct {
 	hooks   *webhook.Sender
 	metrics *prometheus.Registry
 	jobs    *jobs.Queue
-	vulndb  *vulndb.DB // nil when this process runs no scans
+	vulndb  *liveDB // nil when this process runs no scans
 	// settings are namespaces' enforcement settings; gate is the
 	// quarantine and rematch matches stored SBOMs after a database update.
 	settings *enforce.Settings
@@ -339,6 +338,12 @@ func (s *Server) Close() error {
 	s.jobs.Close()
 	if s.vulndb != nil {
 		s.vulndb.Close()
+	}
+	if s.audit != nil {
+		// The counts of anonymous denials not yet written.
+		if err := s.audit.Flush(context.Background()); err != nil {
+			s.log.Error("audit summary lost", "err", err)
+		}
 	}
 	return s.data.Close()
 }

@@ -20,8 +20,15 @@ func newDBRematchCmd(dbPath func() string) *cobra.Command {
 	var full bool
 	cmd := &cobra.Command{
 		Use:   "rematch [--full] [--data DIR | --database DSN]",
-		Short: "Match the registry's stored SBOMs again against the database: what changed since the last rematch, or --full",
-		Args:  exactArgs(0),
+		Short: "Match the registry's stored SBOMs again against the database",
+		Long: `Match the registry's stored SBOMs again against the vulnerability
+database, without reading any image: only the packages named by records
+changed since the last rematch, or every package with --full. A verdict
+that flips is stored, audited and sent to the namespace's webhooks.
+drydock serve does this by itself within a minute of a database update.`,
+		Example: `  drydock db rematch
+  drydock db rematch --full --data /srv/drydock`,
+		Args: exactArgs(0),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			db, err := vulndb.Open(ctx, dbPath())
 			if err != nil {

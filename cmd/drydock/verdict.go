@@ -28,10 +28,17 @@ func newVerdictCmd() *cobra.Command {
 	var f verdictFlags
 	cmd := &cobra.Command{
 		Use:   "verdict REF",
-		Short: "Show the registry's stored verdict on an image: reasons, findings by severity, last scan and database",
-		Long: "Read from a drydock registry the verdict it stored when it scanned REF (host/namespace/repo:tag or @digest)\n" +
-			"under the namespace's policy, or with --sbom the SBOM it stored.\n" +
-			"Exit codes: 0 the image passed, 1 it failed, is pending or its scan errored, 2 usage or input error, 3 internal error.",
+		Short: "Show the registry's stored verdict on an image, or its SBOM",
+		Long: `Read from a drydock registry the verdict it stored when it scanned REF
+(host/namespace/repo:tag or @digest) under the namespace's policy: status,
+reasons, blocking findings with fixed versions, finding counts by severity,
+last scan and database version; or with --sbom the SBOM it stored.
+
+Exit codes: 0 the image passed, 1 it failed, is pending or its scan errored,
+2 usage or input error, 3 internal error.`,
+		Example: `  drydock verdict registry.local:5000/prod/app:1.4
+  drydock verdict registry.local:5000/prod/app@sha256:… --format json
+  drydock verdict registry.local:5000/prod/app:1.4 --sbom spdx > app.spdx.json`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerdict(cmd.Context(), args[0], f, cmd.OutOrStdout())

@@ -29,7 +29,7 @@ func newWorkerCmd() *cobra.Command {
 each image from the blob store and store its SBOM and verdict. Runs until
 interrupted.`,
 		Example: `  drydock worker --workers 4
-  DRYDOCK_DATABASE=postgres://drydock@db/drydock drydock worker --blobs /srv/blobs`,
+  drydock worker --database postgres://drydock@db/drydock --blobs /srv/blobs`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := cf.resolve(cmd)
