@@ -56,7 +56,8 @@ before it opens the data; the first administrator is created last.`,
 		Example: `  drydock serve
   drydock serve --addr 0.0.0.0:5443 --tls-cert cert.pem --tls-key key.pem
   drydock serve --config /etc/drydock.yaml --read-only
-  drydock serve --addr 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key --admission --admission-registry drydock.example:8443
+  drydock serve --addr 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key \
+      --admission --admission-registry drydock.example:8443
   DRYDOCK_DATABASE=postgres://db/drydock drydock serve --blobs /srv/blobs`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
