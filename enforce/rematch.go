@@ -227,12 +227,11 @@ func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Dige
 	if err != nil {
 		return nil, false, err
 	}
+	// Unchanged findings are judged again all the same: a result whose
+	// findings were never stored has them matched on first read against
+	// the database in use, which may already be the updated one, so the
+	// stored verdict, not the findings, says what the image was.
 	changed := !sameFindings(res.Findings, merged)
-	if !changed && res.Pass != nil && len(order) == 1 {
-		// The same findings cannot judge otherwise; the quarantine judges
-		// anew at pull time what time alone changes (an expiry).
-		return nil, false, nil
-	}
 	now := r.now()
 	var flips []Flip
 	rewritten := false

@@ -28,6 +28,12 @@ func (r *Rematcher) RunFile(ctx context.Context, path string) (*RematchReport, e
 // the start. done receives each rematch's report or error; it may be nil.
 // A missing file is waited for, not an error.
 func (r *Rematcher) Watch(ctx context.Context, path string, every time.Duration, done func(*RematchReport, error)) {
+	r.WatchKicked(ctx, path, every, nil, done)
+}
+
+// WatchKicked is Watch that also looks at the file at once whenever kick
+// receives (a scheduled update that just replaced it).
+func (r *Rematcher) WatchKicked(ctx context.Context, path string, every time.Duration, kick <-chan struct{}, done func(*RematchReport, error)) {
 	if done == nil {
 		done = func(*RematchReport, error) {}
 	}
@@ -51,6 +57,7 @@ func (r *Rematcher) Watch(ctx context.Context, path string, every time.Duration,
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-kick:
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -52,6 +53,17 @@ type Config struct {
 	// VulnDB is the vulnerability database the workers scan with. Default
 	// vulndb.DefaultPath() ($DRYDOCK_DB or the user cache).
 	VulnDB string `yaml:"vulnDB"`
+	// DBUpdateEvery refreshes VulnDB from the OSV export on this schedule
+	// ("6h"), as `drydock db update` does; the scanner then uses the new
+	// database and the stored SBOMs are rematched. Zero: never.
+	DBUpdateEvery time.Duration `yaml:"dbUpdateEvery"`
+	// DBUpdateURL is where the scheduled update finds
+	// <base>/<Ecosystem>/all.zip. Default $DRYDOCK_OSV_URL, else the public
+	// OSV export.
+	DBUpdateURL string `yaml:"dbUpdateURL"`
+	// DBUpdateEcosystems narrows the scheduled update to these OSV
+	// ecosystems. Default vulndb.DefaultEcosystems.
+	DBUpdateEcosystems []string `yaml:"dbUpdateEcosystems"`
 	// JobTimeout bounds one attempt of a job; a job left running by a
 	// process that died is taken up again after one and a half times this.
 	// Default 10 minutes.
@@ -137,7 +149,7 @@ func (c *Config) LoadFile(path string) error {
 // LoadEnv reads DRYDOCK_* variables over c: DRYDOCK_ADDR, DRYDOCK_DATA,
 // DRYDOCK_DATABASE, DRYDOCK_BLOBS, DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY,
 // DRYDOCK_ADMIN_PASSWORD, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY, DRYDOCK_SPARSE_MANIFESTS,
-// DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY.
+// DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY, DRYDOCK_DB_UPDATE_EVERY.
 func (c *Config) LoadEnv() error {
 	str := map[string]*string{
 		"DRYDOCK_ADDR": &c.Addr, "DRYDOCK_DATA": &c.DataDir, "DRYDOCK_DATABASE": &c.Database,
@@ -149,12 +161,14 @@ func (c *Config) LoadEnv() error {
 			*p = v
 		}
 	}
-	if v, ok := os.LookupEnv("DRYDOCK_RETENTION_EVERY"); ok && v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("server: DRYDOCK_RETENTION_EVERY=%q is not a duration such as 24h", v)
+	for k, p := range map[string]*time.Duration{"DRYDOCK_RETENTION_EVERY": &c.RetentionEvery, "DRYDOCK_DB_UPDATE_EVERY": &c.DBUpdateEvery} {
+		if v, ok := os.LookupEnv(k); ok && v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return &ConfigError{Where: k, Err: fmt.Errorf("%q is not a duration such as 24h", v)}
+			}
+			*p = d
 		}
-		c.RetentionEvery = d
 	}
 	for k, p := range map[string]*bool{"DRYDOCK_ANONYMOUS": &c.Anonymous, "DRYDOCK_READ_ONLY": &c.ReadOnly, "DRYDOCK_SPARSE_MANIFESTS": &c.SparseManifests} {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
@@ -205,6 +219,19 @@ func (c *Config) Defaults() error {
 	}
 	if c.RetentionEvery < 0 || c.RetentionEvery > 0 && c.RetentionEvery < time.Second {
 		return &ConfigError{Where: "retentionEvery", Err: fmt.Errorf("%s: at least 1s, or 0 for none", c.RetentionEvery)}
+	}
+	if c.DBUpdateEvery < 0 || c.DBUpdateEvery > 0 && c.DBUpdateEvery < time.Second {
+		return &ConfigError{Where: "dbUpdateEvery", Err: fmt.Errorf("%s: at least 1s, or 0 for none", c.DBUpdateEvery)}
+	}
+	if c.DBUpdateURL != "" {
+		if u, err := url.Parse(c.DBUpdateURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &ConfigError{Where: "dbUpdateURL", Err: fmt.Errorf("%q is not an http or https URL", c.DBUpdateURL)}
+		}
+	}
+	for _, e := range c.DBUpdateEcosystems {
+		if !slices.Contains(vulndb.KnownEcosystems, e) {
+			return &ConfigError{Where: "dbUpdateEcosystems", Err: fmt.Errorf("unknown ecosystem %q (known: %s)", e, strings.Join(vulndb.KnownEcosystems, ", "))}
+		}
 	}
 	return nil
 }

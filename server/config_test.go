@@ -57,3 +57,40 @@ func TestLoadFileRefusesUnknownKeys(t *testing.T) {
 		t.Errorf("LoadFile = %v, config %+v; want the three keys read", err, c)
 	}
 }
+
+// TestDBUpdateConfig: the scheduled database update's settings come from
+// the file and DRYDOCK_DB_UPDATE_EVERY, and a bad one stops start-up
+// naming the setting.
+func TestDBUpdateConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "drydock.yaml")
+	os.WriteFile(path, []byte("dbUpdateEvery: 6h\ndbUpdateURL: https://mirror.local/osv\ndbUpdateEcosystems: [Debian, Go]\n"), 0o600)
+	var c server.Config
+	if err := c.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Defaults(); err != nil || c.DBUpdateEvery.String() != "6h0m0s" || c.DBUpdateURL != "https://mirror.local/osv" || strings.Join(c.DBUpdateEcosystems, ",") != "Debian,Go" {
+		t.Fatalf("config = %+v, %v; want the three db update keys", c, err)
+	}
+	t.Setenv("DRYDOCK_DB_UPDATE_EVERY", "30m")
+	if err := c.LoadEnv(); err != nil || c.DBUpdateEvery.String() != "30m0s" {
+		t.Fatalf("DRYDOCK_DB_UPDATE_EVERY=30m: %v, %s", err, c.DBUpdateEvery)
+	}
+	t.Setenv("DRYDOCK_DB_UPDATE_EVERY", "daily")
+	if err := c.LoadEnv(); err == nil || !strings.Contains(err.Error(), "DRYDOCK_DB_UPDATE_EVERY") {
+		t.Fatalf("DRYDOCK_DB_UPDATE_EVERY=daily: %v, want an error naming it", err)
+	}
+	for _, bad := range []struct {
+		c    server.Config
+		want string
+	}{
+		{server.Config{DBUpdateEvery: 1}, "dbUpdateEvery"},
+		{server.Config{DBUpdateURL: "ftp://x"}, "dbUpdateURL"},
+		{server.Config{DBUpdateEcosystems: []string{"debain"}}, `unknown ecosystem "debain"`},
+	} {
+		err := bad.c.Defaults()
+		var ce *server.ConfigError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("Defaults(%+v) = %v, want a *ConfigError naming %s", bad.c, err, bad.want)
+		}
+	}
+}

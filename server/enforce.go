@@ -48,13 +48,13 @@ func (s *Server) watchRematch(ctx context.Context) {
 	if s.cfg.ReadOnly {
 		return
 	}
-	s.rematch.Watch(ctx, s.cfg.VulnDB, rematchEvery, func(rep *enforce.RematchReport, err error) {
+	s.rematch.WatchKicked(ctx, s.cfg.VulnDB, rematchEvery, s.dbUpdated, func(rep *enforce.RematchReport, err error) {
 		if err != nil {
 			s.log.Warn("drydock: rematch after a database update", "err", err)
 			return
 		}
 		s.log.Info("drydock: rematched stored SBOMs", "changed_records", rep.ChangedRecords, "reevaluated", rep.Reevaluated,
-			"not_reevaluated", rep.NotReevaluated, "flips", len(rep.Flips), "full", rep.Full, "took", rep.Took.Round(time.Millisecond))
+			"not_reevaluated", rep.NotReevaluated, "rewritten", rep.Rewritten, "flips", len(rep.Flips), "full", rep.Full, "took", rep.Took.Round(time.Millisecond))
 	})
 }
 

@@ -54,7 +54,10 @@ type Server struct {
 	settings *enforce.Settings
 	gate     *enforce.Gate
 	rematch  *enforce.Rematcher
-	handler  http.Handler
+	// dbUpdated tells the rematch watch that a scheduled update replaced
+	// the vulnerability database.
+	dbUpdated chan struct{}
+	handler   http.Handler
 }
 
 // New opens the store and blob store named by cfg (creating them when
@@ -75,7 +78,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (*
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: logger, data: data, st: data.Store, blobs: data.Blobs, audit: data.Audit, auth: data.Auth,
-		metrics: prometheus.NewRegistry()}
+		metrics: prometheus.NewRegistry(), dbUpdated: make(chan struct{}, 1)}
 	if err := s.build(ctx, out); err != nil {
 		data.Close()
 		return nil, err
@@ -249,6 +252,9 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, out io.Writ
 	go s.watchRematch(ctx)
 	if s.cfg.RetentionEvery > 0 && !s.cfg.ReadOnly {
 		go s.applyRetention(ctx, s.cfg.RetentionEvery)
+	}
+	if s.cfg.DBUpdateEvery > 0 {
+		go s.updateDBEvery(ctx, s.cfg.DBUpdateEvery)
 	}
 	if err := s.jobs.Start(ctx); err != nil {
 		hs.Close()

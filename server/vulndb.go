@@ -86,6 +86,14 @@ func (l *liveDB) current(ctx context.Context) *vulndb.DB {
 	return ndb
 }
 
+// recheck makes the next lookup look at the file again (it was just
+// replaced).
+func (l *liveDB) recheck() {
+	l.mu.Lock()
+	l.checked = time.Time{}
+	l.mu.Unlock()
+}
+
 func (l *liveDB) Advisories(ctx context.Context, ecosystem, name string) ([]*vulndb.Advisory, error) {
 	return l.current(ctx).Advisories(ctx, ecosystem, name)
 }

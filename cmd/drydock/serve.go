@@ -26,6 +26,9 @@ func serveFlags(f *pflag.FlagSet, c *server.Config) {
 	f.StringVar(&c.Realm, "realm", "", "token endpoint URL in challenges (behind a proxy)")
 	f.DurationVar(&c.RetentionEvery, "retention-every", 0, "apply the retention rules on this schedule, e.g. 24h\n(default: never; see drydock retention)")
 	workerFlags(f, c)
+	f.DurationVar(&c.DBUpdateEvery, "db-update-every", 0, "update the vulnerability database from the OSV export on this\nschedule, e.g. 6h, then rematch stored images (default: never)")
+	f.StringVar(&c.DBUpdateURL, "db-update-url", "", "OSV export or mirror URL for --db-update-every\n(default $DRYDOCK_OSV_URL or the public OSV export)")
+	f.StringSliceVar(&c.DBUpdateEcosystems, "db-update-ecosystem", nil, "OSV ecosystem for --db-update-every (repeatable;\ndefault as for drydock db update)")
 	f.BoolVar(&c.Admission, "admission", false, "serve the Kubernetes admission webhooks /admission/validate\nand /admission/mutate (needs --tls-cert; see drydock admission manifests)")
 	f.StringSliceVar(&c.AdmissionRegistries, "admission-registry", nil, "host[:port] the cluster pulls drydock's images by; other\nregistries are refused (repeatable; default: --addr)")
 	f.StringSliceVar(&c.AdmissionAudit, "admission-audit", nil, "Kubernetes namespaces admitted with warnings instead of refused\n(repeatable; * for all)")
@@ -46,8 +49,8 @@ flags; a later source wins. Config file keys:
   ` + strings.Join(server.ConfigKeys(), ", ") + `
 Environment: DRYDOCK_ADDR, DRYDOCK_DATA, DRYDOCK_DATABASE, DRYDOCK_BLOBS,
 DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY,
-DRYDOCK_SPARSE_MANIFESTS, DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY, and
-DRYDOCK_ADMIN_PASSWORD (the
+DRYDOCK_SPARSE_MANIFESTS, DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY,
+DRYDOCK_DB_UPDATE_EVERY, and DRYDOCK_ADMIN_PASSWORD (the
 first administrator's password; without it one is generated and printed
 once).
 
@@ -56,6 +59,7 @@ before it opens the data; the first administrator is created last.`,
 		Example: `  drydock serve
   drydock serve --addr 0.0.0.0:5443 --tls-cert cert.pem --tls-key key.pem
   drydock serve --config /etc/drydock.yaml --read-only
+  drydock serve --db-update-every 6h --db-update-ecosystem Debian
   drydock serve --addr 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key \
       --admission --admission-registry drydock.example:8443
   DRYDOCK_DATABASE=postgres://db/drydock drydock serve --blobs /srv/blobs`,
