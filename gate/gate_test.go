@@ -28,13 +28,14 @@ import (
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/sign"
 	"github.com/drydock/drydock/trust"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 const commit = "3f2a9c1e5b7d40c2a1f0e9d8c7b6a5f4e3d2c1b0"
 
 func config(t *testing.T, reg *registrytest.Registry, src, push string) (gate.Config, *sign.PublicKey) {
 	signer, pub := newSigner(t)
-	scanner, err := scan.New(fixtureDB(t))
+	scanner, err := scan.New(vulndbtest.FixtureDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}

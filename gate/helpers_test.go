@@ -1,10 +1,6 @@
 package gate_test
 
 import (
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -14,7 +10,6 @@ import (
 
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/sign"
-	"github.com/drydock/drydock/vulndb"
 )
 
 const osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
@@ -67,39 +62,6 @@ func writeLayout(t *testing.T, img v1.Image) string {
 		t.Fatal(err)
 	}
 	return "oci:" + dir
-}
-
-// fixtureDB builds match's fixture records (real advisories' facts) into a
-// real vulndb database.
-func fixtureDB(t *testing.T) *vulndb.DB {
-	t.Helper()
-	files, err := filepath.Glob("../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		advs = append(advs, &a)
-	}
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vuln.db")
-	if err := vulndb.Build(ctx, path, advs); err != nil {
-		t.Fatal(err)
-	}
-	db, err := vulndb.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 func newSigner(t *testing.T) (*sign.Signer, *sign.PublicKey) {

@@ -2,7 +2,6 @@ package scan_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -18,7 +17,7 @@ import (
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/sbom"
 	"github.com/drydock/drydock/scan"
-	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 const osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
@@ -59,39 +58,6 @@ func debianImage(t *testing.T) string {
 	return "oci:" + dir
 }
 
-// fixtureDB builds match's fixture records (real advisories' facts) into a
-// real vulndb database.
-func fixtureDB(t *testing.T) *vulndb.DB {
-	t.Helper()
-	files, err := filepath.Glob("../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		advs = append(advs, &a)
-	}
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vuln.db")
-	if err := vulndb.Build(ctx, path, advs); err != nil {
-		t.Fatal(err)
-	}
-	db, err := vulndb.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func ids(fs []match.Finding) []string {
 	var out []string
 	for _, f := range fs {
@@ -102,7 +68,7 @@ func ids(fs []match.Finding) []string {
 }
 
 func TestRun(t *testing.T) {
-	ref, db := debianImage(t), fixtureDB(t)
+	ref, db := debianImage(t), vulndbtest.FixtureDB(t)
 	ctx := context.Background()
 	noCache := scan.WithCatalogOptions(catalog.WithoutCache())
 	want := []string{"CVE-2023-28322", "CVE-2023-46218", "CVE-2023-46219", "CVE-2023-4911"}
@@ -174,7 +140,7 @@ func TestRun(t *testing.T) {
 // TestRunStoredSBOM scans an SBOM written from the same image: the same
 // findings, with the layers the SBOM carries.
 func TestRunStoredSBOM(t *testing.T) {
-	ref, db := debianImage(t), fixtureDB(t)
+	ref, db := debianImage(t), vulndbtest.FixtureDB(t)
 	ctx := context.Background()
 	inv, err := scan.Inventory(ctx, ref, nil, []catalog.Option{catalog.WithoutCache()})
 	if err != nil {
@@ -204,7 +170,7 @@ func TestRunStoredSBOM(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
-	db := fixtureDB(t)
+	db := vulndbtest.FixtureDB(t)
 	ctx := context.Background()
 	type invalidInput interface{ InvalidInput() bool }
 	for _, ref := range []string{"sbom:", "sbom:/nonexistent/app.json", "oci:/nonexistent/layout", "docker-archive:/nonexistent.tar"} {

@@ -16,6 +16,7 @@ import (
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/store/storetest"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // TestScanOnPushServer pushes an image with crane's library to the whole
@@ -32,8 +33,7 @@ func TestScanOnPushServer(t *testing.T) {
 		t.Run(dbName, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			vdb := filepath.Join(dir, "vuln.db")
-			buildFixtureDB(t, vdb)
+			vdb := vulndbtest.FixturePath(t)
 			srv, hs := start(t, server.Config{DataDir: dir, Database: dsn(t, dir), Anonymous: true, VulnDB: vdb, Workers: 2})
 			ctx := t.Context()
 			if err := srv.Jobs().Start(ctx); err != nil {

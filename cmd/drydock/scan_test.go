@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // vulnerableLayout is a bookworm image whose libc6 (source glibc) is below
@@ -42,27 +42,7 @@ func vulnerableLayout(t *testing.T) string {
 // checked; it returns the file's path.
 func scanDB(t *testing.T, checked time.Time) string {
 	t.Helper()
-	files, err := filepath.Glob("../../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatal(err)
-		}
-		advs = append(advs, &a)
-	}
-	path := filepath.Join(t.TempDir(), "vuln.db")
-	if err := vulndb.Build(context.Background(), path, advs, vulndb.WithClock(func() time.Time { return checked })); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return vulndbtest.FixturePath(t, vulndb.WithClock(func() time.Time { return checked }))
 }
 
 func TestScanCommand(t *testing.T) {
