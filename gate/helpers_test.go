@@ -12,16 +12,6 @@ import (
 	"github.com/drydock/drydock/sign"
 )
 
-const osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
-
-func stanza(name, source, version string) string {
-	s := "Package: " + name + "\nStatus: install ok installed\nArchitecture: amd64\nVersion: " + version + "\n"
-	if source != "" {
-		s += "Source: " + source + "\n"
-	}
-	return s + "Description: " + name + "\n\n"
-}
-
 // baseDigest is the base image the test images name in their annotations.
 const baseDigest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 
@@ -31,8 +21,8 @@ func appImage(t *testing.T, glibcVersion string) v1.Image {
 	t.Helper()
 	img := imagetest.Image(t,
 		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: osRelease},
-			imagetest.File{Name: "var/lib/dpkg/status", Body: stanza("libc6", "glibc", glibcVersion) + stanza("bash", "", "5.2.15-2+b2")},
+			imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
+			imagetest.File{Name: "var/lib/dpkg/status", Body: imagetest.DpkgStanza("libc6", "glibc", glibcVersion) + imagetest.DpkgStanza("bash", "", "5.2.15-2+b2")},
 		), CreatedBy: "ADD rootfs.tar /"},
 		imagetest.Step{Layer: imagetest.Layer(t,
 			imagetest.File{Name: "app/server", Body: "#!/bin/sh\necho app\n"},

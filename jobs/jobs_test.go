@@ -34,15 +34,12 @@ import (
 	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
-const osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
-
 // bookworm is a one-layer Debian 12 image with glibc's libc6 below its fix
 // for CVE-2023-4911 (high); extra makes each image's layer distinct.
 func bookworm(t *testing.T, extra string) v1.Image {
 	return imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t,
-		imagetest.File{Name: "etc/os-release", Body: osRelease},
-		imagetest.File{Name: "var/lib/dpkg/status", Body: "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\n" +
-			"Source: glibc\nVersion: 2.36-9+deb12u1\nDescription: libc\n\n"},
+		imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
+		imagetest.File{Name: "var/lib/dpkg/status", Body: imagetest.DpkgStanza("libc6", "glibc", "2.36-9+deb12u1")},
 		imagetest.File{Name: "etc/motd", Body: extra},
 	), CreatedBy: "ADD rootfs.tar /"})
 }

@@ -20,31 +20,21 @@ import (
 	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
-const osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
-
-func stanza(name, source, version string) string {
-	s := "Package: " + name + "\nStatus: install ok installed\nArchitecture: amd64\nVersion: " + version + "\n"
-	if source != "" {
-		s += "Source: " + source + "\n"
-	}
-	return s + "Description: " + name + "\n\n"
-}
-
 // debianImage writes a two-layer bookworm image as an OCI layout: glibc's
 // libc6 below the fixed version in the base layer, and in the second layer
 // curl's library below its fix and openssh-client exactly at its fix.
 func debianImage(t *testing.T) string {
 	t.Helper()
-	base := stanza("libc6", "glibc", "2.36-9+deb12u1")
+	base := imagetest.DpkgStanza("libc6", "glibc", "2.36-9+deb12u1")
 	img := imagetest.Image(t,
 		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: osRelease},
+			imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
 			imagetest.File{Name: "var/lib/dpkg/status", Body: base},
 		), CreatedBy: "ADD rootfs.tar /"},
 		imagetest.Step{Layer: imagetest.Layer(t,
 			imagetest.File{Name: "var/lib/dpkg/status", Body: base +
-				stanza("libcurl4", "curl", "7.88.1-10+deb12u4") +
-				stanza("openssh-client", "openssh", "1:9.2p1-2+deb12u3")},
+				imagetest.DpkgStanza("libcurl4", "curl", "7.88.1-10+deb12u4") +
+				imagetest.DpkgStanza("openssh-client", "openssh", "1:9.2p1-2+deb12u3")},
 		), CreatedBy: "RUN apt-get install -y curl openssh-client"},
 	)
 	dir := t.TempDir()

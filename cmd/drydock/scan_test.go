@@ -21,10 +21,10 @@ import (
 // the fix of CVE-2023-4911 and whose openssh-client is at its fix.
 func vulnerableLayout(t *testing.T) string {
 	t.Helper()
-	status := "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u1\nDescription: libc\n\n" +
-		"Package: openssh-client\nStatus: install ok installed\nArchitecture: amd64\nSource: openssh\nVersion: 1:9.2p1-2+deb12u3\nDescription: ssh\n\n"
+	status := imagetest.DpkgStanza("libc6", "glibc", "2.36-9+deb12u1") +
+		imagetest.DpkgStanza("openssh-client", "openssh", "1:9.2p1-2+deb12u3")
 	img := imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t,
-		imagetest.File{Name: "etc/os-release", Body: testOSRelease},
+		imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
 		imagetest.File{Name: "var/lib/dpkg/status", Body: status},
 	), CreatedBy: "ADD rootfs.tar /"})
 	dir := t.TempDir()
@@ -128,7 +128,7 @@ func TestScanCommandOutputAndStaleness(t *testing.T) {
 // `integrity: warn` lets the image pass (exit 0) with a note.
 func TestScanCommandIntegrity(t *testing.T) {
 	img := imagetest.Image(t,
-		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "etc/os-release", Body: testOSRelease}), CreatedBy: "ADD rootfs.tar /"},
+		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease}), CreatedBy: "ADD rootfs.tar /"},
 		imagetest.Step{Layer: imagetest.Layer(t,
 			imagetest.File{Name: "../../var/lib/dpkg/status", Body: "Package: evil\nStatus: install ok installed\nVersion: 1\n\n"},
 		), CreatedBy: "COPY payload /"},

@@ -18,11 +18,11 @@ import (
 // OCI layout folder.
 func debianAppLayout(t *testing.T) string {
 	t.Helper()
-	status := "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u1\nDescription: libc\n\n" +
-		"Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u4\nDescription: curl\n\n"
+	status := imagetest.DpkgStanza("libc6", "glibc", "2.36-9+deb12u1") +
+		imagetest.DpkgStanza("libcurl4", "curl", "7.88.1-10+deb12u4")
 	img := imagetest.Image(t,
 		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: testOSRelease},
+			imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
 			imagetest.File{Name: "var/lib/dpkg/status", Body: status},
 		), CreatedBy: "/bin/sh -c #(nop) ADD file:6f1d0b8e2c3a4b5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d in / "},
 		imagetest.Step{Layer: imagetest.Layer(t,
