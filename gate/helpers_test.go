@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/drydock/drydock/image/imagetest"
@@ -39,20 +37,6 @@ const (
 	vulnerableGlibc = "2.36-9+deb12u1"
 	fixedGlibc      = "2.36-9+deb12u3"
 )
-
-// writeLayout writes img as an OCI layout and returns "oci:DIR".
-func writeLayout(t *testing.T, img v1.Image) string {
-	t.Helper()
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir
-}
 
 func newSigner(t *testing.T) (*sign.Signer, *sign.PublicKey) {
 	t.Helper()

@@ -8,9 +8,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-
 	"github.com/drydock/drydock/catalog"
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/match"
@@ -37,15 +34,7 @@ func debianImage(t *testing.T) string {
 				imagetest.DpkgStanza("openssh-client", "openssh", "1:9.2p1-2+deb12u3")},
 		), CreatedBy: "RUN apt-get install -y curl openssh-client"},
 	)
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir
+	return "oci:" + imagetest.LayoutDir(t, img)
 }
 
 func ids(fs []match.Finding) []string {

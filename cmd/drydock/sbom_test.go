@@ -10,8 +10,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/drydock/drydock/image/imagetest"
@@ -25,14 +23,7 @@ import (
 func debianLayout(t *testing.T) (ref, digest string) {
 	t.Helper()
 	img := debianImage(t, "7.88.1-10+deb12u5")
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
+	dir := imagetest.LayoutDir(t, img)
 	d, err := img.Digest()
 	if err != nil {
 		t.Fatal(err)

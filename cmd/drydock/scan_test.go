@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/vulndb"
@@ -27,15 +24,7 @@ func vulnerableLayout(t *testing.T) string {
 		imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
 		imagetest.File{Name: "var/lib/dpkg/status", Body: status},
 	), CreatedBy: "ADD rootfs.tar /"})
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir
+	return "oci:" + imagetest.LayoutDir(t, img)
 }
 
 // scanDB builds match's fixture records into a real database checked at
@@ -133,14 +122,7 @@ func TestScanCommandIntegrity(t *testing.T) {
 			imagetest.File{Name: "../../var/lib/dpkg/status", Body: "Package: evil\nStatus: install ok installed\nVersion: 1\n\n"},
 		), CreatedBy: "COPY payload /"},
 	)
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
+	dir := imagetest.LayoutDir(t, img)
 	db := scanDB(t, time.Now())
 	out, stderr, code := runDrydock(t, "scan", dir, "--db", db, "--no-cache", "--format", "table")
 	if code != exitPolicy {

@@ -7,9 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-
 	"github.com/drydock/drydock/image/imagetest"
 )
 
@@ -30,15 +27,7 @@ func debianAppLayout(t *testing.T) string {
 			imagetest.File{Name: "app/server.js", Body: "require('ip')\n"},
 		), CreatedBy: "RUN /bin/sh -c cd /app && npm ci --omit=dev --no-audit --no-fund && npm cache clean --force # buildkit"},
 	)
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return imagetest.LayoutDir(t, img)
 }
 
 func widestLine(s string) int {
