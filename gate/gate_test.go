@@ -28,6 +28,7 @@ import (
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/sign"
+	"github.com/drydock/drydock/sign/signtest"
 	"github.com/drydock/drydock/trust"
 	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
@@ -35,7 +36,7 @@ import (
 const commit = "3f2a9c1e5b7d40c2a1f0e9d8c7b6a5f4e3d2c1b0"
 
 func config(t *testing.T, reg *registrytest.Registry, src, push string) (gate.Config, *sign.PublicKey) {
-	signer, pub := newSigner(t)
+	signer, pub := signtest.KeyPair(t, "ci.pub")
 	scanner, err := scan.New(vulndbtest.FixtureDB(t))
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/drydock/drydock/image/imagetest"
-	"github.com/drydock/drydock/sign"
 )
 
 // baseDigest is the base image the test images name in their annotations.
@@ -37,20 +36,3 @@ const (
 	vulnerableGlibc = "2.36-9+deb12u1"
 	fixedGlibc      = "2.36-9+deb12u3"
 )
-
-func newSigner(t *testing.T) (*sign.Signer, *sign.PublicKey) {
-	t.Helper()
-	priv, pub, err := sign.GenerateKeyPair(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.LoadSigner(priv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := sign.ParsePublicKey(pub, "ci.pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, k
-}
