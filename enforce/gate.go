@@ -130,6 +130,19 @@ func (g *Gate) MayServeBlob(ctx context.Context, repo string, dgst digest.Digest
 	return g.bypass(ctx, repo, dgst, p, first)
 }
 
+// Judge decides dgst of repo under its namespace's policy whether or not
+// the namespace quarantines, with the same cache as the quarantine: what
+// admission control asks before a cluster runs an image. nil passes; a
+// *registry.Refusal says why not (including "not scanned yet").
+func (g *Gate) Judge(ctx context.Context, repo string, dgst digest.Digest) error {
+	ns, ok := auth.NamespaceOf(repo)
+	if !ok {
+		return &registry.Refusal{Message: fmt.Sprintf("%s is in no namespace, so no policy judges it", repo)}
+	}
+	n, _ := g.settings.Lookup(ctx, ns)
+	return g.judge(ctx, &n, repo, dgst)
+}
+
 // MayTag allows: quarantine is about serving, not pushing.
 func (g *Gate) MayTag(context.Context, string, string, digest.Digest, auth.Principal) error {
 	return nil

@@ -15,7 +15,8 @@ import (
 // Trivy (CycloneDX properties "aquasecurity:trivy:KEY", SPDX annotations
 // "KEY: VALUE") splits a dpkg version 1:4.13+dfsg1-1 into SrcEpoch 1,
 // SrcVersion 4.13+dfsg1 and SrcRelease 1, and an rpm source version into
-// SrcVersion and SrcRelease. Syft (CycloneDX properties "syft:metadata:KEY")
+// SrcVersion and SrcRelease; its SPDX (v0.74.0) annotates no Src* property
+// and says "built package from: shadow 1:4.13+dfsg1-1" in sourceInfo. Syft (CycloneDX properties "syft:metadata:KEY")
 // writes the dpkg Source: field as source and sourceVersion.
 
 // foreignFacts are the tool properties that matter, by their short name.
@@ -45,6 +46,19 @@ func (f foreignFacts) addTrivyAnnotation(comment string) {
 	}
 }
 
+// addTrivySourceInfo records the SPDX sourceInfo Trivy writes, "built
+// package from: NAME VERSION" with the source version whole; its SPDX
+// annotations leave the Src* properties out.
+func (f foreignFacts) addTrivySourceInfo(info string) {
+	rest, ok := strings.CutPrefix(info, "built package from: ")
+	if !ok {
+		return
+	}
+	if name, version, ok := strings.Cut(strings.TrimSpace(rest), " "); ok && name != "" && version != "" {
+		f["trivy:sourceInfoName"], f["trivy:sourceInfoVersion"] = name, version
+	}
+}
+
 // apply sets the source package of p from the facts, over what the purl
 // said: the tools' properties are complete where purls are not (Trivy's
 // purls carry no source at all).
@@ -54,6 +68,10 @@ func (f foreignFacts) apply(p *inventory.Package) {
 		if v := trivySourceVersion(p.Type, f); v != "" {
 			p.SourceVersion = v
 		}
+		return
+	}
+	if name := f["trivy:sourceInfoName"]; name != "" {
+		p.SourceName, p.SourceVersion = name, f["trivy:sourceInfoVersion"]
 		return
 	}
 	if name := f["syft:source"]; name != "" {

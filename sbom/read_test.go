@@ -59,7 +59,8 @@ func TestReadForeign(t *testing.T) {
 			OS:     &inventory.OS{ID: "alpine", VersionID: "3.19.1"},
 			Layers: none,
 			Packages: []inventory.Package{
-				{Name: "musl", Version: "1.2.4_git20230717-r4", Type: "apk", PURL: "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=3.19.1", Ecosystem: "Alpine:v3.19", Arch: "x86_64", Licenses: []string{"MIT"}, Layer: -1},
+				{Name: "musl", Version: "1.2.4_git20230717-r4", Type: "apk", PURL: "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=3.19.1", Ecosystem: "Alpine:v3.19", Arch: "x86_64", Licenses: []string{"MIT"},
+					SourceName: "musl", SourceVersion: "1.2.4_git20230717-r4", Layer: -1}, // Trivy's sourceInfo
 				{Name: "requests", Version: "2.31.0", Type: "python", PURL: "pkg:pypi/requests@2.31.0", Ecosystem: "PyPI", Layer: -1},
 			},
 		}},

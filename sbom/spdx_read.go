@@ -204,6 +204,7 @@ func readSPDXPackage(inv *inventory.Inventory, sp *spdx.Package, fields []prop, 
 	for _, a := range sp.Annotations {
 		facts.addTrivyAnnotation(a.AnnotationComment)
 	}
+	facts.addTrivySourceInfo(sp.PackageSourceInfo)
 	facts.apply(&p)
 	if l := spdxForeignLicense(sp); l != "" {
 		p.Licenses = []string{l}

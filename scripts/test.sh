@@ -19,6 +19,10 @@ if ! command -v skopeo >/dev/null; then
   fi
 fi
 
+# A real Kubernetes control plane for the admission tests: kube-apiserver
+# built once into the tools cache, etcd from Debian.
+scripts/kube-apiserver.sh >/dev/null
+
 export DRYDOCK_TEST_POSTGRES="${DRYDOCK_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -56,6 +56,19 @@ type Config struct {
 	// process that died is taken up again after one and a half times this.
 	// Default 10 minutes.
 	JobTimeout time.Duration `yaml:"jobTimeout"`
+	// Admission serves the Kubernetes admission webhooks
+	// (/admission/validate, /admission/mutate); it needs TLS.
+	Admission bool `yaml:"admission"`
+	// AdmissionRegistries are the host[:port] names the cluster pulls
+	// drydock's images by; images from any other registry are refused.
+	// Default: Addr.
+	AdmissionRegistries []string `yaml:"admissionRegistries"`
+	// AdmissionAudit lists Kubernetes namespaces whose workloads are
+	// admitted with warnings instead of refused; "*" means every one.
+	AdmissionAudit []string `yaml:"admissionAudit"`
+	// AdmissionTimeout bounds one review, scans on demand included; keep
+	// it below the webhook's timeoutSeconds. Default 8s.
+	AdmissionTimeout time.Duration `yaml:"admissionTimeout"`
 }
 
 // ConfigError is a configuration drydock cannot start with: a file that
@@ -183,6 +196,12 @@ func (c *Config) Defaults() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return &ConfigError{Where: "TLS", Err: errors.New("needs both a certificate and a key")}
+	}
+	if c.Admission && c.TLSCert == "" {
+		return &ConfigError{Where: "admission", Err: errors.New("the API server calls webhooks over HTTPS only: give --tls-cert and --tls-key (drydock admission manifests writes a pair)")}
+	}
+	if c.Admission && len(c.AdmissionRegistries) == 0 {
+		c.AdmissionRegistries = []string{c.Addr}
 	}
 	if c.RetentionEvery < 0 || c.RetentionEvery > 0 && c.RetentionEvery < time.Second {
 		return &ConfigError{Where: "retentionEvery", Err: fmt.Errorf("%s: at least 1s, or 0 for none", c.RetentionEvery)}

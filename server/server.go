@@ -139,6 +139,15 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		}
 		mux.Handle("/api/v1/", h)
 	}
+	if s.cfg.Admission {
+		// Kubernetes admission webhooks (AdmissionReview v1) on the same
+		// TLS listener.
+		wh, err := s.buildAdmission()
+		if err != nil {
+			return err
+		}
+		mux.Handle("/admission/", wh.Handler())
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", s.ready)
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))

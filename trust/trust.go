@@ -122,6 +122,18 @@ func (g *Gate) MayServeBlob(ctx context.Context, repo string, dgst digest.Digest
 	return g.next.MayServeBlob(ctx, repo, dgst, p)
 }
 
+// CheckSignature refuses dgst of repo when its namespace requires
+// signatures and no trusted key signed it (checked cryptographically);
+// nil where none is required. Admission control asks it before a cluster
+// runs an image.
+func (g *Gate) CheckSignature(ctx context.Context, repo string, dgst digest.Digest) error {
+	ns, nt, keys, err := g.settings(ctx, repo)
+	if err != nil || !nt.RequireSignature {
+		return err
+	}
+	return g.signed(ctx, ns, repo, dgst, keys)
+}
+
 func (g *Gate) settings(ctx context.Context, repo string) (string, store.NamespaceTrust, []*sign.PublicKey, error) {
 	ns, ok := auth.NamespaceOf(repo)
 	if !ok {

@@ -21,8 +21,8 @@ const toolsDir = "../../sbom/testdata/tools"
 
 var writeToolImage = flag.String("write-tool-image", "", "write the Debian fixture image as a docker archive to this file (for sbom/testdata/tools/README.md)")
 
-// toolImage writes the fixture image (real dpkg stanzas and os-release of a
-// Debian 12 machine) as a docker archive and returns its path.
+// toolImage writes the fixture image (real dpkg stanzas, os-release and
+// debian_version of a Debian 12 machine) as a docker archive and returns its path.
 func toolImage(t *testing.T) string {
 	t.Helper()
 	read := func(name string) string {
@@ -34,6 +34,7 @@ func toolImage(t *testing.T) string {
 	}
 	img := imagetest.Image(t, imagetest.Step{CreatedBy: "ADD rootfs.tar /", Layer: imagetest.Layer(t,
 		imagetest.File{Name: "etc/os-release", Body: read("os-release")},
+		imagetest.File{Name: "etc/debian_version", Body: read("debian_version")},
 		imagetest.File{Name: "var/lib/dpkg/status", Body: read("dpkg-status")},
 	)})
 	tag, err := name.NewTag("drydock-fixture/debian:12")

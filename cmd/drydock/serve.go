@@ -26,13 +26,17 @@ func serveFlags(f *pflag.FlagSet, c *server.Config) {
 	f.StringVar(&c.Realm, "realm", "", "token endpoint URL in challenges (behind a proxy)")
 	f.DurationVar(&c.RetentionEvery, "retention-every", 0, "apply the retention rules on this schedule, e.g. 24h\n(default: never; see drydock retention)")
 	workerFlags(f, c)
+	f.BoolVar(&c.Admission, "admission", false, "serve the Kubernetes admission webhooks /admission/validate\nand /admission/mutate (needs --tls-cert; see drydock admission manifests)")
+	f.StringSliceVar(&c.AdmissionRegistries, "admission-registry", nil, "host[:port] the cluster pulls drydock's images by; other\nregistries are refused (repeatable; default: --addr)")
+	f.StringSliceVar(&c.AdmissionAudit, "admission-audit", nil, "Kubernetes namespaces admitted with warnings instead of refused\n(repeatable; * for all)")
+	f.DurationVar(&c.AdmissionTimeout, "admission-timeout", 0, "time one admission review may take, scans on demand included;\nbelow the webhook's timeoutSeconds (default 8s)")
 }
 
 func newServeCmd() *cobra.Command {
 	cf := &configFlags{bind: serveFlags}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the private registry (/v2/, /token, /api/v1/, /metrics, /healthz)",
+		Short: "Run the private registry (/v2/, /token, /api/v1/, /metrics, /healthz, /admission/)",
 		Long: `Run the private registry. Defaults: 127.0.0.1:5000, ./drydock-data with
 SQLite at drydock-data/drydock.db and blobs under drydock-data/blobs.
 serve is the only verb that creates the data directory and the database.
@@ -52,6 +56,8 @@ before it opens the data; the first administrator is created last.`,
 		Example: `  drydock serve
   drydock serve --addr 0.0.0.0:5443 --tls-cert cert.pem --tls-key key.pem
   drydock serve --config /etc/drydock.yaml --read-only
+  drydock serve --addr 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key \
+      --admission --admission-registry drydock.example:8443
   DRYDOCK_DATABASE=postgres://db/drydock drydock serve --blobs /srv/blobs`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
