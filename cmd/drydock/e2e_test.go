@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // TestPushThenScanByReference is the whole first wave end to end: crane's
@@ -73,15 +73,7 @@ func TestPushThenScanByReference(t *testing.T) {
 	}
 
 	db := filepath.Join(t.TempDir(), "vuln.db")
-	raw, err := os.ReadFile(filepath.Join("..", "..", "match", "testdata", "osv", "DEBIAN-CVE-2023-46218.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var adv vulndb.Advisory
-	if err := json.Unmarshal(raw, &adv); err != nil {
-		t.Fatal(err)
-	}
-	if err := vulndb.Build(context.Background(), db, []*vulndb.Advisory{&adv}); err != nil {
+	if err := vulndb.Build(context.Background(), db, []*vulndb.Advisory{vulndbtest.Advisory(t, "DEBIAN-CVE-2023-46218")}); err != nil {
 		t.Fatal(err)
 	}
 	scan := append([]string{"scan", ref, "--db", db, "--format", "json"}, creds...)

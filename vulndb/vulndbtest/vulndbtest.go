@@ -34,17 +34,25 @@ func ReadAdvisories() ([]*vulndb.Advisory, error) {
 	}
 	var advs []*vulndb.Advisory
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		a, err := readAdvisory(f)
 		if err != nil {
 			return nil, err
 		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		advs = append(advs, &a)
+		advs = append(advs, a)
 	}
 	return advs, nil
+}
+
+func readAdvisory(path string) (*vulndb.Advisory, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var a vulndb.Advisory
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &a, nil
 }
 
 // Build writes the fixture records into a new database at path.
@@ -64,6 +72,16 @@ func Advisories(tb testing.TB) []*vulndb.Advisory {
 		tb.Fatalf("fixtures: %v", err)
 	}
 	return advs
+}
+
+// Advisory is the one fixture record in the file named id + ".json".
+func Advisory(tb testing.TB, id string) *vulndb.Advisory {
+	tb.Helper()
+	a, err := readAdvisory(filepath.Join(Dir(), id+".json"))
+	if err != nil {
+		tb.Fatalf("fixture: %v", err)
+	}
+	return a
 }
 
 // FixturePath builds the fixture records into a database in a temporary
