@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/store"
-	"github.com/drydock/drydock/store/storetest"
 	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
@@ -25,11 +23,7 @@ import (
 // server shows the queue in its metrics.
 func TestScanOnPushServer(t *testing.T) {
 	t.Parallel()
-	dbs := map[string]func(t *testing.T, dir string) string{
-		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
-		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
-	}
-	for dbName, dsn := range dbs {
+	for dbName, dsn := range databases {
 		t.Run(dbName, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
