@@ -19,6 +19,19 @@ import (
 	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
+// serveTest runs drydock's server with cfg behind an httptest server; both
+// close when the test ends.
+func serveTest(t *testing.T, cfg server.Config) (*server.Server, *httptest.Server) {
+	t.Helper()
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return srv, hs
+}
+
 // TestPushThenScanByReference is the whole first wave end to end: crane's
 // library pushes a two-layer Debian image into drydock's own authenticated
 // registry (in process), then `drydock sbom` and `drydock scan` read it back
@@ -26,13 +39,7 @@ import (
 // build step that installed the vulnerable curl.
 func TestPushThenScanByReference(t *testing.T) {
 	const password = "end-to-end admin password"
-	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminPassword: password},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	_, hs := serveTest(t, server.Config{DataDir: t.TempDir(), AdminPassword: password})
 
 	// One below the fix of CVE-2023-46218 (7.88.1-10+deb12u5).
 	img := debianImage(t, "7.88.1-10+deb12u4")

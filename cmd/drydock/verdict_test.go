@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,13 +30,7 @@ func TestVerdict(t *testing.T) {
 	if err := vulndb.Build(context.Background(), db, []*vulndb.Advisory{vulndbtest.Advisory(t, "DEBIAN-CVE-2023-46218")}); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(context.Background(), server.Config{DataDir: dir, AdminPassword: password, VulnDB: db},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	srv, hs := serveTest(t, server.Config{DataDir: dir, AdminPassword: password, VulnDB: db})
 
 	img := debianImage(t, "7.88.1-10+deb12u4")
 	ref := strings.TrimPrefix(hs.URL, "http://") + "/team/app:1.2"
