@@ -171,16 +171,29 @@ func apiServer(t *testing.T, w *world) *httptest.Server {
 // API with the registry's content at /api/v1/.
 func drydockRegistry(t *testing.T, w *world) *httptest.Server {
 	t.Helper()
+	return drydockRegistryWith(t, w, nil, nil)
+}
+
+// drydockRegistryWith is drydockRegistry with regOpts added to the
+// registry's options and, when apiOpts is set, the options it returns for
+// the registry's service added to the API's.
+func drydockRegistryWith(t *testing.T, w *world, regOpts []registry.Option, apiOpts func(*registry.Service) []api.Option) *httptest.Server {
+	t.Helper()
 	blobs, err := blobstore.NewFilesystem(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rg, err := registry.New(w.st, blobs, registry.WithAuthorizer(w.svc), registry.WithAuditor(w.audit),
-		registry.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	regOpts = append([]registry.Option{registry.WithAuthorizer(w.svc), registry.WithAuditor(w.audit),
+		registry.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, regOpts...)
+	rg, err := registry.New(w.st, blobs, regOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(w.svc, api.WithAuditLog(w.audit), api.WithRegistry(w.st, rg.Service()))
+	opts := []api.Option{api.WithAuditLog(w.audit), api.WithRegistry(w.st, rg.Service())}
+	if apiOpts != nil {
+		opts = append(opts, apiOpts(rg.Service())...)
+	}
+	h, err := api.New(w.svc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

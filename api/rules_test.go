@@ -16,7 +16,6 @@ import (
 	"github.com/drydock/drydock/api"
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
-	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/webhook"
 )
@@ -24,27 +23,10 @@ import (
 // rulesServer is drydockRegistry with the rule and webhook routes served.
 func rulesServer(t *testing.T, w *world, hooks *webhook.Sender) *httptest.Server {
 	t.Helper()
-	blobs, err := blobstore.NewFilesystem(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rg, err := registry.New(w.st, blobs, registry.WithAuthorizer(w.svc), registry.WithAuditor(w.audit),
-		registry.WithListener(hooks.Listener()), registry.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := api.New(w.svc, api.WithAuditLog(w.audit), api.WithRegistry(w.st, rg.Service()),
-		api.WithRules(rg.Service()), api.WithWebhooks(hooks))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/token", w.svc.TokenHandler())
-	mux.Handle("/v2/", rg)
-	mux.Handle("/api/v1/", h)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() { srv.Close(); rg.Close() })
-	return srv
+	return drydockRegistryWith(t, w, []registry.Option{registry.WithListener(hooks.Listener())},
+		func(svc *registry.Service) []api.Option {
+			return []api.Option{api.WithRules(svc), api.WithWebhooks(hooks)}
+		})
 }
 
 // TestRuleAndWebhookRoutes: namespace admins manage immutable tag rules,

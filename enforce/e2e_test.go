@@ -38,17 +38,13 @@ import (
 	"github.com/drydock/drydock/vulndb"
 )
 
-const (
-	rootPassword = "correct horse battery"
-	osRelease    = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
-)
+const rootPassword = "correct horse battery"
 
 // debianImage is a one-layer Debian 12 image holding one package.
 func debianImage(t *testing.T, pkg, source, version string) v1.Image {
 	return imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t,
-		imagetest.File{Name: "etc/os-release", Body: osRelease},
-		imagetest.File{Name: "var/lib/dpkg/status", Body: "Package: " + pkg + "\nStatus: install ok installed\nArchitecture: amd64\n" +
-			"Source: " + source + "\nVersion: " + version + "\nDescription: " + pkg + "\n\n"},
+		imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
+		imagetest.File{Name: "var/lib/dpkg/status", Body: imagetest.DpkgStanza(pkg, source, version)},
 	), CreatedBy: "ADD rootfs.tar /"})
 }
 

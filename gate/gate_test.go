@@ -23,18 +23,21 @@ import (
 	"github.com/drydock/drydock/catalog"
 	"github.com/drydock/drydock/gate"
 	"github.com/drydock/drydock/image"
+	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/internal/registrytest"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/sign"
+	"github.com/drydock/drydock/sign/signtest"
 	"github.com/drydock/drydock/trust"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 const commit = "3f2a9c1e5b7d40c2a1f0e9d8c7b6a5f4e3d2c1b0"
 
 func config(t *testing.T, reg *registrytest.Registry, src, push string) (gate.Config, *sign.PublicKey) {
-	signer, pub := newSigner(t)
-	scanner, err := scan.New(fixtureDB(t))
+	signer, pub := signtest.KeyPair(t, "ci.pub")
+	scanner, err := scan.New(vulndbtest.FixtureDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +100,7 @@ func blobFiles(t *testing.T, reg *registrytest.Registry) int {
 func TestFailingImagePushesNothing(t *testing.T) {
 	reg := registrytest.Start(t)
 	img := appImage(t, vulnerableGlibc)
-	cfg, _ := config(t, reg, writeLayout(t, img), "team/app:1.0")
+	cfg, _ := config(t, reg, "oci:"+imagetest.LayoutDir(t, img), "team/app:1.0")
 	other, _ := random.Image(256, 1)
 	if err := remote.Write(reg.Ref(t, "team/other:1"), other, reg.Admin(context.Background())...); err != nil {
 		t.Fatal(err)
@@ -140,7 +143,7 @@ func TestPassingImageIsSignedAndAttested(t *testing.T) {
 	ctx := context.Background()
 	reg := registrytest.Start(t)
 	img := appImage(t, vulnerableGlibc)
-	cfg, pub := config(t, reg, writeLayout(t, img), "team/app:1.0")
+	cfg, pub := config(t, reg, "oci:"+imagetest.LayoutDir(t, img), "team/app:1.0")
 	pol, err := policy.Parse([]byte(`apiVersion: drydock/v1
 kind: Policy
 name: with-exception
@@ -268,7 +271,7 @@ func TestFailedStepLeavesTagUnmoved(t *testing.T) {
 	}
 	oldDigest, _ := old.Digest()
 	newer := appImage(t, "2.36-9+deb12u4")
-	cfg, _ := config(t, reg, writeLayout(t, newer), "team/app:1.0")
+	cfg, _ := config(t, reg, "oci:"+imagetest.LayoutDir(t, newer), "team/app:1.0")
 	cfg.Access.Transport = failTagPut{"1.0"}
 	_, err := gate.Run(ctx, cfg)
 	var step *gate.StepError
@@ -291,7 +294,7 @@ func TestGateIntoProtectedNamespace(t *testing.T) {
 	if err := reg.Server.Auth().CreateNamespace(ctx, admin, "prod", false); err != nil {
 		t.Fatal(err)
 	}
-	cfg, pub := config(t, reg, writeLayout(t, appImage(t, fixedGlibc)), "prod/app:1.0")
+	cfg, pub := config(t, reg, "oci:"+imagetest.LayoutDir(t, appImage(t, fixedGlibc)), "prod/app:1.0")
 	settings := trust.NewSettings(reg.Server.Store(), nil)
 	if err := settings.Protect(ctx, admin, "prod", true, true); err != nil {
 		t.Fatal(err)
@@ -309,7 +312,7 @@ func TestGateIntoProtectedNamespace(t *testing.T) {
 	if _, err := remote.Head(reg.Ref(t, "prod/app:1.0"), reg.Admin(ctx)...); err != nil {
 		t.Errorf("gated image not served by tag: %v", err)
 	}
-	untrusted, _ := config(t, reg, writeLayout(t, appImage(t, "2.36-9+deb12u4")), "prod/app:1.1")
+	untrusted, _ := config(t, reg, "oci:"+imagetest.LayoutDir(t, appImage(t, "2.36-9+deb12u4")), "prod/app:1.1")
 	_, err = gate.Run(ctx, untrusted)
 	var step *gate.StepError
 	if !errors.As(err, &step) || !strings.HasPrefix(step.Step, "tag ") || !strings.Contains(err.Error(), "protected") {

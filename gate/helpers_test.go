@@ -1,31 +1,13 @@
 package gate_test
 
 import (
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/drydock/drydock/image/imagetest"
-	"github.com/drydock/drydock/sign"
-	"github.com/drydock/drydock/vulndb"
 )
-
-const osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
-
-func stanza(name, source, version string) string {
-	s := "Package: " + name + "\nStatus: install ok installed\nArchitecture: amd64\nVersion: " + version + "\n"
-	if source != "" {
-		s += "Source: " + source + "\n"
-	}
-	return s + "Description: " + name + "\n\n"
-}
 
 // baseDigest is the base image the test images name in their annotations.
 const baseDigest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -36,8 +18,8 @@ func appImage(t *testing.T, glibcVersion string) v1.Image {
 	t.Helper()
 	img := imagetest.Image(t,
 		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: osRelease},
-			imagetest.File{Name: "var/lib/dpkg/status", Body: stanza("libc6", "glibc", glibcVersion) + stanza("bash", "", "5.2.15-2+b2")},
+			imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
+			imagetest.File{Name: "var/lib/dpkg/status", Body: imagetest.DpkgStanza("libc6", "glibc", glibcVersion) + imagetest.DpkgStanza("bash", "", "5.2.15-2+b2")},
 		), CreatedBy: "ADD rootfs.tar /"},
 		imagetest.Step{Layer: imagetest.Layer(t,
 			imagetest.File{Name: "app/server", Body: "#!/bin/sh\necho app\n"},
@@ -54,67 +36,3 @@ const (
 	vulnerableGlibc = "2.36-9+deb12u1"
 	fixedGlibc      = "2.36-9+deb12u3"
 )
-
-// writeLayout writes img as an OCI layout and returns "oci:DIR".
-func writeLayout(t *testing.T, img v1.Image) string {
-	t.Helper()
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir
-}
-
-// fixtureDB builds match's fixture records (real advisories' facts) into a
-// real vulndb database.
-func fixtureDB(t *testing.T) *vulndb.DB {
-	t.Helper()
-	files, err := filepath.Glob("../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		advs = append(advs, &a)
-	}
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vuln.db")
-	if err := vulndb.Build(ctx, path, advs); err != nil {
-		t.Fatal(err)
-	}
-	db, err := vulndb.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func newSigner(t *testing.T) (*sign.Signer, *sign.PublicKey) {
-	t.Helper()
-	priv, pub, err := sign.GenerateKeyPair(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.LoadSigner(priv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := sign.ParsePublicKey(pub, "ci.pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, k
-}

@@ -2,12 +2,10 @@ package jobs_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -33,51 +31,17 @@ import (
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/store/storetest"
-	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
-
-const osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
 
 // bookworm is a one-layer Debian 12 image with glibc's libc6 below its fix
 // for CVE-2023-4911 (high); extra makes each image's layer distinct.
 func bookworm(t *testing.T, extra string) v1.Image {
 	return imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t,
-		imagetest.File{Name: "etc/os-release", Body: osRelease},
-		imagetest.File{Name: "var/lib/dpkg/status", Body: "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\n" +
-			"Source: glibc\nVersion: 2.36-9+deb12u1\nDescription: libc\n\n"},
+		imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
+		imagetest.File{Name: "var/lib/dpkg/status", Body: imagetest.DpkgStanza("libc6", "glibc", "2.36-9+deb12u1")},
 		imagetest.File{Name: "etc/motd", Body: extra},
 	), CreatedBy: "ADD rootfs.tar /"})
-}
-
-func fixtureDB(t *testing.T) *vulndb.DB {
-	t.Helper()
-	files, err := filepath.Glob("../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		advs = append(advs, &a)
-	}
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vuln.db")
-	if err := vulndb.Build(ctx, path, advs); err != nil {
-		t.Fatal(err)
-	}
-	db, err := vulndb.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // policies judges namespace "prod" at high and leaves the rest to the
@@ -127,7 +91,7 @@ func run(t *testing.T, fn func(t *testing.T, f *fixture)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sc, err := scan.New(fixtureDB(t), scan.WithCatalogOptions(catalog.WithCacheDir(t.TempDir())))
+			sc, err := scan.New(vulndbtest.FixtureDB(t), scan.WithCatalogOptions(catalog.WithCacheDir(t.TempDir())))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,15 +2,11 @@ package scan_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 
 	"github.com/drydock/drydock/catalog"
 	"github.com/drydock/drydock/image/imagetest"
@@ -18,78 +14,27 @@ import (
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/sbom"
 	"github.com/drydock/drydock/scan"
-	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
-
-const osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
-
-func stanza(name, source, version string) string {
-	s := "Package: " + name + "\nStatus: install ok installed\nArchitecture: amd64\nVersion: " + version + "\n"
-	if source != "" {
-		s += "Source: " + source + "\n"
-	}
-	return s + "Description: " + name + "\n\n"
-}
 
 // debianImage writes a two-layer bookworm image as an OCI layout: glibc's
 // libc6 below the fixed version in the base layer, and in the second layer
 // curl's library below its fix and openssh-client exactly at its fix.
 func debianImage(t *testing.T) string {
 	t.Helper()
-	base := stanza("libc6", "glibc", "2.36-9+deb12u1")
+	base := imagetest.DpkgStanza("libc6", "glibc", "2.36-9+deb12u1")
 	img := imagetest.Image(t,
 		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: osRelease},
+			imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
 			imagetest.File{Name: "var/lib/dpkg/status", Body: base},
 		), CreatedBy: "ADD rootfs.tar /"},
 		imagetest.Step{Layer: imagetest.Layer(t,
 			imagetest.File{Name: "var/lib/dpkg/status", Body: base +
-				stanza("libcurl4", "curl", "7.88.1-10+deb12u4") +
-				stanza("openssh-client", "openssh", "1:9.2p1-2+deb12u3")},
+				imagetest.DpkgStanza("libcurl4", "curl", "7.88.1-10+deb12u4") +
+				imagetest.DpkgStanza("openssh-client", "openssh", "1:9.2p1-2+deb12u3")},
 		), CreatedBy: "RUN apt-get install -y curl openssh-client"},
 	)
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir
-}
-
-// fixtureDB builds match's fixture records (real advisories' facts) into a
-// real vulndb database.
-func fixtureDB(t *testing.T) *vulndb.DB {
-	t.Helper()
-	files, err := filepath.Glob("../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		advs = append(advs, &a)
-	}
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vuln.db")
-	if err := vulndb.Build(ctx, path, advs); err != nil {
-		t.Fatal(err)
-	}
-	db, err := vulndb.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return "oci:" + imagetest.LayoutDir(t, img)
 }
 
 func ids(fs []match.Finding) []string {
@@ -102,7 +47,7 @@ func ids(fs []match.Finding) []string {
 }
 
 func TestRun(t *testing.T) {
-	ref, db := debianImage(t), fixtureDB(t)
+	ref, db := debianImage(t), vulndbtest.FixtureDB(t)
 	ctx := context.Background()
 	noCache := scan.WithCatalogOptions(catalog.WithoutCache())
 	want := []string{"CVE-2023-28322", "CVE-2023-46218", "CVE-2023-46219", "CVE-2023-4911"}
@@ -174,7 +119,7 @@ func TestRun(t *testing.T) {
 // TestRunStoredSBOM scans an SBOM written from the same image: the same
 // findings, with the layers the SBOM carries.
 func TestRunStoredSBOM(t *testing.T) {
-	ref, db := debianImage(t), fixtureDB(t)
+	ref, db := debianImage(t), vulndbtest.FixtureDB(t)
 	ctx := context.Background()
 	inv, err := scan.Inventory(ctx, ref, nil, []catalog.Option{catalog.WithoutCache()})
 	if err != nil {
@@ -204,7 +149,7 @@ func TestRunStoredSBOM(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
-	db := fixtureDB(t)
+	db := vulndbtest.FixtureDB(t)
 	ctx := context.Background()
 	type invalidInput interface{ InvalidInput() bool }
 	for _, ref := range []string{"sbom:", "sbom:/nonexistent/app.json", "oci:/nonexistent/layout", "docker-archive:/nonexistent.tar"} {

@@ -15,6 +15,7 @@ import (
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/scan"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // TestScannerPerCallPolicy builds one scanner and judges the same image
@@ -22,7 +23,7 @@ import (
 // stored inventory: the findings agree and each verdict records the
 // threshold it applied and the findings that block.
 func TestScannerPerCallPolicy(t *testing.T) {
-	ref, db := debianImage(t), fixtureDB(t)
+	ref, db := debianImage(t), vulndbtest.FixtureDB(t)
 	ctx := context.Background()
 	s, err := scan.New(db, scan.WithCatalogOptions(catalog.WithCacheDir(t.TempDir())))
 	if err != nil {
@@ -80,7 +81,7 @@ func TestScannerPerCallPolicy(t *testing.T) {
 // TestJUnitShowsPolicyFileThreshold: a policy file's `failOn: high` is the
 // threshold the JUnit report names, with no --fail-on beside it.
 func TestJUnitShowsPolicyFileThreshold(t *testing.T) {
-	ref, db := debianImage(t), fixtureDB(t)
+	ref, db := debianImage(t), vulndbtest.FixtureDB(t)
 	path := filepath.Join(t.TempDir(), "policy.yaml")
 	body := "apiVersion: drydock/v1\nkind: Policy\nseverity:\n  failOn: high\n"
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {

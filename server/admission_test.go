@@ -25,6 +25,7 @@ import (
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/sign"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // clusterHost is the name the cluster pulls drydock's images by.
@@ -50,8 +51,7 @@ func startAdmission(t testing.TB, audit ...string) *admissionEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	vdb := filepath.Join(dir, "vuln.db")
-	buildFixtureDB(t.(*testing.T), vdb)
+	vdb := vulndbtest.FixturePath(t)
 	dsn := "sqlite:" + filepath.Join(dir, "d.db")
 	st, err := store.Open(ctx, dsn)
 	if err != nil {

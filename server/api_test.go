@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,7 +16,6 @@ import (
 
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/server"
-	"github.com/drydock/drydock/store/storetest"
 )
 
 // apiCall sends one request to the served API; set adds the credentials.
@@ -59,11 +57,7 @@ func bearer(t *testing.T, base, user, pw string) func(*http.Request) {
 // deleted through the API is gone from /v2/.
 func TestServeMountsAPI(t *testing.T) {
 	t.Parallel()
-	dbs := map[string]func(t *testing.T, dir string) string{
-		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
-		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
-	}
-	for dbName, dsn := range dbs {
+	for dbName, dsn := range databases {
 		t.Run(dbName, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +18,7 @@ import (
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/store"
-	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // TestServeQuarantines runs `drydock serve`'s assembly with a
@@ -30,23 +28,7 @@ import (
 func TestServeQuarantines(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	files, _ := filepath.Glob("../match/testdata/osv/*.json")
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatal(err)
-		}
-		advs = append(advs, &a)
-	}
-	dbPath := filepath.Join(dir, "vuln.db")
-	if err := vulndb.Build(ctx, dbPath, advs); err != nil {
-		t.Fatal(err)
-	}
+	dbPath := vulndbtest.FixturePath(t)
 	srv, hs := start(t, server.Config{DataDir: dir, Addr: "127.0.0.1:0", AdminPassword: adminPW, VulnDB: dbPath, Workers: 1})
 	if err := srv.Auth().CreateNamespace(ctx, auth.Local("test"), "prod", false); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/store/storetest"
-	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // TestKillWithJobsQueued pushes 40 images with crane to a server that
@@ -35,8 +34,7 @@ func TestKillWithJobsQueued(t *testing.T) {
 func killWithJobsQueued(t *testing.T, database string) {
 	const n = 40
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "vuln.db")
-	buildFixtureDB(t, dbPath)
+	dbPath := vulndbtest.FixturePath(t)
 	env := []string{"DRYDOCK_CRASH_VULNDB=" + dbPath, "DRYDOCK_CRASH_DATABASE=" + database}
 	child, addr := startChild(t, dir, append(env, "DRYDOCK_CRASH_NO_WORKERS=1")...)
 	digests := map[string]bool{}
@@ -150,30 +148,5 @@ func killWithJobsQueued(t *testing.T, database string) {
 	}
 	if len(seen) != n {
 		t.Errorf("%d jobs in the queue, want %d", len(seen), n)
-	}
-}
-
-// buildFixtureDB writes match's fixture advisories (real advisories'
-// facts) into a vulnerability database at path.
-func buildFixtureDB(t *testing.T, path string) {
-	t.Helper()
-	files, err := filepath.Glob("../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		advs = append(advs, &a)
-	}
-	if err := vulndb.Build(t.Context(), path, advs); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/store"
-	"github.com/drydock/drydock/store/storetest"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // TestScanOnPushServer pushes an image with crane's library to the whole
@@ -24,16 +23,11 @@ import (
 // server shows the queue in its metrics.
 func TestScanOnPushServer(t *testing.T) {
 	t.Parallel()
-	dbs := map[string]func(t *testing.T, dir string) string{
-		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
-		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
-	}
-	for dbName, dsn := range dbs {
+	for dbName, dsn := range databases {
 		t.Run(dbName, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			vdb := filepath.Join(dir, "vuln.db")
-			buildFixtureDB(t, vdb)
+			vdb := vulndbtest.FixturePath(t)
 			srv, hs := start(t, server.Config{DataDir: dir, Database: dsn(t, dir), Anonymous: true, VulnDB: vdb, Workers: 2})
 			ctx := t.Context()
 			if err := srv.Jobs().Start(ctx); err != nil {

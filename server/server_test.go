@@ -38,15 +38,18 @@ func start(t *testing.T, cfg server.Config) (*server.Server, *httptest.Server) {
 	return srv, hs
 }
 
+// databases are the stores a whole-server test runs on: a SQLite file in
+// dir, and a schema of its own in PostgreSQL.
+var databases = map[string]func(t *testing.T, dir string) string{
+	"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
+	"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
+}
+
 // TestAuthenticatedRegistry runs the whole assembly — store, auth, /token,
 // registry, audit log — with real clients, on SQLite and PostgreSQL.
 func TestAuthenticatedRegistry(t *testing.T) {
 	t.Parallel()
-	dbs := map[string]func(t *testing.T, dir string) string{
-		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "d.db") },
-		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
-	}
-	for dbName, dsn := range dbs {
+	for dbName, dsn := range databases {
 		t.Run(dbName, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()

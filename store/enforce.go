@@ -218,7 +218,7 @@ func (s *Store) IndexFindings(ctx context.Context, dgst string, ids []string) er
 
 // DigestsWithFinding lists the digests whose findings carry vulnerability id.
 func (s *Store) DigestsWithFinding(ctx context.Context, id string) ([]string, error) {
-	return s.digests(ctx, "SELECT digest FROM enforce_finding_ids WHERE id = ?", id)
+	return s.strings(ctx, "SELECT digest FROM enforce_finding_ids WHERE id = ?", id)
 }
 
 // insertPairs inserts n rows of two or three values, many per statement.
@@ -244,23 +244,6 @@ func insertPairs(ctx context.Context, tx *Tx, head string, n int, row func(i int
 	return nil
 }
 
-func (s *Store) digests(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}
-
 // IndexedDigests returns every digest IndexPackages recorded.
 func (s *Store) IndexedDigests(ctx context.Context) (map[string]bool, error) {
 	rows, err := s.QueryContext(ctx, "SELECT digest FROM enforce_indexed")
@@ -281,7 +264,7 @@ func (s *Store) IndexedDigests(ctx context.Context) (map[string]bool, error) {
 
 // DigestsWithPackage lists the indexed digests holding a package with key k.
 func (s *Store) DigestsWithPackage(ctx context.Context, k PackageKey) ([]string, error) {
-	return s.digests(ctx, "SELECT digest FROM enforce_packages WHERE eco = ? AND name = ?", k.Eco, k.Name)
+	return s.strings(ctx, "SELECT digest FROM enforce_packages WHERE eco = ? AND name = ?", k.Eco, k.Name)
 }
 
 // RematchSince returns when the last rematch against source started, or

@@ -20,6 +20,7 @@ import (
 
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/match"
+	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/vulndb"
@@ -174,22 +175,8 @@ func FromResult(namespace, digest string, res *scan.Result, at time.Time) *store
 
 // Count counts findings per severity.
 func Count(fs []match.Finding) store.SeverityCounts {
-	var c store.SeverityCounts
-	for _, f := range fs {
-		switch f.Severity {
-		case match.SeverityCritical:
-			c.Critical++
-		case match.SeverityHigh:
-			c.High++
-		case match.SeverityMedium:
-			c.Medium++
-		case match.SeverityLow:
-			c.Low++
-		default:
-			c.Unknown++
-		}
-	}
-	return c
+	c := report.Count(fs)
+	return store.SeverityCounts{Critical: c.Critical, High: c.High, Medium: c.Medium, Low: c.Low, Unknown: c.Unknown}
 }
 
 // Errored is the verdict of a scan that could not finish.

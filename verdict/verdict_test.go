@@ -2,10 +2,7 @@ package verdict_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -17,30 +14,8 @@ import (
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/store/storetest"
 	"github.com/drydock/drydock/verdict"
-	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
-
-// fixtureSource holds match's fixture records (real advisories' facts).
-func fixtureSource(t *testing.T) *match.MemSource {
-	t.Helper()
-	files, err := filepath.Glob("../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		advs = append(advs, &a)
-	}
-	return match.NewMemSource(advs...)
-}
 
 func bookworm(digest, platform string) *inventory.Inventory {
 	return &inventory.Inventory{
@@ -63,7 +38,7 @@ func TestStoreRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := scan.New(fixtureSource(t), scan.WithPolicy(high))
+		s, err := scan.New(match.NewMemSource(vulndbtest.Advisories(t)...), scan.WithPolicy(high))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -44,6 +43,7 @@ import (
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 func main() {
@@ -259,24 +259,8 @@ func dpkgStatus() string {
 }
 
 func fixtureDB(ctx context.Context, dir string) *vulndb.DB {
-	files, err := filepath.Glob("match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		log.Fatalf("run from the repository root: no match/testdata/osv fixtures (%v)", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			log.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			log.Fatal(err)
-		}
-		advs = append(advs, &a)
-	}
 	path := filepath.Join(dir, "vuln.db")
-	if err := vulndb.Build(ctx, path, advs); err != nil {
+	if err := vulndbtest.Build(ctx, path); err != nil {
 		log.Fatal(err)
 	}
 	db, err := vulndb.Open(ctx, path)

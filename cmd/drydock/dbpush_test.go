@@ -1,10 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,13 +15,7 @@ import (
 // exit 2 with the registry's or the puller's reason.
 func TestDBPushPull(t *testing.T) {
 	const password = "db push admin password"
-	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminPassword: password},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	_, hs := serveTest(t, server.Config{DataDir: t.TempDir(), AdminPassword: password})
 	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials but those given
 
 	ref := strings.TrimPrefix(hs.URL, "http://") + "/mirror/vulndb:latest"

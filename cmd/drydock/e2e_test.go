@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +16,21 @@ import (
 	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
+
+// serveTest runs drydock's server with cfg behind an httptest server; both
+// close when the test ends.
+func serveTest(t *testing.T, cfg server.Config) (*server.Server, *httptest.Server) {
+	t.Helper()
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return srv, hs
+}
 
 // TestPushThenScanByReference is the whole first wave end to end: crane's
 // library pushes a two-layer Debian image into drydock's own authenticated
@@ -26,13 +39,7 @@ import (
 // build step that installed the vulnerable curl.
 func TestPushThenScanByReference(t *testing.T) {
 	const password = "end-to-end admin password"
-	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminPassword: password},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	_, hs := serveTest(t, server.Config{DataDir: t.TempDir(), AdminPassword: password})
 
 	// One below the fix of CVE-2023-46218 (7.88.1-10+deb12u5).
 	img := debianImage(t, "7.88.1-10+deb12u4")
@@ -73,15 +80,7 @@ func TestPushThenScanByReference(t *testing.T) {
 	}
 
 	db := filepath.Join(t.TempDir(), "vuln.db")
-	raw, err := os.ReadFile(filepath.Join("..", "..", "match", "testdata", "osv", "DEBIAN-CVE-2023-46218.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var adv vulndb.Advisory
-	if err := json.Unmarshal(raw, &adv); err != nil {
-		t.Fatal(err)
-	}
-	if err := vulndb.Build(context.Background(), db, []*vulndb.Advisory{&adv}); err != nil {
+	if err := vulndb.Build(context.Background(), db, []*vulndb.Advisory{vulndbtest.Advisory(t, "DEBIAN-CVE-2023-46218")}); err != nil {
 		t.Fatal(err)
 	}
 	scan := append([]string{"scan", ref, "--db", db, "--format", "json"}, creds...)

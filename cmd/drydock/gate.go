@@ -95,19 +95,11 @@ func runGate(ctx context.Context, src string, f gateFlags, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	dbPath := f.db
-	if dbPath == "" {
-		dbPath = vulndb.DefaultPath()
-	}
-	db, err := vulndb.Open(ctx, dbPath)
+	db, dbPath, err := openScanDB(ctx, f.db, f.quiet, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if db.Stale() && !f.quiet {
-		fmt.Fprintf(stderr, "drydock: warning: the vulnerability database %s was last checked %s ago (more than %s): run `drydock db update`\n",
-			dbPath, db.Age().Round(time.Hour), db.MaxAge())
-	}
 	ctx, cancel, err := f.withTimeout(ctx)
 	if err != nil {
 		return err

@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-
 	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/internal/registrytest"
 )
 
@@ -47,15 +45,7 @@ func TestGateCLI(t *testing.T) {
 	}
 	key, pub := filepath.Join(work, "cosign.key"), filepath.Join(work, "cosign.pub")
 	layoutOf := func(curl string) string {
-		dir := t.TempDir()
-		p, err := layout.Write(dir, empty.Index)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.AppendImage(debianImage(t, curl)); err != nil {
-			t.Fatal(err)
-		}
-		return "oci:" + dir
+		return "oci:" + imagetest.LayoutDir(t, debianImage(t, curl))
 	}
 	sarif := filepath.Join(work, "scan.sarif")
 	common := []string{"--key", key, "--db", db, "--insecure", "--no-cache", "--source-repo", "https://git.example.com/team/app",

@@ -2,12 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,13 +20,7 @@ import (
 // it returns host:port.
 func drydockRegistry(t *testing.T, adminPassword, bobPassword string) string {
 	t.Helper()
-	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), AdminPassword: adminPassword},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	_, hs := serveTest(t, server.Config{DataDir: t.TempDir(), AdminPassword: adminPassword})
 	body, _ := json.Marshal(map[string]any{"name": "bob", "password": bobPassword})
 	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/v1/users", bytes.NewReader(body))
 	req.SetBasicAuth("admin", adminPassword)

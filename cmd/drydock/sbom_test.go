@@ -10,8 +10,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/drydock/drydock/image/imagetest"
@@ -19,26 +17,13 @@ import (
 	"github.com/drydock/drydock/sbom"
 )
 
-const testOSRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"
-
-func dpkgStanza(name, version string) string {
-	return "Package: " + name + "\nStatus: install ok installed\nArchitecture: amd64\nVersion: " + version + "\nDescription: " + name + "\n\n"
-}
-
 // debianLayout writes a two-layer Debian image as an OCI layout: the base
 // layer installs libc6, the second rewrites the dpkg database to add curl.
 // It returns the oci: reference and the manifest digest.
 func debianLayout(t *testing.T) (ref, digest string) {
 	t.Helper()
 	img := debianImage(t, "7.88.1-10+deb12u5")
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
+	dir := imagetest.LayoutDir(t, img)
 	d, err := img.Digest()
 	if err != nil {
 		t.Fatal(err)
@@ -50,14 +35,14 @@ func debianLayout(t *testing.T) (ref, digest string) {
 // the second rewrites the dpkg database to add curl at curlVersion.
 func debianImage(t *testing.T, curlVersion string) v1.Image {
 	t.Helper()
-	libc := dpkgStanza("libc6", "2.36-9+deb12u4")
+	libc := imagetest.DpkgStanza("libc6", "", "2.36-9+deb12u4")
 	return imagetest.Image(t,
 		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: testOSRelease},
+			imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
 			imagetest.File{Name: "var/lib/dpkg/status", Body: libc},
 		), CreatedBy: "ADD rootfs.tar /"},
 		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "var/lib/dpkg/status", Body: libc + dpkgStanza("curl", curlVersion)},
+			imagetest.File{Name: "var/lib/dpkg/status", Body: libc + imagetest.DpkgStanza("curl", "", curlVersion)},
 		), CreatedBy: "RUN apt-get install -y curl"},
 	)
 }

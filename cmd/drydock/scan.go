@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/scan"
-	"github.com/drydock/drydock/vulndb"
 )
 
 func init() { addCommand(newScanCmd) }
@@ -67,19 +65,11 @@ func runScan(ctx context.Context, ref string, f scanFlags, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	dbPath := f.db
-	if dbPath == "" {
-		dbPath = vulndb.DefaultPath()
-	}
-	db, err := vulndb.Open(ctx, dbPath)
+	db, _, err := openScanDB(ctx, f.db, f.quiet, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if db.Stale() && !f.quiet {
-		fmt.Fprintf(stderr, "drydock: warning: the vulnerability database %s was last checked %s ago (more than %s): run `drydock db update`\n",
-			dbPath, db.Age().Round(time.Hour), db.MaxAge())
-	}
 	ctx, cancel, err := f.withTimeout(ctx)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,60 +8,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/report"
 	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // vulnerableLayout is a bookworm image whose libc6 (source glibc) is below
 // the fix of CVE-2023-4911 and whose openssh-client is at its fix.
 func vulnerableLayout(t *testing.T) string {
 	t.Helper()
-	status := "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u1\nDescription: libc\n\n" +
-		"Package: openssh-client\nStatus: install ok installed\nArchitecture: amd64\nSource: openssh\nVersion: 1:9.2p1-2+deb12u3\nDescription: ssh\n\n"
+	status := imagetest.DpkgStanza("libc6", "glibc", "2.36-9+deb12u1") +
+		imagetest.DpkgStanza("openssh-client", "openssh", "1:9.2p1-2+deb12u3")
 	img := imagetest.Image(t, imagetest.Step{Layer: imagetest.Layer(t,
-		imagetest.File{Name: "etc/os-release", Body: testOSRelease},
+		imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
 		imagetest.File{Name: "var/lib/dpkg/status", Body: status},
 	), CreatedBy: "ADD rootfs.tar /"})
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return "oci:" + dir
+	return "oci:" + imagetest.LayoutDir(t, img)
 }
 
 // scanDB builds match's fixture records into a real database checked at
 // checked; it returns the file's path.
 func scanDB(t *testing.T, checked time.Time) string {
 	t.Helper()
-	files, err := filepath.Glob("../../match/testdata/osv/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("fixtures: %v", err)
-	}
-	var advs []*vulndb.Advisory
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a vulndb.Advisory
-		if err := json.Unmarshal(b, &a); err != nil {
-			t.Fatal(err)
-		}
-		advs = append(advs, &a)
-	}
-	path := filepath.Join(t.TempDir(), "vuln.db")
-	if err := vulndb.Build(context.Background(), path, advs, vulndb.WithClock(func() time.Time { return checked })); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return vulndbtest.FixturePath(t, vulndb.WithClock(func() time.Time { return checked }))
 }
 
 func TestScanCommand(t *testing.T) {
@@ -148,19 +117,12 @@ func TestScanCommandOutputAndStaleness(t *testing.T) {
 // `integrity: warn` lets the image pass (exit 0) with a note.
 func TestScanCommandIntegrity(t *testing.T) {
 	img := imagetest.Image(t,
-		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "etc/os-release", Body: testOSRelease}), CreatedBy: "ADD rootfs.tar /"},
+		imagetest.Step{Layer: imagetest.Layer(t, imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease}), CreatedBy: "ADD rootfs.tar /"},
 		imagetest.Step{Layer: imagetest.Layer(t,
 			imagetest.File{Name: "../../var/lib/dpkg/status", Body: "Package: evil\nStatus: install ok installed\nVersion: 1\n\n"},
 		), CreatedBy: "COPY payload /"},
 	)
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
+	dir := imagetest.LayoutDir(t, img)
 	db := scanDB(t, time.Now())
 	out, stderr, code := runDrydock(t, "scan", dir, "--db", db, "--no-cache", "--format", "table")
 	if code != exitPolicy {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -124,4 +125,22 @@ func loadIgnoreFile(f scanFlags, stderr io.Writer) (*policy.IgnoreFile, error) {
 		}
 	}
 	return ig, nil
+}
+
+// openScanDB opens the vulnerability database at path (default
+// vulndb.DefaultPath()) for scan and gate, warning on stderr unless quiet
+// when it was last checked too long ago. It returns the path it opened.
+func openScanDB(ctx context.Context, path string, quiet bool, stderr io.Writer) (*vulndb.DB, string, error) {
+	if path == "" {
+		path = vulndb.DefaultPath()
+	}
+	db, err := vulndb.Open(ctx, path)
+	if err != nil {
+		return nil, "", err
+	}
+	if db.Stale() && !quiet {
+		fmt.Fprintf(stderr, "drydock: warning: the vulnerability database %s was last checked %s ago (more than %s): run `drydock db update`\n",
+			path, db.Age().Round(time.Hour), db.MaxAge())
+	}
+	return db, path, nil
 }

@@ -7,9 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-
 	"github.com/drydock/drydock/image/imagetest"
 )
 
@@ -18,11 +15,11 @@ import (
 // OCI layout folder.
 func debianAppLayout(t *testing.T) string {
 	t.Helper()
-	status := "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u1\nDescription: libc\n\n" +
-		"Package: libcurl4\nStatus: install ok installed\nArchitecture: amd64\nSource: curl\nVersion: 7.88.1-10+deb12u4\nDescription: curl\n\n"
+	status := imagetest.DpkgStanza("libc6", "glibc", "2.36-9+deb12u1") +
+		imagetest.DpkgStanza("libcurl4", "curl", "7.88.1-10+deb12u4")
 	img := imagetest.Image(t,
 		imagetest.Step{Layer: imagetest.Layer(t,
-			imagetest.File{Name: "etc/os-release", Body: testOSRelease},
+			imagetest.File{Name: "etc/os-release", Body: imagetest.DebianOSRelease},
 			imagetest.File{Name: "var/lib/dpkg/status", Body: status},
 		), CreatedBy: "/bin/sh -c #(nop) ADD file:6f1d0b8e2c3a4b5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d in / "},
 		imagetest.Step{Layer: imagetest.Layer(t,
@@ -30,15 +27,7 @@ func debianAppLayout(t *testing.T) string {
 			imagetest.File{Name: "app/server.js", Body: "require('ip')\n"},
 		), CreatedBy: "RUN /bin/sh -c cd /app && npm ci --omit=dev --no-audit --no-fund && npm cache clean --force # buildkit"},
 	)
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return imagetest.LayoutDir(t, img)
 }
 
 func widestLine(s string) int {

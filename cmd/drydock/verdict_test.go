@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,6 +16,7 @@ import (
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/vulndb"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
 )
 
 // TestVerdict pushes to an authenticated in-process server with scan
@@ -30,24 +27,10 @@ func TestVerdict(t *testing.T) {
 	const password = "verdict admin password"
 	dir := t.TempDir()
 	db := filepath.Join(dir, "vuln.db")
-	raw, err := os.ReadFile(filepath.Join("..", "..", "match", "testdata", "osv", "DEBIAN-CVE-2023-46218.json"))
-	if err != nil {
+	if err := vulndb.Build(context.Background(), db, []*vulndb.Advisory{vulndbtest.Advisory(t, "DEBIAN-CVE-2023-46218")}); err != nil {
 		t.Fatal(err)
 	}
-	var adv vulndb.Advisory
-	if err := json.Unmarshal(raw, &adv); err != nil {
-		t.Fatal(err)
-	}
-	if err := vulndb.Build(context.Background(), db, []*vulndb.Advisory{&adv}); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(context.Background(), server.Config{DataDir: dir, AdminPassword: password, VulnDB: db},
-		slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	srv, hs := serveTest(t, server.Config{DataDir: dir, AdminPassword: password, VulnDB: db})
 
 	img := debianImage(t, "7.88.1-10+deb12u4")
 	ref := strings.TrimPrefix(hs.URL, "http://") + "/team/app:1.2"

@@ -16,6 +16,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -191,3 +192,17 @@ func (s *Stored) MediaType() (types.MediaType, error)  { return types.OCILayer, 
 func (s *Stored) Uncompressed() (io.ReadCloser, error) { return nil, errUncompressed }
 
 var errUncompressed = errors.New("imagetest: a Stored layer gives only its stored blob")
+
+// LayoutDir writes img into a new OCI layout folder and returns the folder.
+func LayoutDir(t testing.TB, img v1.Image) string {
+	t.Helper()
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}

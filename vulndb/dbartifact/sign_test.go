@@ -7,25 +7,9 @@ import (
 	"testing"
 
 	"github.com/drydock/drydock/sign"
+	"github.com/drydock/drydock/sign/signtest"
 	"github.com/drydock/drydock/vulndb/dbartifact"
 )
-
-func keyPair(t *testing.T) (*sign.Signer, *sign.PublicKey) {
-	t.Helper()
-	priv, pub, err := sign.GenerateKeyPair(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.LoadSigner(priv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := sign.ParsePublicKey(pub, "publisher.pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, k
-}
 
 // TestSignedDatabase: a database pushed with the publisher's key pulls with
 // that key; with another key, or unsigned, the pull is refused as
@@ -36,9 +20,9 @@ func TestSignedDatabase(t *testing.T) {
 	host := startRegistry(t)
 	src := filepath.Join(t.TempDir(), "vuln.db")
 	buildDB(t, src, t0)
-	publisher, publisherPub := keyPair(t)
+	publisher, publisherPub := signtest.KeyPair(t, "publisher.pub")
 	publisherPub.Name = "publisher.pub"
-	_, strangerPub := keyPair(t)
+	_, strangerPub := signtest.KeyPair(t, "publisher.pub")
 	strangerPub.Name = "stranger.pub"
 	signed, unsigned := host+"/vulndb/osv:signed", host+"/vulndb/osv:unsigned"
 	if _, err := dbartifact.Push(ctx, src, signed, append(asAdmin, dbartifact.WithSigner(publisher))...); err != nil {
