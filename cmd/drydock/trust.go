@@ -34,9 +34,7 @@ func newTrustCmd() *cobra.Command {
 			"--source-repo '' or --no-source-repos clears the list; without either it is left as it is.",
 		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if err := settings().Protect(ctx, env.actor, args[0], !off, requireSig && !off); err != nil {
-				return err
-			}
+			// Source repositories first: a bad one changes nothing.
 			if noSourceRepos || cmd.Flags().Changed("source-repo") {
 				var uris []string
 				for _, u := range sourceRepos {
@@ -50,6 +48,9 @@ func newTrustCmd() *cobra.Command {
 				if err := settings().SetSourceRepos(ctx, env.actor, args[0], uris); err != nil {
 					return err
 				}
+			}
+			if err := settings().Protect(ctx, env.actor, args[0], !off, requireSig && !off); err != nil {
+				return err
 			}
 			return printTrust(ctx, cmd, settings(), args[0])
 		}),
