@@ -22,6 +22,9 @@ fi
 # A real Kubernetes control plane for the admission tests: kube-apiserver
 # built once into the tools cache, etcd from Debian.
 scripts/kube-apiserver.sh >/dev/null
+# The cosign CLI for the signing interop tests, built once the same way.
+DRYDOCK_COSIGN="${DRYDOCK_COSIGN:-$(scripts/cosign.sh)}"
+export DRYDOCK_COSIGN
 
 export DRYDOCK_TEST_POSTGRES="${DRYDOCK_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
 
