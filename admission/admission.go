@@ -5,7 +5,9 @@
 // validating endpoint refuses, per namespace policy, an image from a
 // registry that is not drydock's, one without a passing verdict (an
 // unknown digest is scanned on demand within the deadline), and one
-// without a trusted signature where the namespace requires it. It reads
+// without a trusted signature where the namespace requires it, and one
+// without signed provenance from an allowed source repository where the
+// namespace lists those. It reads
 // everything through small seams that server wires to the registry
 // service, the enforcement gate, the scan queue and the trust gate; it
 // never scans or verifies anything itself.
@@ -60,6 +62,13 @@ type Scans interface {
 // a trusted key and is not (trust.Gate.CheckSignature) with a *Refused.
 type Signatures interface {
 	CheckSignature(ctx context.Context, repo string, dgst digest.Digest) error
+}
+
+// Provenance refuses a digest whose namespace lists allowed source
+// repositories and that carries no SLSA provenance from one of them signed
+// by a trusted key (trust.Gate.CheckProvenance) with a *Refused.
+type Provenance interface {
+	CheckProvenance(ctx context.Context, repo string, dgst digest.Digest) error
 }
 
 // Mode is what the validating webhook does with an image it would refuse.
@@ -149,6 +158,7 @@ type Webhook struct {
 	verdicts Verdicts
 	scans    Scans
 	sigs     Signatures
+	prov     Provenance
 	audit    auditlog.Recorder
 	cache    *cache
 	now      func() time.Time
@@ -160,6 +170,7 @@ type Parts struct {
 	Verdicts   Verdicts
 	Scans      Scans
 	Signatures Signatures
+	Provenance Provenance
 	Audit      auditlog.Recorder
 }
 
@@ -168,11 +179,11 @@ func New(cfg Config, p Parts) (*Webhook, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	if p.Resolver == nil || p.Verdicts == nil || p.Scans == nil || p.Signatures == nil || p.Audit == nil {
-		return nil, errors.New("admission: New needs a resolver, verdicts, scans, signatures and an audit log")
+	if p.Resolver == nil || p.Verdicts == nil || p.Scans == nil || p.Signatures == nil || p.Provenance == nil || p.Audit == nil {
+		return nil, errors.New("admission: New needs a resolver, verdicts, scans, signatures, provenance and an audit log")
 	}
 	cfg.Registries = slices.Clone(cfg.Registries)
-	return &Webhook{cfg: cfg, resolve: p.Resolver, verdicts: p.Verdicts, scans: p.Scans, sigs: p.Signatures,
+	return &Webhook{cfg: cfg, resolve: p.Resolver, verdicts: p.Verdicts, scans: p.Scans, sigs: p.Signatures, prov: p.Provenance,
 		audit: p.Audit, cache: newCache(cfg.CacheTTL), now: time.Now}, nil
 }
 

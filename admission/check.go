@@ -47,7 +47,8 @@ func (w *Webhook) judgeAll(ctx context.Context, cs []container) []judged {
 }
 
 // judge checks one image: an allowed registry, a manifest there, a
-// passing verdict (scanning on demand), a trusted signature where needed.
+// passing verdict (scanning on demand), a trusted signature and signed
+// provenance from an allowed source repository where needed.
 func (w *Webhook) judge(ctx context.Context, image string) judged {
 	var j judged
 	ref, err := parseImage(image)
@@ -81,6 +82,7 @@ func (w *Webhook) judge(ctx context.Context, image string) judged {
 	}
 	j.add(w.verdicts.Judge(ctx, ref.Repo, d))
 	j.add(w.sigs.CheckSignature(ctx, ref.Repo, d))
+	j.add(w.prov.CheckProvenance(ctx, ref.Repo, d))
 	if !j.failed {
 		w.cache.put(ref.Repo, d, j.reasons, w.now())
 	}

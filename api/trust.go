@@ -21,6 +21,8 @@ type Trust interface {
 	AddKey(ctx context.Context, actor auth.Principal, ns, name string, pemKey []byte) (store.TrustedKey, error)
 	RemoveKey(ctx context.Context, actor auth.Principal, ns, name string) error
 	Keys(ctx context.Context, ns string) ([]store.TrustedKey, error)
+	SetSourceRepos(ctx context.Context, actor auth.Principal, ns string, uris []string) error
+	SourceRepos(ctx context.Context, ns string) ([]string, error)
 }
 
 var _ Trust = (*trust.Settings)(nil)
@@ -41,6 +43,7 @@ type protection struct {
 	Namespace        string       `json:"namespace"`
 	Protected        bool         `json:"protected"`
 	RequireSignature bool         `json:"require_signature"`
+	SourceRepos      []string     `json:"source_repos"`
 	Keys             []trustedKey `json:"keys"`
 }
 
@@ -77,7 +80,11 @@ func (a *api) writeProtection(w http.ResponseWriter, r *http.Request, ns string)
 	if err != nil {
 		return err
 	}
-	out := protection{Namespace: ns, Protected: t.Protected, RequireSignature: t.RequireSignature, Keys: []trustedKey{}}
+	repos, err := a.trust.SourceRepos(r.Context(), ns)
+	if err != nil {
+		return err
+	}
+	out := protection{Namespace: ns, Protected: t.Protected, RequireSignature: t.RequireSignature, SourceRepos: repos, Keys: []trustedKey{}}
 	for _, k := range keys {
 		out.Keys = append(out.Keys, trustedKey{Name: k.Name, Fingerprint: k.Hint, PublicKey: k.PublicKey, Added: k.Added, AddedBy: k.AddedBy})
 	}
@@ -100,8 +107,9 @@ func putProtectionAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Pri
 		return err
 	}
 	var body struct {
-		Protected        *bool `json:"protected"`
-		RequireSignature *bool `json:"require_signature"`
+		Protected        *bool     `json:"protected"`
+		RequireSignature *bool     `json:"require_signature"`
+		SourceRepos      *[]string `json:"source_repos"`
 	}
 	if err := readJSON(r, &body); err != nil {
 		return err
@@ -111,6 +119,12 @@ func putProtectionAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	ns := r.PathValue("ns")
 	req := body.RequireSignature != nil && *body.RequireSignature
+	// Source repositories first: a bad one changes nothing.
+	if body.SourceRepos != nil {
+		if err := a.trust.SetSourceRepos(r.Context(), p, ns, *body.SourceRepos); err != nil {
+			return err
+		}
+	}
 	if err := a.trust.Protect(r.Context(), p, ns, *body.Protected, req); err != nil {
 		return err
 	}

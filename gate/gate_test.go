@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/opencontainers/go-digest"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 
 	"github.com/drydock/drydock/auth"
@@ -306,13 +307,27 @@ func TestGateIntoProtectedNamespace(t *testing.T) {
 	if _, err := settings.AddKey(ctx, admin, "prod", "ci", pem); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := gate.Run(ctx, cfg); err != nil {
+	res, err := gate.Run(ctx, cfg)
+	if err != nil {
 		t.Fatalf("gate with the trusted key: %v", err)
 	}
 	if _, err := remote.Head(reg.Ref(t, "prod/app:1.0"), reg.Admin(ctx)...); err != nil {
 		t.Errorf("gated image not served by tag: %v", err)
 	}
-	untrusted, _ := config(t, reg, "oci:"+imagetest.LayoutDir(t, appImage(t, "2.36-9+deb12u4")), "prod/app:1.1")
+	// Admission's provenance check reads the source repository where the
+	// gate's SLSA provenance writes it.
+	tg := trust.New(reg.Server.Store(), reg.Server.Blobs(), nil)
+	d := digest.Digest(res.Digest.DigestStr())
+	for repos, wantOK := range map[string]bool{cfg.Provenance.SourceRepo: true, "https://git.example.com/other/app": false} {
+		if err := settings.SetSourceRepos(ctx, admin, "prod", []string{repos}); err != nil {
+			t.Fatal(err)
+		}
+		err := tg.CheckProvenance(ctx, "prod/app", d)
+		if (err == nil) != wantOK || (!wantOK && !strings.Contains(err.Error(), `"`+cfg.Provenance.SourceRepo+`", which is not allowed`)) {
+			t.Errorf("CheckProvenance with %s allowed: %v, want ok %t", repos, err, wantOK)
+		}
+	}
+		untrusted, _ := config(t, reg, "oci:"+imagetest.LayoutDir(t, appImage(t, "2.36-9+deb12u4")), "prod/app:1.1")
 	_, err = gate.Run(ctx, untrusted)
 	var step *gate.StepError
 	if !errors.As(err, &step) || !strings.HasPrefix(step.Step, "tag ") || !strings.Contains(err.Error(), "protected") {

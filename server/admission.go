@@ -19,7 +19,7 @@ import (
 // resolve through the registry service (and its gate), verdicts are
 // judged by enforcement's gate (the quarantine's, with its cache) under
 // each namespace's policy, unknown digests go to the scan queue,
-// signatures to the trust gate. A stored scan or a rematch's flip drops
+// signatures and provenance to the trust gate. A stored scan or a rematch's flip drops
 // the webhook's cached checks of that digest.
 func (s *Server) buildAdmission() (*admission.Webhook, error) {
 	cfg := admission.Config{Registries: s.cfg.AdmissionRegistries, Timeout: s.cfg.AdmissionTimeout, Namespaces: map[string]admission.Mode{}}
@@ -30,11 +30,13 @@ func (s *Server) buildAdmission() (*admission.Webhook, error) {
 		}
 		cfg.Namespaces[ns] = admission.Audit
 	}
+	tg := trust.New(s.st, s.blobs, nil)
 	wh, err := admission.New(cfg, admission.Parts{
 		Resolver:   admissionResolver{s.reg.Service()},
 		Verdicts:   refusals{judge: s.gate.Judge},
 		Scans:      admissionScans{st: s.st, q: s.jobs},
-		Signatures: refusals{judge: trust.New(s.st, s.blobs, nil).CheckSignature},
+		Signatures: refusals{judge: tg.CheckSignature},
+		Provenance: refusals{judge: tg.CheckProvenance},
 		Audit:      s.audit,
 	})
 	if err != nil {
@@ -83,6 +85,10 @@ func (r refusals) Judge(ctx context.Context, repo string, d digest.Digest) error
 }
 
 func (r refusals) CheckSignature(ctx context.Context, repo string, d digest.Digest) error {
+	return r.Judge(ctx, repo, d)
+}
+
+func (r refusals) CheckProvenance(ctx context.Context, repo string, d digest.Digest) error {
 	return r.Judge(ctx, repo, d)
 }
 

@@ -189,6 +189,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Store is the server's store (for tools such as gc and tests).
 func (s *Server) Store() *store.Store { return s.st }
 
+// Blobs is the server's blob store (for tests that read what was pushed).
+func (s *Server) Blobs() *blobstore.Store { return s.blobs }
+
 // Webhooks sends the namespaces' webhooks; other parts of the server
 // (scan results, verdict changes) publish through its Publish.
 func (s *Server) Webhooks() *webhook.Sender { return s.hooks }

@@ -121,3 +121,42 @@ func (s *Store) TrustedKeys(ctx context.Context, ns string) ([]TrustedKey, error
 	}
 	return out, rows.Err()
 }
+
+// SetSourceRepos replaces a namespace's allowed source repositories
+// (none: provenance is not required). The namespace must exist.
+func (s *Store) SetSourceRepos(ctx context.Context, ns string, uris []string) error {
+	if err := s.namespaceExists(ctx, ns); err != nil {
+		return err
+	}
+	return s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM trust_source_repos WHERE namespace = ?", ns); err != nil {
+			return fmt.Errorf("store: set source repositories of %s: %w", ns, err)
+		}
+		for _, u := range uris {
+			_, err := tx.ExecContext(ctx, `INSERT INTO trust_source_repos (namespace, uri) VALUES (?, ?)
+				ON CONFLICT (namespace, uri) DO NOTHING`, ns, u)
+			if err != nil {
+				return fmt.Errorf("store: set source repositories of %s: %w", ns, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SourceRepos lists a namespace's allowed source repositories, sorted.
+func (s *Store) SourceRepos(ctx context.Context, ns string) ([]string, error) {
+	rows, err := s.QueryContext(ctx, "SELECT uri FROM trust_source_repos WHERE namespace = ? ORDER BY uri", ns)
+	if err != nil {
+		return nil, fmt.Errorf("store: source repositories of %s: %w", ns, err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("store: source repositories of %s: %w", ns, err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

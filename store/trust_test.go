@@ -68,3 +68,45 @@ func TestNamespaceTrustAndKeys(t *testing.T) {
 		}
 	})
 }
+
+func TestSourceRepos(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if err := st.SetSourceRepos(ctx, "prod", []string{"https://git.example/a"}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("SetSourceRepos for a missing namespace = %v, want ErrNotFound", err)
+		}
+		for _, ns := range []string{"prod", "other"} {
+			if err := st.CreateNamespace(ctx, auth.Namespace{Name: ns, Created: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := st.SourceRepos(ctx, "prod"); err != nil || len(got) != 0 {
+			t.Fatalf("SourceRepos before any = %v, %v; want none", got, err)
+		}
+		want := []string{"https://git.example/a", "https://git.example/b"}
+		if err := st.SetSourceRepos(ctx, "prod", []string{want[1], want[0], want[1]}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetSourceRepos(ctx, "other", []string{"https://git.example/c"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.SourceRepos(ctx, "prod"); err != nil || len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+			t.Fatalf("SourceRepos = %v, %v; want %v", got, err, want)
+		}
+		if err := st.SetSourceRepos(ctx, "prod", []string{"https://git.example/d"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.SourceRepos(ctx, "prod"); len(got) != 1 || got[0] != "https://git.example/d" {
+			t.Errorf("SourceRepos after replacing = %v", got)
+		}
+		if err := st.SetSourceRepos(ctx, "prod", nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.SourceRepos(ctx, "prod"); len(got) != 0 {
+			t.Errorf("SourceRepos after clearing = %v", got)
+		}
+		if got, _ := st.SourceRepos(ctx, "other"); len(got) != 1 {
+			t.Errorf("SourceRepos of another namespace = %v; want its own one", got)
+		}
+	})
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
@@ -119,4 +121,47 @@ func (s *Settings) RemoveKey(ctx context.Context, actor auth.Principal, ns, name
 // Keys lists ns's trusted keys.
 func (s *Settings) Keys(ctx context.Context, ns string) ([]store.TrustedKey, error) {
 	return s.st.TrustedKeys(ctx, ns)
+}
+
+// maxSourceRepos bounds a namespace's allowed source repositories.
+const maxSourceRepos = 100
+
+// SetSourceRepos replaces ns's allowed source repositories; none means
+// admission does not ask for provenance. Each is compared exactly with
+// the source repository a SLSA provenance attestation names (what
+// `drydock gate --source-repo` writes).
+func (s *Settings) SetSourceRepos(ctx context.Context, actor auth.Principal, ns string, uris []string) error {
+	if err := s.requireAdmin(ctx, actor, "namespace.source-repos", ns); err != nil {
+		return err
+	}
+	if len(uris) > maxSourceRepos {
+		return &Error{fmt.Errorf("%d source repositories: at most %d", len(uris), maxSourceRepos)}
+	}
+	for _, u := range uris {
+		if err := checkSourceRepo(u); err != nil {
+			return &Error{err}
+		}
+	}
+	if err := s.st.SetSourceRepos(ctx, ns, uris); err != nil {
+		return notFound(err)
+	}
+	s.record(ctx, actor, "namespace.source-repos", ns, strings.Join(uris, " "))
+	return nil
+}
+
+// SourceRepos lists ns's allowed source repositories.
+func (s *Settings) SourceRepos(ctx context.Context, ns string) ([]string, error) {
+	return s.st.SourceRepos(ctx, ns)
+}
+
+func checkSourceRepo(u string) error {
+	switch {
+	case u == "":
+		return errors.New("an empty source repository")
+	case len(u) > 2048:
+		return fmt.Errorf("source repository %.40q…: longer than 2048 bytes", u)
+	case strings.IndexFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return fmt.Errorf("source repository %q: contains white space or a control character", u)
+	}
+	return nil
 }

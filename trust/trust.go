@@ -143,19 +143,25 @@ func (g *Gate) settings(ctx context.Context, repo string) (string, store.Namespa
 	if err != nil || (!nt.Protected && !nt.RequireSignature) {
 		return ns, nt, nil, err
 	}
+	keys, err := g.trustedKeys(ctx, ns)
+	return ns, nt, keys, err
+}
+
+// trustedKeys are ns's trusted keys, parsed.
+func (g *Gate) trustedKeys(ctx context.Context, ns string) ([]*sign.PublicKey, error) {
 	stored, err := g.st.TrustedKeys(ctx, ns)
 	if err != nil {
-		return ns, nt, nil, err
+		return nil, err
 	}
 	var keys []*sign.PublicKey
 	for _, k := range stored {
 		pk, err := sign.ParsePublicKey([]byte(k.PublicKey), k.Name)
 		if err != nil {
-			return ns, nt, nil, fmt.Errorf("trust: stored key %s of namespace %s: %w", k.Name, ns, err)
+			return nil, fmt.Errorf("trust: stored key %s of namespace %s: %w", k.Name, ns, err)
 		}
 		keys = append(keys, pk)
 	}
-	return ns, nt, keys, nil
+	return keys, nil
 }
 
 // passed finds a verdict attestation with verdict pass about dgst, signed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -18,16 +19,36 @@ func newTrustCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "trust", Short: "Protected namespaces: only images the CI gate passed may be tagged (protect, status, key)"}
 	env.addFlags(cmd)
 	settings := func() *trust.Settings { return trust.NewSettings(env.st, env.audit) }
-	var requireSig, off bool
+	var requireSig, off, noSourceRepos bool
+	var sourceRepos []string
 	protect := &cobra.Command{
-		Use:   "protect NAMESPACE [--require-signature] [--off]",
+		Use:   "protect NAMESPACE [--require-signature] [--source-repo URL]... [--no-source-repos] [--off]",
 		Short: "Take tags only for images with a passing verdict signed by a trusted key; --require-signature also for pulls",
 		Long: "A protected namespace refuses a tag push unless the digest carries a verdict attestation with\n" +
 			"verdict pass, signed by one of the namespace's trusted keys (what `drydock gate` attaches). Everyone\n" +
 			"is refused, administrators too, and each refusal is audited. Signatures and attestations pushed as\n" +
-			"OCI referrers are accepted. --require-signature also refuses pulls of images no trusted key signed.",
+			"OCI referrers are accepted. --require-signature also refuses pulls of images no trusted key signed.\n" +
+			"--source-repo (repeatable) lists the source repositories the namespace's images may be built from:\n" +
+			"admission control then runs an image only if it carries a SLSA provenance attestation, signed by a\n" +
+			"trusted key, naming one of them (what `drydock gate --source-repo` writes), compared exactly.\n" +
+			"--source-repo '' or --no-source-repos clears the list; without either it is left as it is.",
 		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			// Source repositories first: a bad one changes nothing.
+			if noSourceRepos || cmd.Flags().Changed("source-repo") {
+				var uris []string
+				for _, u := range sourceRepos {
+					if u != "" {
+						uris = append(uris, u)
+					}
+				}
+				if noSourceRepos && len(uris) > 0 {
+					return usageError{fmt.Errorf("--no-source-repos and --source-repo %s: give one or the other", uris[0])}
+				}
+				if err := settings().SetSourceRepos(ctx, env.actor, args[0], uris); err != nil {
+					return err
+				}
+			}
 			if err := settings().Protect(ctx, env.actor, args[0], !off, requireSig && !off); err != nil {
 				return err
 			}
@@ -36,6 +57,8 @@ func newTrustCmd() *cobra.Command {
 	}
 	protect.Flags().BoolVar(&requireSig, "require-signature", false, "also refuse pulls of images that carry no signature by a trusted key")
 	protect.Flags().BoolVar(&off, "off", false, "stop protecting the namespace")
+	protect.Flags().StringArrayVar(&sourceRepos, "source-repo", nil, "a source repository (URL) the namespace's images may be built from; repeatable, '' clears")
+	protect.Flags().BoolVar(&noSourceRepos, "no-source-repos", false, "clear the allowed source repositories (no provenance required)")
 	status := &cobra.Command{
 		Use:   "status NAMESPACE",
 		Short: "Show a namespace's protection and trusted keys",
@@ -93,8 +116,18 @@ func printTrust(ctx context.Context, cmd *cobra.Command, s *trust.Settings, ns s
 	if err != nil {
 		return err
 	}
+	repos, err := s.SourceRepos(ctx, ns)
+	if err != nil {
+		return err
+	}
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "namespace %s\nprotected:         %t\nrequire signature: %t\n", ns, t.Protected, t.RequireSignature)
+	if len(repos) > 0 {
+		fmt.Fprintf(w, "source repos:      %s\n", strings.Join(repos, ", "))
+	}
+	if len(repos) > 0 && len(keys) == 0 {
+		fmt.Fprintln(w, "WARNING: no trusted key yet: admission refuses every image of the namespace until `drydock trust key add`")
+	}
 	if t.Protected && len(keys) == 0 {
 		fmt.Fprintln(w, "WARNING: no trusted key yet: every tag push is refused until `drydock trust key add`")
 	}
