@@ -327,7 +327,7 @@ func TestGateIntoProtectedNamespace(t *testing.T) {
 			t.Errorf("CheckProvenance with %s allowed: %v, want ok %t", repos, err, wantOK)
 		}
 	}
-		untrusted, _ := config(t, reg, "oci:"+imagetest.LayoutDir(t, appImage(t, "2.36-9+deb12u4")), "prod/app:1.1")
+	untrusted, _ := config(t, reg, "oci:"+imagetest.LayoutDir(t, appImage(t, "2.36-9+deb12u4")), "prod/app:1.1")
 	_, err = gate.Run(ctx, untrusted)
 	var step *gate.StepError
 	if !errors.As(err, &step) || !strings.HasPrefix(step.Step, "tag ") || !strings.Contains(err.Error(), "protected") {
