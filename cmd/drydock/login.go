@@ -53,12 +53,11 @@ crane and skopeo find them.`,
 	fl.StringVarP(&f.password, "password", "p", "", "password or token (visible to other users of this machine: prefer --password-stdin)")
 	fl.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password or token from standard input (without it, a terminal is asked)")
 	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
-	wrapHelp(cmd)
 	return cmd
 }
 
 func newLogoutCmd() *cobra.Command {
-	return wrappedHelp(&cobra.Command{
+	return &cobra.Command{
 		Use:   "logout REGISTRY",
 		Short: "Remove a registry's credentials from the Docker config",
 		Long: `Remove the credentials for REGISTRY from the Docker config
@@ -69,7 +68,7 @@ helper).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLogout(args[0], cmd.OutOrStdout())
 		},
-	})
+	}
 }
 
 // runLogin checks the credentials with the registry's own login flow (a

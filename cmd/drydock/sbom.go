@@ -54,7 +54,6 @@ sbom:FILE) or a registry reference.`,
 	fl.StringVar(&f.format, "format", "", "table, json, cyclonedx (alias cyclonedx-json) or spdx (alias spdx-json); default: table on a terminal, json otherwise")
 	fl.StringVarP(&f.output, "output", "o", "", "write to FILE (atomically) instead of standard output")
 	f.imageFlags.addFlags(fl)
-	wrapHelp(cmd)
 	return cmd
 }
 

@@ -46,7 +46,6 @@ Exit codes: 0 pass, 1 policy failure, 2 usage or input error,
 		},
 	}
 	f.addFlags(cmd.Flags())
-	wrapHelp(cmd)
 	return cmd
 }
 
