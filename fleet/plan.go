@@ -84,7 +84,9 @@ func (a *analysis) target(ctx context.Context, img *Image, f *facts) (digest.Dig
 		}
 		var removes []string
 		for _, fd := range img.Findings {
-			if !ids[fd.ID] && !slices.ContainsFunc(fd.Aliases, func(id string) bool { return ids[id] }) {
+			// By ID only: an alias such as a DSA groups several CVEs, so
+			// the target keeping one of them says nothing of the others.
+			if !ids[fd.ID] {
 				removes = append(removes, fd.ID)
 			}
 		}
