@@ -169,8 +169,7 @@ func isImage(mediaType, configMediaType, subject string) bool {
 	if subject != "" {
 		return false
 	}
-	switch mediaType {
-	case "application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json":
+	if isIndex(mediaType) {
 		return true
 	}
 	switch configMediaType {
@@ -178,6 +177,28 @@ func isImage(mediaType, configMediaType, subject string) bool {
 		return true
 	}
 	return false
+}
+
+func isIndex(mediaType string) bool {
+	return mediaType == "application/vnd.oci.image.index.v1+json" || mediaType == "application/vnd.docker.distribution.manifest.list.v2+json"
+}
+
+// childrenOf reads the manifest digests an index lists; nil for content
+// that is not one.
+func childrenOf(content []byte) []string {
+	var m struct {
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+	}
+	if json.Unmarshal(content, &m) != nil {
+		return nil
+	}
+	out := make([]string, 0, len(m.Manifests))
+	for _, c := range m.Manifests {
+		out = append(out, c.Digest)
+	}
+	return out
 }
 
 // layersOf reads the layer digests of an image manifest, bottom first; nil

@@ -132,12 +132,18 @@ func (a *analysis) base(ctx context.Context, img *Image, f *facts) (*Base, error
 		b.Tag, b.Current = pickTag(art.Tags), b.Digest
 		return b, nil
 	}
-	// Its tag moved away (the store keeps no tag history): the newest
-	// image pushed to the base repository is where it moved.
 	arts, err := a.artifacts(ctx, best.Repo)
 	if err != nil {
 		return nil, err
 	}
+	// A multi-platform base is tagged by its index: a tagged index that
+	// still lists the digest names it now.
+	if tag, err := a.indexTag(ctx, best.Repo, arts, best.Digest); tag != "" || err != nil {
+		b.Tag, b.Current = tag, b.Digest
+		return b, err
+	}
+	// Its tag moved away (the store keeps no tag history): the newest
+	// image pushed to the base repository is where it moved.
 	for _, art := range arts {
 		if isImage(art.MediaType, art.ConfigMediaType, art.Subject) {
 			b.Current = digest.Digest(art.Digest)
@@ -146,6 +152,35 @@ func (a *analysis) base(ctx context.Context, img *Image, f *facts) (*Base, error
 	}
 	b.MovedOn = b.Current != "" && b.Current != b.Digest
 	return b, nil
+}
+
+// maxIndexesRead bounds the tagged indexes read to find the one listing a
+// base image's platform manifest.
+const maxIndexesRead = 50
+
+// indexTag is the tag of the newest tagged index in arts (repo's pushes)
+// that lists d; "" when none does.
+func (a *analysis) indexTag(ctx context.Context, repo string, arts []store.Artifact, d string) (string, error) {
+	read := 0
+	for _, art := range arts {
+		if len(art.Tags) == 0 || !isIndex(art.MediaType) {
+			continue
+		}
+		if read++; read > maxIndexesRead {
+			break
+		}
+		m, err := a.st.GetManifest(ctx, repo, art.Digest)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since it was listed
+		}
+		if err != nil {
+			return "", fmt.Errorf("fleet: index %s: %w", art.Digest, err)
+		}
+		if slices.Contains(childrenOf(m.Content), d) {
+			return pickTag(art.Tags), nil
+		}
+	}
+	return "", nil
 }
 
 // layers are img's layer blob digests, bottom first: from its manifest in

@@ -7,8 +7,14 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/crane"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/store/storetest"
 	"github.com/drydock/drydock/verdict"
@@ -129,5 +135,59 @@ func TestStaleBaseOnlyProperPrefix(t *testing.T) {
 	// equals: lib/copy's copy was pushed later and holds the same digest.
 	if b := rep.Images[2].Staleness.Base; b == nil || b.Digest != w.base2 || b.Repository != w.host+"/lib/copy" || b.Tag != "12" {
 		t.Errorf("app3: Base = %+v, want base2 as lib/copy:12 (its newest push)", b)
+	}
+}
+
+// TestStaleBaseIndex: a multi-platform base is tagged by its index; the
+// platform image an app is built on has not moved on while the tagged
+// index lists it, and has once the tag names an index without it.
+func TestStaleBaseIndex(t *testing.T) {
+	w := newWorld(t, storetest.SQLite(t))
+	ctx := context.Background()
+	layer := func(name string) v1.Layer {
+		return imagetest.Layer(t, imagetest.File{Name: name, Body: "content of " + name})
+	}
+	index := func(amd, arm v1.Image) v1.ImageIndex {
+		return mutate.AppendManifests(empty.Index,
+			mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+			mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}})
+	}
+	pushIndex := func(idx v1.ImageIndex) digest.Digest {
+		ref, err := name.ParseReference(w.host+"/lib/multi:3", name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.WriteIndex(ref, idx); err != nil {
+			t.Fatal(err)
+		}
+		h, _ := idx.Digest()
+		return digest.Digest(h.String())
+	}
+	amd1 := imagetest.Layers(t, layer("m1"), layer("m2"))
+	pushIndex(index(amd1, imagetest.Layers(t, layer("r1"))))
+	app := w.push(t, appendLayer(t, amd1, layer("app")), "team/multi:1")
+	h, _ := amd1.Digest()
+	amd1d := digest.Digest(h.String())
+	report := func() *Report {
+		return &Report{Images: []*Image{{Digest: app, Refs: []string{w.host + "/team/multi:1"}, Repository: w.host + "/team/multi"}}}
+	}
+
+	rep := report()
+	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+		t.Fatal(err)
+	}
+	want := &Base{Repository: w.host + "/lib/multi", Digest: amd1d, Tag: "3", Current: amd1d}
+	if got := rep.Images[0].Staleness.Base; !reflect.DeepEqual(got, want) {
+		t.Errorf("Base while lib/multi:3 lists it = %+v, want %+v", got, want)
+	}
+
+	idx2 := pushIndex(index(imagetest.Layers(t, layer("n1"), layer("n2")), imagetest.Layers(t, layer("s1"))))
+	rep = report()
+	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+		t.Fatal(err)
+	}
+	want = &Base{Repository: w.host + "/lib/multi", Digest: amd1d, Current: idx2, MovedOn: true}
+	if got := rep.Images[0].Staleness.Base; !reflect.DeepEqual(got, want) {
+		t.Errorf("Base after lib/multi:3 moved to another index = %+v, want %+v", got, want)
 	}
 }
