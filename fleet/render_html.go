@@ -15,9 +15,7 @@ import (
 //go:embed report.html.tmpl
 var reportHTML string
 
-var reportTemplate = template.Must(template.New("report.html.tmpl").
-	Funcs(template.FuncMap{"headTitle": headTitle}).
-	Parse(reportHTML))
+var reportTemplate = template.Must(template.New("report.html.tmpl").Parse(reportHTML))
 
 // htmlView is what the page template reads: the shared view, headline
 // figures, the two charts and the audit history.

@@ -15,8 +15,9 @@ func writeMarkdown(w io.Writer, v *view) error {
 	for _, m := range v.Meta {
 		tw.printf("- %s\n", mdEscape(m))
 	}
+	tw.printf("\n")
 	for _, s := range v.Sections {
-		tw.printf("\n## %s\n\n", mdEscape(s.Title))
+		tw.printf("## %s\n\n", mdEscape(s.Title))
 		for _, l := range s.Lead {
 			tw.printf("%s\n\n", mdEscape(l))
 		}
@@ -28,7 +29,7 @@ func writeMarkdown(w io.Writer, v *view) error {
 			heads := make([]string, len(s.Head))
 			rule := make([]string, len(s.Head))
 			for i, h := range s.Head {
-				heads[i] = mdEscape(headTitle(h))
+				heads[i] = mdEscape(h)
 				rule[i] = "---"
 			}
 			tw.printf("| %s |\n|%s|\n", strings.Join(heads, " | "), strings.Join(rule, "|"))
@@ -50,16 +51,6 @@ func writeMarkdown(w io.Writer, v *view) error {
 		}
 	}
 	return tw.err
-}
-
-// headTitle turns a column head into a title: "OVER MAX AGE" is
-// "Over max age".
-func headTitle(h string) string {
-	if h == "" {
-		return h
-	}
-	h = strings.ToLower(h)
-	return strings.ToUpper(h[:1]) + h[1:]
 }
 
 func mdCell(c viewCell) string {

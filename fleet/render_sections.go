@@ -11,7 +11,7 @@ import (
 // over the policy's maxAge, then oldest, images of unknown age last.
 func stalenessSection(rep *Report) viewSection {
 	s := viewSection{ID: "staleness", Title: "Staleness",
-		Head:  []string{"IMAGE", "DIGEST", "AGE", "OVER MAX AGE", "NEWER PASSING", "BEHIND", "BASE IMAGE", "FIXABLE"},
+		Head:  []string{"Image", "Digest", "Age", "Over max age", "Newer passing", "Behind", "Base image", "Fixable"},
 		Empty: "No running images."}
 	now := reportNow(rep)
 	imgs := slices.Clone(rep.Images)
@@ -93,7 +93,7 @@ func baseText(b *Base) string {
 
 func unknownOriginSection(rep *Report) viewSection {
 	s := viewSection{ID: "unknown-origin", Title: "Unknown origin",
-		Head:  []string{"IMAGE", "DIGEST", "WORKLOADS", "REASONS"},
+		Head:  []string{"Image", "Digest", "Workloads", "Reasons"},
 		Empty: "No image of unknown origin."}
 	if len(rep.UnknownOrigin) > 0 {
 		s.Lead = []string{"Running images drydock cannot vouch for: pulled from outside the private registry, or without a drydock verdict or provenance attestation."}
@@ -108,7 +108,7 @@ func unknownOriginSection(rep *Report) viewSection {
 func sprawlSection(rep *Report) viewSection {
 	sp := rep.Sprawl
 	s := viewSection{ID: "sprawl", Title: "Sprawl",
-		Head:  []string{"SHARE BY", "REPOSITORY", "DIGESTS", "WORKLOADS"},
+		Head:  []string{"Share by", "Repository", "Digests", "Workloads"},
 		Empty: "No workloads that could share one image.",
 		Lead: []string{fmt.Sprintf("%s from %s, on %s.", countNoun(sp.Images, "distinct image", "distinct images"),
 			countNoun(sp.Repositories, "repository", "repositories"), countNoun(sp.BaseImages, "base image", "base images"))}}
@@ -130,7 +130,7 @@ func sprawlSection(rep *Report) viewSection {
 
 func planSection(rep *Report) viewSection {
 	s := viewSection{ID: "plan", Title: "Update plan",
-		Head:  []string{"WORKLOAD", "CONTAINER", "CURRENT", "TARGET", "REMOVES", "STATUS"},
+		Head:  []string{"Workload", "Container", "Current", "Target", "Removes", "Status"},
 		Empty: "No update planned: no affected workload has a newer passing build that removes one of its findings."}
 	applied, failed := 0, 0
 	for _, p := range rep.Plan {

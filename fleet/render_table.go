@@ -67,12 +67,12 @@ func (t *textWriter) table(s viewSection) {
 		return
 	}
 	tab := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tab, "  %s\n", strings.Join(s.Head, "\t"))
+	fmt.Fprintf(tab, "  %s\n", strings.ToUpper(strings.Join(s.Head, "\t")))
 	for _, row := range s.Rows {
 		cells := make([]string, len(row))
 		for i, c := range row {
 			limit := tableCellRunes
-			if i < len(s.Head) && s.Head[i] == "SUMMARY" {
+			if i < len(s.Head) && s.Head[i] == "Summary" {
 				limit = tableSummaryRunes
 			}
 			text := oneLine(joinItems(c, tableItems))

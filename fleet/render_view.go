@@ -163,7 +163,7 @@ func buildView(rep *Report) *view {
 
 func newSection(rep *Report) viewSection {
 	s := viewSection{ID: "new", Title: "New since the previous audit",
-		Head: []string{"SEVERITY", "ID", "FIX", "PACKAGES", "WORKLOADS", "SUMMARY"}}
+		Head: []string{"Severity", "ID", "Fix", "Packages", "Workloads", "Summary"}}
 	if rep.Previous != nil {
 		s.Lead = []string{"Vulnerabilities that affect running images now and did not at the audit of " + fmtTime(*rep.Previous) + "."}
 		s.Empty = "Nothing new since the previous audit of " + fmtTime(*rep.Previous) + "."
@@ -203,7 +203,7 @@ func newSection(rep *Report) viewSection {
 
 func totalsSection(rep *Report) viewSection {
 	s := viewSection{ID: "totals", Title: "Totals",
-		Head: []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN", "TOTAL", "FIXABLE"}}
+		Head: []string{"Critical", "High", "Medium", "Low", "Unknown", "Total", "Fixable"}}
 	workloads := map[string]bool{}
 	for _, r := range rep.Running {
 		workloads[r.Environment+"\x00"+r.Workload.String()] = true
@@ -229,7 +229,7 @@ func totalsSection(rep *Report) viewSection {
 func rematchSection(rep *Report) viewSection {
 	m := rep.Rematch
 	s := viewSection{ID: "rematch", Title: "Rematch",
-		Head: []string{"IMAGES", "CATALOGED", "RE-EVALUATED", "UNCHANGED"},
+		Head: []string{"Images", "Cataloged", "Re-evaluated", "Unchanged"},
 		Rows: [][]viewCell{{intCell(m.Images), intCell(m.Cataloged), intCell(m.Reevaluated), intCell(m.NotReevaluated)}}}
 	if m.Since.IsZero() {
 		s.Lead = []string{"No earlier database mark: every image was matched in full."}
