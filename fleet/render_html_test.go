@@ -195,7 +195,7 @@ func TestHTMLCharts(t *testing.T) {
 	if got, want := strings.Join(counts, " "), "0 1 0 1 1 1"; got != want {
 		t.Errorf("age buckets count %q, want %q", got, want)
 	}
-	if got, want := strings.Join(labels, "|"), "< 30 days|30–90 days|90–180 days|180–365 days|≥ 365 days|unknown"; got != want {
+	if got, want := strings.Join(labels, "|"), "<30d|30–90d|90–180d|180–365d|≥365d|unknown"; got != want {
 		t.Errorf("age bucket labels %q, want %q", got, want)
 	}
 

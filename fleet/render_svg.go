@@ -23,7 +23,7 @@ const maxHistoryPoints = 90
 
 // Chart geometry, in SVG user units (the SVG scales to the page width).
 const (
-	chartW, chartH        = 720, 300
+	chartW, chartH        = 600, 280
 	plotLeft, plotRight   = 56, chartW - 16
 	plotTop, plotBottom   = 44, chartH - 44
 	plotWidth, plotHeight = plotRight - plotLeft, plotBottom - plotTop
@@ -97,18 +97,18 @@ func severityChart(history []HistoryPoint) template.HTML {
 }
 
 // ageBuckets are the image age distribution's bars; an age of exactly a
-// boundary falls in the older bucket ("30–90 days" holds 30).
+// boundary falls in the older bucket ("30–90d" holds 30).
 var ageBuckets = []struct {
-	Label string
-	Below int // days; 0 for the open-ended and unknown buckets
-	Color string
+	Label, Long string
+	Below       int // days; 0 for the open-ended and unknown buckets
+	Color       string
 }{
-	{"< 30 days", 30, "#15803d"},
-	{"30–90 days", 90, "#65a30d"},
-	{"90–180 days", 180, "#ca8a04"},
-	{"180–365 days", 365, "#ea580c"},
-	{"≥ 365 days", 0, "#b91c1c"},
-	{"unknown", 0, "#9ca3af"},
+	{"<30d", "under 30 days", 30, "#15803d"},
+	{"30–90d", "30 to 90 days", 90, "#65a30d"},
+	{"90–180d", "90 to 180 days", 180, "#ca8a04"},
+	{"180–365d", "180 to 365 days", 365, "#ea580c"},
+	{"≥365d", "365 days or more", 0, "#b91c1c"},
+	{"unknown", "unknown age", 0, "#9ca3af"},
 }
 
 // ageCounts counts the report's images per age bucket.
@@ -117,16 +117,15 @@ func ageCounts(rep *Report) []int {
 	now := reportNow(rep)
 	for _, img := range rep.Images {
 		days, ok := imageAgeDays(img, now)
-		switch {
-		case !ok:
+		if !ok {
 			counts[len(ageBuckets)-1]++
-		default:
-			i := 0
-			for i < len(ageBuckets)-2 && days >= ageBuckets[i].Below {
-				i++
-			}
-			counts[i]++
+			continue
 		}
+		i := 0
+		for i < len(ageBuckets)-2 && days >= ageBuckets[i].Below {
+			i++
+		}
+		counts[i]++
 	}
 	return counts
 }
@@ -137,7 +136,7 @@ func ageChart(rep *Report) template.HTML {
 	counts := ageCounts(rep)
 	parts := make([]string, len(counts))
 	for i, n := range counts {
-		parts[i] = fmt.Sprintf("%d %s", n, ageBuckets[i].Label)
+		parts[i] = fmt.Sprintf("%s: %d", ageBuckets[i].Long, n)
 	}
 	var b strings.Builder
 	svgOpen(&b, "age-chart", "Image age distribution",
@@ -173,7 +172,7 @@ func legend(b *strings.Builder) {
 	for _, sev := range severityOrder {
 		fmt.Fprintf(b, `<g class="legend"><rect x="%d" y="12" width="12" height="12" fill="%s"/><text x="%d" y="22">%s</text></g>`,
 			x, severityColor[sev], x+16, sev)
-		x += 24 + 8*len(sev)
+		x += 26 + 8*len(sev)
 	}
 	fmt.Fprintf(b, `<text class="legend-note" x="%d" y="22" text-anchor="end">bottom to top</text>`, plotRight)
 }
