@@ -24,7 +24,9 @@ type FleetAudit struct {
 // FleetImage is a digest an audit brought up to date, with the facts read
 // once from its SBOM so later audits need not decode it again.
 type FleetImage struct {
-	Digest string
+	// Digest is the running digest; SBOM the digest its SBOM and findings
+	// are stored under (a platform image's when Digest is an index).
+	Digest, SBOM string
 	// Created is the image config's creation time; zero when it says none.
 	Created  time.Time
 	Packages int
@@ -88,13 +90,13 @@ func upsertFleetImages(ctx context.Context, tx *Tx, id int64, images []FleetImag
 	const per = 200
 	for i := 0; i < len(images); i += per {
 		part := images[i:min(i+per, len(images))]
-		args := make([]any, 0, 4*len(part))
+		args := make([]any, 0, 5*len(part))
 		for _, im := range part {
-			args = append(args, im.Digest, unixNano(im.Created), im.Packages, id)
+			args = append(args, im.Digest, im.SBOM, unixNano(im.Created), im.Packages, id)
 		}
-		q := "INSERT INTO fleet_images (digest, created, packages, audit_id) VALUES (?, ?, ?, ?)" +
-			strings.Repeat(", (?, ?, ?, ?)", len(part)-1) +
-			" ON CONFLICT (digest) DO UPDATE SET created = excluded.created, packages = excluded.packages, audit_id = excluded.audit_id"
+		q := "INSERT INTO fleet_images (digest, sbom, created, packages, audit_id) VALUES (?, ?, ?, ?, ?)" +
+			strings.Repeat(", (?, ?, ?, ?, ?)", len(part)-1) +
+			" ON CONFLICT (digest) DO UPDATE SET sbom = excluded.sbom, created = excluded.created, packages = excluded.packages, audit_id = excluded.audit_id"
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
@@ -170,7 +172,7 @@ func (s *Store) FleetHistory(ctx context.Context, n int) ([]FleetAudit, error) {
 // FleetImages returns the images the last audit brought up to date, by
 // digest.
 func (s *Store) FleetImages(ctx context.Context) (map[string]FleetImage, error) {
-	rows, err := s.QueryContext(ctx, "SELECT digest, created, packages FROM fleet_images")
+	rows, err := s.QueryContext(ctx, "SELECT digest, sbom, created, packages FROM fleet_images")
 	if err != nil {
 		return nil, fmt.Errorf("store: fleet images: %w", err)
 	}
@@ -179,7 +181,7 @@ func (s *Store) FleetImages(ctx context.Context) (map[string]FleetImage, error) 
 	for rows.Next() {
 		var im FleetImage
 		var created int64
-		if err := rows.Scan(&im.Digest, &created, &im.Packages); err != nil {
+		if err := rows.Scan(&im.Digest, &im.SBOM, &created, &im.Packages); err != nil {
 			return nil, fmt.Errorf("store: fleet images: %w", err)
 		}
 		im.Created = Time(created)

@@ -23,7 +23,7 @@ func TestFleetAudits(t *testing.T) {
 		first := store.FleetAudit{Started: t0, Finished: t0.Add(time.Second), Images: 2,
 			Counts: store.SeverityCounts{High: 2, Low: 1}, New: 2, DBBuilt: t0.Add(-time.Hour)}
 		id1, err := st.SaveFleetAudit(ctx, first, report,
-			[]store.FleetImage{{Digest: "sha256:a", Created: t0.Add(-48 * time.Hour), Packages: 3}, {Digest: "sha256:b", Packages: 1}},
+			[]store.FleetImage{{Digest: "sha256:a", SBOM: "sha256:a", Created: t0.Add(-48 * time.Hour), Packages: 3}, {Digest: "sha256:b", SBOM: "sha256:b1", Packages: 1}},
 			[]store.FleetFinding{{Digest: "sha256:a", ID: "CVE-1"}, {Digest: "sha256:a", ID: "CVE-2"}, {Digest: "sha256:b", ID: "CVE-1"}}, nil)
 		if err != nil {
 			t.Fatalf("SaveFleetAudit: %v", err)
@@ -34,7 +34,7 @@ func TestFleetAudits(t *testing.T) {
 			t.Fatalf("LastFleetAudit = %+v, %q, %v; want %+v and its report", got, body, err, first)
 		}
 		ims, err := st.FleetImages(ctx)
-		if err != nil || len(ims) != 2 || ims["sha256:a"].Packages != 3 || !ims["sha256:a"].Created.Equal(t0.Add(-48*time.Hour)) || !ims["sha256:b"].Created.IsZero() {
+		if err != nil || len(ims) != 2 || ims["sha256:a"].Packages != 3 || !ims["sha256:a"].Created.Equal(t0.Add(-48*time.Hour)) || !ims["sha256:b"].Created.IsZero() || ims["sha256:b"].SBOM != "sha256:b1" {
 			t.Fatalf("FleetImages = %+v, %v", ims, err)
 		}
 
@@ -42,7 +42,7 @@ func TestFleetAudits(t *testing.T) {
 		// and gained CVE-3, c is new.
 		second := store.FleetAudit{Started: t0.Add(time.Hour), Finished: t0.Add(time.Hour + time.Second), Images: 2}
 		id2, err := st.SaveFleetAudit(ctx, second, report,
-			[]store.FleetImage{{Digest: "sha256:a", Created: t0.Add(-48 * time.Hour), Packages: 3}, {Digest: "sha256:c", Packages: 5}},
+			[]store.FleetImage{{Digest: "sha256:a", SBOM: "sha256:a", Created: t0.Add(-48 * time.Hour), Packages: 3}, {Digest: "sha256:c", SBOM: "sha256:c", Packages: 5}},
 			[]store.FleetFinding{{Digest: "sha256:a", ID: "CVE-3"}, {Digest: "sha256:c", ID: "CVE-1"}},
 			[]store.FleetFinding{{Digest: "sha256:a", ID: "CVE-2"}, {Digest: "sha256:b", ID: "CVE-1"}})
 		if err != nil || id2 <= id1 {

@@ -20,8 +20,11 @@ CREATE TABLE fleet_audits (
 	report BYTEA NOT NULL
 );
 
+-- digest is the running digest; sbom the digest its SBOM and findings are
+-- stored under (a platform image's, when digest is an index).
 CREATE TABLE fleet_images (
 	digest TEXT PRIMARY KEY,
+	sbom TEXT NOT NULL,
 	created BIGINT NOT NULL DEFAULT 0,
 	packages INTEGER NOT NULL DEFAULT 0,
 	audit_id BIGINT NOT NULL
