@@ -105,22 +105,33 @@ type nsImages struct {
 }
 
 // namespaceImages groups the report's private-registry images by the
-// namespaces of the repositories workloads run them from. Only refs on the
-// host of the image's repository count: a digest pulled from the private
-// registry and from elsewhere is announced under the private one only.
+// namespaces of the repositories workloads run them from. Only refs on a
+// private host count, so a digest pulled from the private registry and
+// from elsewhere is announced under the private name only: the private
+// hosts are those of private images all of whose refs name one host.
 func namespaceImages(rep *Report) map[string]*nsImages {
+	private := map[string]bool{}
+	for _, img := range rep.Images {
+		if img == nil || !img.Private {
+			continue
+		}
+		if hosts := refHosts(img); len(hosts) == 1 {
+			private[hosts[0]] = true
+		}
+	}
 	out := map[string]*nsImages{}
 	for _, img := range rep.Images {
 		if img == nil || !img.Private {
 			continue
 		}
-		host := hostOf(img.Repository)
-		if host == "" {
-			continue
+		onPrivate := func(h string) bool { return private[h] }
+		if !slices.ContainsFunc(refHosts(img), onPrivate) {
+			// Every host it names is ambiguous: trust its repository's.
+			onPrivate = func(h string) bool { return h == hostOf(img.Repository) }
 		}
 		for _, ref := range img.Refs {
 			repo := repositoryOf(ref)
-			if hostOf(repo) != host {
+			if h := hostOf(repo); h == "" || !onPrivate(h) {
 				continue
 			}
 			path := pathOf(repo)
@@ -142,6 +153,17 @@ func namespaceImages(rep *Report) map[string]*nsImages {
 		}
 	}
 	return out
+}
+
+// refHosts are the distinct registry hosts img's refs name.
+func refHosts(img *Image) []string {
+	var hosts []string
+	for _, ref := range img.Refs {
+		if h := hostOf(repositoryOf(ref)); h != "" && !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
 }
 
 // hit is the namespace's images among ds.

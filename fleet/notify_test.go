@@ -63,8 +63,8 @@ func (h *hookReceiver) count() int {
 // namespace team and an image from Docker Hub, and an older finding in
 // namespace shop's image, sends team one audit.vulnerability event naming
 // only team's image and workload, and each of team and shop one
-// audit.completed summary of its own images; the outside image reaches no
-// webhook.
+// audit.completed summary of its own images; the outside image, and the
+// outside name of a private image, reach no webhook.
 func TestNotify(t *testing.T) {
 	st := storetest.SQLite(t)
 	ctx := t.Context()
@@ -75,7 +75,7 @@ func TestNotify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ns := range []string{"team", "shop", "library"} {
+	for _, ns := range []string{"team", "shop", "library", "mirrored"} {
 		if _, err := s.AddEndpoint(ctx, auth.Principal{}, ns, srv.URL, hookSecret, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -91,6 +91,9 @@ func TestNotify(t *testing.T) {
 				Workloads: []fleet.Workload{web}, Counts: fleet.Counts{High: 1, Low: 2}},
 			{Digest: d("b"), Refs: []string{"reg.example:5000/shop/cart:3"}, Repository: "reg.example:5000/shop/cart", Private: true,
 				Workloads: []fleet.Workload{cart}, Counts: fleet.Counts{Medium: 1}},
+			// One digest pulled by two names: only the private one counts.
+			{Digest: d("d"), Refs: []string{"mirror.example/mirrored/cart:4", "reg.example:5000/shop/cart:4"}, Repository: "mirror.example/mirrored/cart",
+				Private: true, Workloads: []fleet.Workload{cart}, Counts: fleet.Counts{Low: 1}},
 			{Digest: d("c"), Refs: []string{"library/nginx:1.25"}, Repository: "library/nginx", Workloads: []fleet.Workload{proxy},
 				Counts: fleet.Counts{High: 1}},
 		},
@@ -112,8 +115,8 @@ func TestNotify(t *testing.T) {
 	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.bad != 0 || len(rc.events["team"]) != 2 || len(rc.events["shop"]) != 1 || len(rc.events["library"]) != 0 {
-		t.Fatalf("events by namespace = %v (%d badly signed); want team 2, shop 1, library none", rc.events, rc.bad)
+	if rc.bad != 0 || len(rc.events["team"]) != 2 || len(rc.events["shop"]) != 1 || len(rc.events["library"]) != 0 || len(rc.events["mirrored"]) != 0 {
+		t.Fatalf("events by namespace = %v (%d badly signed); want team 2, shop 1, library and mirrored none", rc.events, rc.bad)
 	}
 	vuln, done := rc.events["team"][0], rc.events["team"][1]
 	if vuln["type"] != "dev.drydock.audit.vulnerability" || vuln["subject"] != "CVE-2023-45853" {
@@ -144,7 +147,7 @@ func TestNotify(t *testing.T) {
 		new     []any
 		updates float64
 		high    float64
-	}{{"team", done, 1, []any{"CVE-2023-45853"}, 1, 1}, {"shop", rc.events["shop"][0], 1, []any{}, 0, 0}} {
+	}{{"team", done, 1, []any{"CVE-2023-45853"}, 1, 1}, {"shop", rc.events["shop"][0], 2, []any{}, 0, 0}} {
 		data, _ := c.ev["data"].(map[string]any)
 		counts, _ := data["counts"].(map[string]any)
 		images, _ := data["images"].([]any)
