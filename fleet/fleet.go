@@ -232,6 +232,9 @@ type RematchCounts struct {
 	Cataloged      int `json:"cataloged"`
 	Reevaluated    int `json:"reevaluated"`
 	NotReevaluated int `json:"notReevaluated"`
+	// Took is how long cataloging and bringing the findings up to date
+	// took.
+	Took time.Duration `json:"took"`
 }
 
 // HistoryPoint is one past audit's totals, for the severity-over-time chart.

@@ -20,6 +20,8 @@ import (
 // is matched whole. Matching, and which packages a change touches, are
 // enforce's, as for the registry's own rematch.
 func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) ([]*entry, error) {
+	start := time.Now()
+	defer func() { rep.Rematch.Took = time.Since(start) }()
 	st := a.cfg.Store
 	known, err := st.FleetImages(ctx)
 	if err != nil {
@@ -80,9 +82,12 @@ func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) 
 		if !e.full {
 			c = changes[e.since.UnixNano()]
 		}
-		return a.rematch(ctx, m, e, c, built)
+		return a.rematch(ctx, m, e, c)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := a.storeChanged(ctx, work, built); err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
@@ -185,9 +190,9 @@ func (a *Auditor) changes(ctx context.Context, db enforce.Database, live []*entr
 	return out, nil
 }
 
-// rematch matches e again (the packages c touches; all when c is nil) and
-// stores its findings when they changed.
-func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *enforce.DBChange, built time.Time) error {
+// rematch matches e again (the packages c touches; all when c is nil);
+// e.changed says whether its findings are to be stored.
+func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *enforce.DBChange) error {
 	if err := a.loadSBOM(ctx, e); err != nil {
 		return err
 	}
@@ -195,23 +200,48 @@ func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *
 	if err != nil {
 		return err
 	}
-	changed := !e.stored || !enforce.SameFindings(e.findings, fs)
-	if changed {
-		if err := a.putFindings(ctx, e.sbom, fs, built); err != nil {
+	e.changed = !e.stored || !enforce.SameFindings(e.findings, fs)
+	e.findings = fs
+	if e.changed {
+		// Encoded here, on the workers; stored in batches after.
+		if e.body, err = enforce.EncodeFindings(fs); err != nil {
 			return err
 		}
 	}
-	switch {
-	case !e.indexed:
-		err = enforce.IndexSBOM(ctx, a.cfg.Store, e.sbom, e.inv, fs)
-	case changed:
-		err = enforce.IndexFindings(ctx, a.cfg.Store, e.sbom, fs)
+	if !e.indexed {
+		if err := enforce.IndexSBOM(ctx, a.cfg.Store, e.sbom, e.inv, fs); err != nil {
+			return err
+		}
+		e.indexed = true
 	}
-	if err != nil {
+	return nil
+}
+
+// storeChanged stores the findings that changed, with the IDs they carry,
+// a few hundred images per transaction.
+func (a *Auditor) storeChanged(ctx context.Context, work []*entry, built time.Time) error {
+	const per = 500
+	now := a.cfg.Now().UTC()
+	var batch []store.FindingsUpdate
+	flush := func() error {
+		err := a.cfg.Store.PutFindingsBatch(ctx, batch)
+		batch = batch[:0]
 		return err
 	}
-	e.findings, e.stored, e.indexed = fs, true, true
-	return nil
+	for _, e := range work {
+		if !e.changed {
+			continue
+		}
+		batch = append(batch, store.FindingsUpdate{IDs: enforce.FindingIDs(e.findings),
+			StoredFindings: store.StoredFindings{Digest: e.sbom.String(), Findings: e.body, DBBuilt: built, Updated: now}})
+		e.stored, e.body = true, nil
+		if len(batch) == per {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 func (a *Auditor) loadSBOM(ctx context.Context, e *entry) error {
