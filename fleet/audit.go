@@ -126,7 +126,7 @@ func (a *Auditor) Run(ctx context.Context, sources ...Source) (*Report, error) {
 	if err := a.history(ctx, rep); err != nil {
 		return nil, err
 	}
-	if err := analyzeReport(ctx, a.cfg, rep); err != nil {
+	if err := analyze(ctx, a.cfg, rep); err != nil {
 		return nil, fmt.Errorf("fleet: analysis: %w", err)
 	}
 	rep.Finished = a.cfg.Now().UTC()
