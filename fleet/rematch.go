@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,11 +51,12 @@ func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) 
 			return nil
 		}
 		_, wasKnown := known[string(e.img.Digest)]
-		return a.load(ctx, e, wasKnown, mark)
+		return gone(e, a.load(ctx, e, wasKnown, mark))
 	})
 	if err != nil {
 		return nil, err
 	}
+	live = slices.DeleteFunc(live, func(e *entry) bool { return e.err != nil })
 
 	built := db.Built()
 	changes, err := a.changes(ctx, db, live, mark, built, rep)
@@ -82,7 +84,7 @@ func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) 
 		if !e.full {
 			c = changes[e.since.UnixNano()]
 		}
-		return a.rematch(ctx, m, e, c)
+		return gone(e, a.rematch(ctx, m, e, c))
 	})
 	if err != nil {
 		return nil, err
@@ -90,12 +92,32 @@ func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) 
 	if err := a.storeChanged(ctx, work, built); err != nil {
 		return nil, err
 	}
+	for _, e := range work {
+		if e.err != nil { // its SBOM was not found when it was matched
+			if e.cataloged {
+				rep.Rematch.Cataloged--
+			} else {
+				rep.Rematch.Reevaluated--
+			}
+		}
+	}
 	for _, e := range entries {
 		if e.err != nil {
 			e.img.Error = e.err.Error()
 		}
 	}
 	return entries, nil
+}
+
+// gone turns a stored SBOM that is not found any more (a store restored
+// from an older copy, say) into the image's error: it is cataloged again
+// at the next audit. Any other error stops the audit.
+func gone(e *entry, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		e.err, e.changed = err, false
+		return nil
+	}
+	return err
 }
 
 // load reads e's stored findings, and its SBOM when the facts the report
