@@ -236,6 +236,9 @@ func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *
 		}
 		e.indexed = true
 	}
+	// Thousands of decoded SBOMs kept to the end of the audit would be
+	// most of the heap the collector marks.
+	e.inv = nil
 	return nil
 }
 
