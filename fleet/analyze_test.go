@@ -20,7 +20,7 @@ func TestAnalyze(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
 		w := newWorld(t, st)
 		rep := w.report()
-		if err := analyze(context.Background(), w.config("90d"), rep); err != nil {
+		if err := analyze(context.Background(), w.config(), rep); err != nil {
 			t.Fatal(err)
 		}
 		t.Run("Verdict", func(t *testing.T) { checkVerdicts(t, w, rep) })
@@ -31,7 +31,7 @@ func TestAnalyze(t *testing.T) {
 
 		// A second run over the same store says the same: reports are stable.
 		again := w.report()
-		if err := analyze(context.Background(), w.config("90d"), again); err != nil {
+		if err := analyze(context.Background(), w.config(), again); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(again, rep) {

@@ -99,7 +99,7 @@ func newWorld(t *testing.T, st *store.Store) *world {
 	vs := verdict.New(st)
 	for d, v := range map[digest.Digest]store.VerdictStatus{w.app1: store.VerdictFail, w.app2: store.VerdictPass,
 		w.app3: store.VerdictFail, w.app4: store.VerdictPass, w.base1: store.VerdictPass, w.base2: store.VerdictPass} {
-		if _, err := vs.Put(ctx, &store.Verdict{Namespace: namespaceOf(t, d, w), Digest: d.String(), Status: v, ScannedAt: time.Now()}); err != nil {
+		if _, err := vs.Put(ctx, &store.Verdict{Namespace: w.namespaceOf(d), Digest: d.String(), Status: v, ScannedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -137,7 +137,9 @@ func newWorld(t *testing.T, st *store.Store) *world {
 	return w
 }
 
-func namespaceOf(t *testing.T, d digest.Digest, w *world) string {
+// namespaceOf is the namespace whose policy judges d: the first part of
+// its repository's name.
+func (w *world) namespaceOf(d digest.Digest) string {
 	if d == w.base1 || d == w.base2 {
 		return "lib"
 	}
@@ -168,10 +170,12 @@ func (w *world) target(t *testing.T, repo string, d digest.Digest) *sign.Target 
 	return &sign.Target{Digest: ref}
 }
 
-func (w *world) config(maxAge string) Config {
-	pol, err := policy.Parse([]byte("apiVersion: drydock/v1\nkind: Policy\nmaxAge: "+maxAge+"\n"), "fleet.yaml")
+// config is the audit's configuration: the world's store and registry
+// host, the fixture database, a policy with maxAge 90d, the world's clock.
+func (w *world) config() Config {
+	pol, err := policy.Parse([]byte("apiVersion: drydock/v1\nkind: Policy\nmaxAge: 90d\n"), "fleet.yaml")
 	if err != nil {
-		panic(err)
+		panic(err) // a constant that parses
 	}
 	return Config{Store: w.st, Database: func() enforce.Database { return w.db }, Registries: []string{w.host},
 		Policy: pol, Now: func() time.Time { return w.now }}

@@ -49,7 +49,7 @@ func TestPlanNoTarget(t *testing.T) {
 	}
 	rep.Images[0].Findings = glibc
 	rep.Images[2].Findings = w.findings1 // nginx: not in the registry
-	if err := analyze(context.Background(), w.config("90d"), rep); err != nil {
+	if err := analyze(context.Background(), w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Plan) != 0 {

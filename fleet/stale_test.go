@@ -89,7 +89,7 @@ func TestStaleBaseFromSBOM(t *testing.T) {
 		{Digest: tool, Refs: []string{"ghcr.io/acme/tool:1"}, Repository: "ghcr.io/acme/tool"},
 		{Digest: noLayers, Refs: []string{"ghcr.io/acme/other:1"}, Repository: "ghcr.io/acme/other"},
 	}}
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	want := &Base{Repository: w.host + "/lib/debian", Digest: w.base2, Tag: "12", Current: w.base2}
@@ -124,7 +124,7 @@ func TestStaleBaseOnlyProperPrefix(t *testing.T) {
 		// team/app2's copy of app2 has as many layers, not fewer.
 		{Digest: w.app3, Refs: []string{w.host + "/team/app:3"}, Repository: w.host + "/team/app"},
 	}}
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	for _, img := range rep.Images[:2] {
@@ -174,7 +174,7 @@ func TestStaleBaseIndex(t *testing.T) {
 	}
 
 	rep := report()
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	want := &Base{Repository: w.host + "/lib/multi", Digest: amd1d, Tag: "3", Current: amd1d}
@@ -184,7 +184,7 @@ func TestStaleBaseIndex(t *testing.T) {
 
 	idx2 := pushIndex(index(imagetest.Layers(t, layer("n1"), layer("n2")), imagetest.Layers(t, layer("s1"))))
 	rep = report()
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	want = &Base{Repository: w.host + "/lib/multi", Digest: amd1d, Current: idx2, MovedOn: true}
@@ -230,7 +230,7 @@ func TestStaleNewerIndex(t *testing.T) {
 		return &Report{Images: []*Image{{Digest: amd1, Refs: []string{w.host + "/team/mp@" + amd1.String()}, Repository: w.host + "/team/mp"}}}
 	}
 	rep := report()
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	if got := rep.Images[0].Staleness.NewerPassing; got != "" {
@@ -238,7 +238,7 @@ func TestStaleNewerIndex(t *testing.T) {
 	}
 	idx2, _, _ := build("2", "2")
 	rep = report()
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	if got := rep.Images[0].Staleness.NewerPassing; got != idx2 {
