@@ -26,7 +26,7 @@ func (a *analysis) staleness(ctx context.Context, img *Image, f *facts) (*Stalen
 			return nil, err
 		}
 		if len(f.newer) > 0 {
-			at := f.newer[0].PushedAt
+			at := f.newer[0].PushedAt.UTC()
 			s.NewerPassing, s.NewerPassingAt = digest.Digest(f.newer[0].Digest), &at
 			s.DaysBehind = max(0, days(a.now.Sub(f.newer[len(f.newer)-1].PushedAt)))
 		}
