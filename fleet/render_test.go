@@ -210,7 +210,6 @@ func TestTableEmpty(t *testing.T) {
 	out := writeString(t, &Report{}, "table")
 	for _, want := range []string{
 		"Previous audit: none, this is the first.",
-		"This is the first audit: there is no previous audit to compare with.",
 		"Nothing new: this is the first audit.",
 		"0 containers in 0 workloads run 0 distinct images.",
 		"No earlier database mark: every image was matched in full.",

@@ -164,12 +164,17 @@ func buildView(rep *Report) *view {
 func newSection(rep *Report) viewSection {
 	s := viewSection{ID: "new", Title: "New since the previous audit",
 		Head: []string{"Severity", "ID", "Fix", "Packages", "Workloads", "Summary"}}
+	// The lead explains the rows; with none, Empty says it all.
 	if rep.Previous != nil {
-		s.Lead = []string{"Vulnerabilities that affect running images now and did not at the audit of " + fmtTime(*rep.Previous) + "."}
 		s.Empty = "Nothing new since the previous audit of " + fmtTime(*rep.Previous) + "."
+		if len(rep.New) > 0 {
+			s.Lead = []string{"Vulnerabilities that affect running images now and did not at the audit of " + fmtTime(*rep.Previous) + "."}
+		}
 	} else {
-		s.Lead = []string{"This is the first audit: there is no previous audit to compare with."}
 		s.Empty = "Nothing new: this is the first audit."
+		if len(rep.New) > 0 {
+			s.Lead = []string{"This is the first audit: there is no previous audit to compare with."}
+		}
 	}
 	nv := slices.Clone(rep.New)
 	slices.SortStableFunc(nv, func(a, b NewVulnerability) int { return cmp.Compare(sevRank(a.Severity), sevRank(b.Severity)) })
