@@ -14,6 +14,7 @@ import (
 
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/store"
@@ -223,7 +224,7 @@ func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Dige
 	if res == nil || res.Inventory == nil {
 		return nil, false, nil // not scanned (any more): nothing stored to match
 	}
-	merged, err := r.merge(ctx, db, res, t)
+	merged, err := merge(ctx, db, res.Inventory, res.Findings, t)
 	if err != nil {
 		return nil, false, err
 	}
@@ -284,17 +285,16 @@ func (r *Rematcher) rematchOne(ctx context.Context, db *runSource, d digest.Dige
 	return flips, rewritten, nil
 }
 
-// merge matches the packages of res that t touches and returns them with
-// the stored findings of the other packages.
-func (r *Rematcher) merge(ctx context.Context, db *runSource, res *ScanResult, t *touched) ([]match.Finding, error) {
-	inv := res.Inventory
+// merge matches the packages of inv that t touches and returns their
+// findings with the stored findings of the other packages.
+func merge(ctx context.Context, db *runSource, inv *inventory.Inventory, findings []match.Finding, t *touched) ([]match.Finding, error) {
 	again := make([]bool, len(inv.Packages))
 	for i := range inv.Packages {
 		again[i] = t.all || t.touches(&inv.Packages[i])
 	}
 	byPkg := packageIndex(inv)
-	for i := range res.Findings {
-		f := &res.Findings[i]
+	for i := range findings {
+		f := &findings[i]
 		if t.ids[f.ID] || slices.ContainsFunc(f.IDs, func(id string) bool { return t.ids[id] }) {
 			if at, ok := byPkg[pkgKey(&f.Package)]; ok {
 				again[at] = true
@@ -313,10 +313,10 @@ func (r *Rematcher) merge(ctx context.Context, db *runSource, res *ScanResult, t
 		return nil, err
 	}
 	var kept []match.Finding
-	for i := range res.Findings {
-		at, ok := byPkg[pkgKey(&res.Findings[i].Package)]
+	for i := range findings {
+		at, ok := byPkg[pkgKey(&findings[i].Package)]
 		if !ok || !again[at] {
-			kept = append(kept, res.Findings[i])
+			kept = append(kept, findings[i])
 		}
 	}
 	return mergeFindings(byPkg, kept, fresh), nil

@@ -166,3 +166,25 @@ func findingIDs(fs []match.Finding) []string {
 	}
 	return out
 }
+
+// IndexSBOM records, for an SBOM stored outside the registry's results
+// (an image the fleet audit cataloged), the lookup names of inv's
+// packages and the IDs its findings carry, so that DBChangeSince finds
+// dgst when a record naming one of them changes.
+func IndexSBOM(ctx context.Context, st *store.Store, dgst digest.Digest, inv *inventory.Inventory, findings []match.Finding) error {
+	if err := IndexFindings(ctx, st, dgst, findings); err != nil {
+		return err
+	}
+	return st.IndexPackages(ctx, dgst.String(), packageKeys(inv))
+}
+
+// IndexFindings records the IDs findings carry for dgst, replacing what
+// was recorded: call it whenever dgst's stored findings change.
+func IndexFindings(ctx context.Context, st *store.Store, dgst digest.Digest, findings []match.Finding) error {
+	return st.IndexFindings(ctx, dgst.String(), findingIDs(findings))
+}
+
+// SameFindings reports whether two finding lists say the same: the same
+// vulnerabilities in the same packages, fixed by the same versions, rated
+// the same.
+func SameFindings(a, b []match.Finding) bool { return sameFindings(a, b) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/vulndb"
@@ -24,11 +25,35 @@ type touched struct {
 // since may affect: those holding a package a changed record names, and
 // those whose findings carry a changed (or removed) record's ID.
 func (r *Rematcher) touchedSince(ctx context.Context, db Database, since time.Time, rep *RematchReport) (map[digest.Digest]*touched, error) {
+	c, err := DBChangeSince(ctx, r.st, db, since)
+	if err != nil {
+		return nil, err
+	}
+	rep.ChangedRecords, rep.ChangedNames = c.Records, c.Names
+	return c.work, nil
+}
+
+// DBChange is what the records of a database modified since a time may
+// affect among the SBOMs of the store's package index (IndexSBOM, and the
+// rematch's own indexing of the registry's results).
+type DBChange struct {
+	// Since is the time the change is counted from.
+	Since time.Time
+	// Records and Names count the records modified since Since and the
+	// package names they touch.
+	Records, Names int
+	work           map[digest.Digest]*touched
+}
+
+// DBChangeSince reads the records of db modified since since and finds the
+// indexed SBOMs they may affect: those holding a package a changed record
+// names, and those whose findings carry a changed (or removed) record's ID.
+func DBChangeSince(ctx context.Context, st *store.Store, db Database, since time.Time) (*DBChange, error) {
 	ids, err := db.ModifiedSince(ctx, since)
 	if err != nil {
 		return nil, err
 	}
-	rep.ChangedRecords = len(ids)
+	c := &DBChange{Since: since, Records: len(ids), work: map[digest.Digest]*touched{}}
 	keys := map[store.PackageKey]bool{}
 	for _, id := range ids {
 		adv, err := db.Advisory(ctx, id)
@@ -43,18 +68,17 @@ func (r *Rematcher) touchedSince(ctx context.Context, db Database, since time.Ti
 			keys[store.PackageKey{Eco: vulndb.EcosystemKey(eco), Name: vulndb.NameKey(eco, a.Package.Name)}] = true
 		}
 	}
-	rep.ChangedNames = len(keys)
-	work := map[digest.Digest]*touched{}
+	c.Names = len(keys)
 	get := func(d string) *touched {
-		t := work[digest.Digest(d)]
+		t := c.work[digest.Digest(d)]
 		if t == nil {
 			t = &touched{keys: map[store.PackageKey]bool{}, ids: map[string]bool{}}
-			work[digest.Digest(d)] = t
+			c.work[digest.Digest(d)] = t
 		}
 		return t
 	}
 	for k := range keys {
-		ds, err := r.st.DigestsWithPackage(ctx, k)
+		ds, err := st.DigestsWithPackage(ctx, k)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +87,7 @@ func (r *Rematcher) touchedSince(ctx context.Context, db Database, since time.Ti
 		}
 	}
 	for _, id := range ids {
-		ds, err := r.st.DigestsWithFinding(ctx, id)
+		ds, err := st.DigestsWithFinding(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +95,33 @@ func (r *Rematcher) touchedSince(ctx context.Context, db Database, since time.Ti
 			get(d).ids[id] = true
 		}
 	}
-	return work, nil
+	return c, nil
+}
+
+// Touches reports whether the change may affect the findings of the SBOM
+// stored for d.
+func (c *DBChange) Touches(d digest.Digest) bool { return c.work[d] != nil }
+
+// Matcher matches stored SBOMs again against one database, for callers
+// that keep findings by digest outside the registry's results (the fleet
+// audit). It caches each package name's advisories across SBOMs and is
+// safe for concurrent use.
+type Matcher struct{ src *runSource }
+
+// NewMatcher matches against db.
+func NewMatcher(db Database) *Matcher { return &Matcher{src: newRunSource(db)} }
+
+// Rematch brings the findings of the SBOM inv stored for d up to date with
+// the change c: the packages c touches in d are matched again and the
+// findings of the others are kept. With c nil every package is matched.
+func (m *Matcher) Rematch(ctx context.Context, d digest.Digest, inv *inventory.Inventory, findings []match.Finding, c *DBChange) ([]match.Finding, error) {
+	t := &touched{all: true}
+	if c != nil {
+		if t = c.work[d]; t == nil {
+			return findings, nil
+		}
+	}
+	return merge(ctx, m.src, inv, findings, t)
 }
 
 // runSource caches the advisories of each package name for one rematch:

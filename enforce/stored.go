@@ -222,3 +222,16 @@ func ungzipJSON(b []byte, v any) error {
 	}
 	return json.NewDecoder(io.LimitReader(zr, maxFindingsJSON)).Decode(v)
 }
+
+// EncodeFindings is the stored form of findings (store.StoredFindings),
+// shared by every writer of the findings table.
+func EncodeFindings(fs []match.Finding) ([]byte, error) { return gzipJSON(fs) }
+
+// DecodeFindings reads what EncodeFindings wrote.
+func DecodeFindings(b []byte) ([]match.Finding, error) {
+	var fs []match.Finding
+	if err := ungzipJSON(b, &fs); err != nil {
+		return nil, fmt.Errorf("enforce: stored findings: %w", err)
+	}
+	return fs, nil
+}

@@ -20,3 +20,7 @@ func (p *Policy) NextExpiry(t time.Time) (time.Time, bool) {
 // HasMaxAge reports whether the policy limits image age, so a decision
 // about one image can change with time alone.
 func (p *Policy) HasMaxAge() bool { return p.maxAge > 0 }
+
+// MaxAge is the oldest an image may be (the policy's maxAge), 0 when the
+// policy sets no limit.
+func (p *Policy) MaxAge() time.Duration { return p.maxAge }

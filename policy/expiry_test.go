@@ -43,3 +43,29 @@ exceptions:
 		t.Error("HasMaxAge = true for a policy without maxAge")
 	}
 }
+
+func TestMaxAge(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want time.Duration
+	}{
+		{"maxAge: 90d\n", 90 * 24 * time.Hour},
+		{"maxAge: 2w\n", 14 * 24 * time.Hour},
+		{"maxAge: 36h\n", 36 * time.Hour},
+		{"severity: {failOn: high}\n", 0},
+	} {
+		p, err := policy.Parse([]byte("apiVersion: drydock/v1\nkind: Policy\n"+c.body), "p.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.MaxAge(); got != c.want {
+			t.Errorf("%q: MaxAge = %s, want %s", c.body, got, c.want)
+		}
+		if p.HasMaxAge() != (c.want > 0) {
+			t.Errorf("%q: HasMaxAge = %t, want %t", c.body, p.HasMaxAge(), c.want > 0)
+		}
+	}
+	if got := policy.Default().MaxAge(); got != 0 {
+		t.Errorf("Default().MaxAge = %s, want 0", got)
+	}
+}

@@ -2,18 +2,10 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -31,95 +23,19 @@ import (
 
 	"github.com/drydock/drydock/admission"
 	"github.com/drydock/drydock/image/imagetest"
+	"github.com/drydock/drydock/internal/kubetest"
 )
 
-// kubeAPIServer is where scripts/kube-apiserver.sh caches the binary.
-func kubeAPIServer() string {
-	dir := os.Getenv("XDG_CACHE_HOME")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(dir, "drydock-tools", "kube-apiserver-v1.37.2")
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// controlPlane starts etcd and kube-apiserver on loopback and returns a
-// client authenticated by a static token as a cluster admin, collecting
-// the API server's warnings into warnings.
+// controlPlane starts etcd and kube-apiserver on loopback (internal/kubetest)
+// and returns a client authenticated by a static token as a cluster admin,
+// collecting the API server's warnings into warnings.
 func controlPlane(t *testing.T, warnings *warningLog) *kubernetes.Clientset {
 	t.Helper()
-	bin := kubeAPIServer()
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("kube-apiserver is not built at %s: run scripts/kube-apiserver.sh (scripts/test.sh does)", bin)
-	}
-	etcd, err := exec.LookPath("etcd")
-	if err != nil {
-		t.Skip("etcd is not installed (Debian package etcd-server; scripts/kube-apiserver.sh installs it)")
-	}
-	dir := t.TempDir()
-	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
-	run := func(name string, args ...string) {
-		cmd := exec.Command(name, args...)
-		log, _ := os.Create(filepath.Join(dir, filepath.Base(name)+".log"))
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				b, _ := os.ReadFile(log.Name())
-				if len(b) > 4000 {
-					b = b[len(b)-4000:]
-				}
-				t.Logf("%s log tail:\n%s", name, b)
-			}
-		})
-	}
-	run(etcd, "--data-dir", filepath.Join(dir, "etcd"), "--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
-		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", freePort(t)))
-
-	key, _ := rsa.GenerateKey(rand.Reader, 2048)
-	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	saKey, saPub := filepath.Join(dir, "sa.key"), filepath.Join(dir, "sa.pub")
-	os.WriteFile(saKey, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
-	os.WriteFile(saPub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}), 0o600)
-	tokens := filepath.Join(dir, "tokens.csv")
-	os.WriteFile(tokens, []byte("drydock-test-token,admin,admin,system:masters\n"), 0o600)
-	port := freePort(t)
-	run(bin, "--etcd-servers", etcdURL, "--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
-		"--cert-dir", filepath.Join(dir, "certs"), "--service-account-issuer=https://kubernetes.default.svc",
-		"--service-account-key-file", saPub, "--service-account-signing-key-file", saKey,
-		"--token-auth-file", tokens, "--authorization-mode=RBAC", "--service-cluster-ip-range=10.0.0.0/24",
-		"--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none",
-		// No controller manager runs, so no namespace gets its default
-		// service account.
-		"--disable-admission-plugins=ServiceAccount")
-	cfg := &rest.Config{Host: fmt.Sprintf("https://127.0.0.1:%d", port), BearerToken: "drydock-test-token",
-		TLSClientConfig: rest.TLSClientConfig{Insecure: true}, WarningHandler: warnings, QPS: 1000, Burst: 1000}
+	cfg := rest.CopyConfig(kubetest.Start(t).Config)
+	cfg.WarningHandler = warnings
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
-		b, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(context.Background())
-		if err == nil && strings.TrimSpace(string(b)) == "ok" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kube-apiserver not ready: %v %s", err, b)
-		}
 	}
 	return cs
 }

@@ -81,6 +81,19 @@ type Config struct {
 	// AdmissionTimeout bounds one review, scans on demand included; keep
 	// it below the webhook's timeoutSeconds. Default 8s.
 	AdmissionTimeout time.Duration `yaml:"admissionTimeout"`
+	// AuditEvery audits what runs in production on this schedule ("24h"),
+	// as `drydock audit` does; zero: only after a database update. An
+	// audit needs a source: AuditKubeconfig, AuditInventory or both.
+	AuditEvery time.Duration `yaml:"auditEvery"`
+	// AuditKubeconfig is the kubeconfig file of the cluster to audit;
+	// AuditContext its context (default: the file's current context);
+	// AuditNamespaces the Kubernetes namespaces to look at (default all).
+	AuditKubeconfig string   `yaml:"auditKubeconfig"`
+	AuditContext    string   `yaml:"auditContext"`
+	AuditNamespaces []string `yaml:"auditNamespaces"`
+	// AuditInventory is an inventory file listing what runs, read again at
+	// every audit.
+	AuditInventory string `yaml:"auditInventory"`
 }
 
 // ConfigError is a configuration drydock cannot start with: a file that
@@ -149,19 +162,25 @@ func (c *Config) LoadFile(path string) error {
 // LoadEnv reads DRYDOCK_* variables over c: DRYDOCK_ADDR, DRYDOCK_DATA,
 // DRYDOCK_DATABASE, DRYDOCK_BLOBS, DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY,
 // DRYDOCK_ADMIN_PASSWORD, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY, DRYDOCK_SPARSE_MANIFESTS,
-// DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY, DRYDOCK_DB_UPDATE_EVERY.
+// DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY, DRYDOCK_DB_UPDATE_EVERY,
+// DRYDOCK_AUDIT_EVERY, DRYDOCK_AUDIT_KUBECONFIG, DRYDOCK_AUDIT_CONTEXT,
+// DRYDOCK_AUDIT_INVENTORY.
 func (c *Config) LoadEnv() error {
 	str := map[string]*string{
 		"DRYDOCK_ADDR": &c.Addr, "DRYDOCK_DATA": &c.DataDir, "DRYDOCK_DATABASE": &c.Database,
 		"DRYDOCK_BLOBS": &c.BlobDir, "DRYDOCK_TLS_CERT": &c.TLSCert, "DRYDOCK_TLS_KEY": &c.TLSKey,
 		"DRYDOCK_ADMIN_PASSWORD": &c.AdminPassword, "DRYDOCK_REALM": &c.Realm,
+		"DRYDOCK_AUDIT_KUBECONFIG": &c.AuditKubeconfig, "DRYDOCK_AUDIT_CONTEXT": &c.AuditContext,
+		"DRYDOCK_AUDIT_INVENTORY": &c.AuditInventory,
 	}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
 			*p = v
 		}
 	}
-	for k, p := range map[string]*time.Duration{"DRYDOCK_RETENTION_EVERY": &c.RetentionEvery, "DRYDOCK_DB_UPDATE_EVERY": &c.DBUpdateEvery} {
+	durations := map[string]*time.Duration{"DRYDOCK_RETENTION_EVERY": &c.RetentionEvery, "DRYDOCK_DB_UPDATE_EVERY": &c.DBUpdateEvery,
+		"DRYDOCK_AUDIT_EVERY": &c.AuditEvery}
+	for k, p := range durations {
 		if v, ok := os.LookupEnv(k); ok && v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -228,6 +247,9 @@ func (c *Config) Defaults() error {
 			return &ConfigError{Where: "dbUpdateURL", Err: fmt.Errorf("%q is not an http or https URL", c.DBUpdateURL)}
 		}
 	}
+	if err := c.checkAudit(); err != nil {
+		return err
+	}
 	for _, e := range c.DBUpdateEcosystems {
 		if !slices.Contains(vulndb.KnownEcosystems, e) {
 			return &ConfigError{Where: "dbUpdateEcosystems", Err: fmt.Errorf("unknown ecosystem %q (known: %s)", e, strings.Join(vulndb.KnownEcosystems, ", "))}
@@ -247,4 +269,22 @@ func (c *Config) Loopback() bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// Auditing reports whether serve audits what runs: a source is configured.
+func (c *Config) Auditing() bool { return c.AuditKubeconfig != "" || c.AuditInventory != "" }
+
+// checkAudit refuses a schedule without a source, and Kubernetes settings
+// without a kubeconfig.
+func (c *Config) checkAudit() error {
+	if c.AuditEvery < 0 || c.AuditEvery > 0 && c.AuditEvery < time.Second {
+		return &ConfigError{Where: "auditEvery", Err: fmt.Errorf("%s: at least 1s, or 0 for none", c.AuditEvery)}
+	}
+	if c.AuditEvery > 0 && !c.Auditing() {
+		return &ConfigError{Where: "auditEvery", Err: errors.New("nothing to audit: set auditKubeconfig (a cluster) or auditInventory (a file listing what runs)")}
+	}
+	if c.AuditKubeconfig == "" && (c.AuditContext != "" || len(c.AuditNamespaces) > 0) {
+		return &ConfigError{Where: "auditContext/auditNamespaces", Err: errors.New("name a cluster's context and namespaces: set auditKubeconfig too")}
+	}
+	return nil
 }

@@ -36,10 +36,15 @@ const (
 	TypePullDenied     = "pull.denied"
 	TypeScanCompleted  = "scan.completed"
 	TypeVerdictChanged = "verdict.changed"
+	// TypeAuditVulnerability is a vulnerability that affects images running
+	// in production now and did not at the previous audit (drydock audit,
+	// or serve's scheduled audit); TypeAuditCompleted is one audit's summary.
+	TypeAuditVulnerability = "audit.vulnerability"
+	TypeAuditCompleted     = "audit.completed"
 )
 
 // Types lists every event type, in the order documented.
-var Types = []string{TypePush, TypePullDenied, TypeScanCompleted, TypeVerdictChanged}
+var Types = []string{TypePush, TypePullDenied, TypeScanCompleted, TypeVerdictChanged, TypeAuditVulnerability, TypeAuditCompleted}
 
 // SignatureHeader carries "sha256=" and the hex HMAC-SHA256 of the body
 // under the endpoint's secret.

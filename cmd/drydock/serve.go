@@ -33,6 +33,11 @@ func serveFlags(f *pflag.FlagSet, c *server.Config) {
 	f.StringSliceVar(&c.AdmissionRegistries, "admission-registry", nil, "host[:port] the cluster pulls drydock's images by; other\nregistries are refused (repeatable; default: --addr)")
 	f.StringSliceVar(&c.AdmissionAudit, "admission-audit", nil, "Kubernetes namespaces admitted with warnings instead of refused\n(repeatable; * for all)")
 	f.DurationVar(&c.AdmissionTimeout, "admission-timeout", 0, "time one admission review may take, scans on demand included;\nbelow the webhook's timeoutSeconds (default 8s)")
+	f.DurationVar(&c.AuditEvery, "audit-every", 0, "audit what runs in production on this schedule, e.g. 24h, as\ndrydock audit does (default: only after a database update;\nneeds --audit-kubeconfig or --audit-inventory)")
+	f.StringVar(&c.AuditKubeconfig, "audit-kubeconfig", "", "kubeconfig of the cluster to audit")
+	f.StringVar(&c.AuditContext, "audit-context", "", "its context (default: the kubeconfig's current context)")
+	f.StringSliceVar(&c.AuditNamespaces, "audit-namespace", nil, "Kubernetes namespace to audit (repeatable; default all)")
+	f.StringVar(&c.AuditInventory, "audit-inventory", "", "inventory file listing what runs, read at every audit\n(see docs/audit.md)")
 }
 
 func newServeCmd() *cobra.Command {
@@ -50,7 +55,8 @@ flags; a later source wins. Config file keys:
 Environment: DRYDOCK_ADDR, DRYDOCK_DATA, DRYDOCK_DATABASE, DRYDOCK_BLOBS,
 DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY,
 DRYDOCK_SPARSE_MANIFESTS, DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY,
-DRYDOCK_DB_UPDATE_EVERY, and DRYDOCK_ADMIN_PASSWORD (the
+DRYDOCK_DB_UPDATE_EVERY, DRYDOCK_AUDIT_EVERY, DRYDOCK_AUDIT_KUBECONFIG,
+DRYDOCK_AUDIT_CONTEXT, DRYDOCK_AUDIT_INVENTORY, and DRYDOCK_ADMIN_PASSWORD (the
 first administrator's password; without it one is generated and printed
 once).
 
@@ -60,6 +66,7 @@ before it opens the data; the first administrator is created last.`,
   drydock serve --addr 0.0.0.0:5443 --tls-cert cert.pem --tls-key key.pem
   drydock serve --config /etc/drydock.yaml --read-only
   drydock serve --db-update-every 6h --db-update-ecosystem Debian
+  drydock serve --audit-every 24h --audit-kubeconfig prod.kubeconfig
   drydock serve --addr 0.0.0.0:8443 --tls-cert tls.crt --tls-key tls.key \
       --admission --admission-registry drydock.example:8443
   DRYDOCK_DATABASE=postgres://db/drydock drydock serve --blobs /srv/blobs`,

@@ -24,7 +24,7 @@ func newWebhookCmd() *cobra.Command {
 	var events string
 	var stdin bool
 	add := &cobra.Command{
-		Use:   "add NAMESPACE URL [--events push,pull.denied,scan.completed,verdict.changed] [--secret-stdin]",
+		Use:   "add NAMESPACE URL [--events push,pull.denied,scan.completed,verdict.changed,audit.vulnerability,audit.completed] [--secret-stdin]",
 		Short: "Send NAMESPACE's events to URL, signed with a secret (generated and printed once unless --secret-stdin)",
 		Args:  exactArgs(2),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
