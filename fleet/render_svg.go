@@ -29,9 +29,9 @@ const (
 	plotWidth, plotHeight = plotRight - plotLeft, plotBottom - plotTop
 )
 
-// historyPoints is the history the chart shows: oldest first, the latest
+// chartHistory is the history the chart shows: oldest first, the latest
 // maxHistoryPoints.
-func historyPoints(h []HistoryPoint) []HistoryPoint {
+func chartHistory(h []HistoryPoint) []HistoryPoint {
 	pts := slices.Clone(h)
 	slices.SortStableFunc(pts, func(a, b HistoryPoint) int { return a.Time.Compare(b.Time) })
 	if len(pts) > maxHistoryPoints {
@@ -44,7 +44,7 @@ func historyPoints(h []HistoryPoint) []HistoryPoint {
 // critical at the bottom. Each audit is one <g class="audit"> with a title
 // that reads its counts out.
 func severityChart(history []HistoryPoint) template.HTML {
-	pts := historyPoints(history)
+	pts := chartHistory(history)
 	var b strings.Builder
 	desc := "No audit has been recorded yet."
 	if len(pts) > 0 {
