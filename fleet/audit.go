@@ -70,8 +70,8 @@ func New(cfg Config) (*Auditor, error) {
 // (enforce's is "vulndb").
 const markSource = "fleet"
 
-// historyPoints is how many audits Report.History holds, this one included.
-const historyPoints = 50
+// historyKept is how many audits Report.History holds, this one included.
+const historyKept = 50
 
 // Run audits what sources list as running: it groups the containers by
 // digest, catalogs each digest whose SBOM is not stored yet (once: a

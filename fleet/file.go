@@ -56,15 +56,15 @@ func (e *InventoryError) Unwrap() error { return e.Err }
 // InvalidInput reports true: the inventory file given was wrong.
 func (e *InventoryError) InvalidInput() bool { return true }
 
-// inventory is a loaded inventory file.
-type inventory struct {
+// inventoryFile is a loaded inventory file.
+type inventoryFile struct {
 	file        string
 	environment string
 	entries     []inventoryEntry
 	access      image.RegistryAccess
 }
 
-var _ Source = (*inventory)(nil)
+var _ Source = (*inventoryFile)(nil)
 
 type inventoryEntry struct {
 	line     int
@@ -109,7 +109,7 @@ func LoadInventory(path string, opts ...image.Option) (Source, error) {
 	if len(data) > MaxInventoryBytes {
 		return nil, &InventoryError{File: path, Err: fmt.Errorf("larger than %d MiB", MaxInventoryBytes>>20)}
 	}
-	inv := &inventory{file: path, access: access,
+	inv := &inventoryFile{file: path, access: access,
 		environment: strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))}
 	if err := inv.parse(data); err != nil {
 		return nil, err
@@ -118,11 +118,11 @@ func LoadInventory(path string, opts ...image.Option) (Source, error) {
 }
 
 // Describe reads "inventory production.yaml".
-func (inv *inventory) Describe() string { return "inventory " + inv.file }
+func (inv *inventoryFile) Describe() string { return "inventory " + inv.file }
 
 // Running lists the file's images, each tag resolved to the digest it
 // names now (one request per distinct reference).
-func (inv *inventory) Running(ctx context.Context) ([]Running, error) {
+func (inv *inventoryFile) Running(ctx context.Context) ([]Running, error) {
 	resolved := map[string]digest.Digest{}
 	out := make([]Running, 0, len(inv.entries))
 	for _, e := range inv.entries {
@@ -143,7 +143,7 @@ func (inv *inventory) Running(ctx context.Context) ([]Running, error) {
 // resolve is the manifest digest ref names: its own digest, or the one the
 // registry serves for its tag (HEAD, then GET for registries that do not
 // answer HEAD with a digest).
-func (inv *inventory) resolve(ctx context.Context, ref name.Reference) (digest.Digest, error) {
+func (inv *inventoryFile) resolve(ctx context.Context, ref name.Reference) (digest.Digest, error) {
 	if d, ok := ref.(name.Digest); ok {
 		return digest.Digest(d.DigestStr()), nil
 	}
@@ -164,7 +164,7 @@ func (inv *inventory) resolve(ctx context.Context, ref name.Reference) (digest.D
 }
 
 // parse reads the YAML document into inv, checking every key.
-func (inv *inventory) parse(data []byte) error {
+func (inv *inventoryFile) parse(data []byte) error {
 	fail := func(n *yaml.Node, field string, format string, args ...any) error {
 		line := 0
 		if n != nil {

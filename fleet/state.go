@@ -185,7 +185,7 @@ func (a *Auditor) compare(ctx context.Context, rep *Report, entries []*entry) (s
 
 // history fills rep.History: the totals of the audits before, and this one.
 func (a *Auditor) history(ctx context.Context, rep *Report) error {
-	past, err := a.cfg.Store.FleetHistory(ctx, historyPoints-1)
+	past, err := a.cfg.Store.FleetHistory(ctx, historyKept-1)
 	if err != nil {
 		return err
 	}
