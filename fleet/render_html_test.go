@@ -224,6 +224,13 @@ func TestHTMLCharts(t *testing.T) {
 		if tc.points == 100 && !strings.Contains(text(got[len(got)-1]), "100 high") {
 			t.Errorf("the last bar is not the latest audit: %q", text(got[len(got)-1]))
 		}
+		labels := nodes(sev, func(n *html.Node) bool { return n.Data == "text" && hasClass(n, "xlabel") })
+		if tc.points > 0 && (len(labels) == 0 || len(labels) > 9) {
+			t.Errorf("%d points: %d date labels, want 1 to 9", tc.points, len(labels))
+		}
+		if tc.points == 100 && text(labels[len(labels)-1]) != rep.History[99].Time.Format("Jan 2") {
+			t.Errorf("the last date label is %q, not the latest audit's", text(labels[len(labels)-1]))
+		}
 		if tc.caption != "" && !strings.Contains(text(byID(t, doc, "severity-over-time")), tc.caption) {
 			t.Errorf("%d points: the caption does not say %q", tc.points, tc.caption)
 		}

@@ -24,7 +24,7 @@ const maxHistoryPoints = 90
 // Chart geometry, in SVG user units (the SVG scales to the page width).
 const (
 	chartW, chartH        = 600, 280
-	plotLeft, plotRight   = 56, chartW - 16
+	plotLeft, plotRight   = 56, chartW - 24
 	plotTop, plotBottom   = 44, chartH - 44
 	plotWidth, plotHeight = plotRight - plotLeft, plotBottom - plotTop
 )
@@ -83,7 +83,9 @@ func severityChart(history []HistoryPoint) template.HTML {
 				sev, cx-barW/2, y, barW, h, severityColor[sev])
 		}
 		b.WriteString("</g>")
-		if i%every == 0 || i == len(pts)-1 {
+		// Labels count back from the latest audit, so it is always
+		// labelled and no two labels crowd each other.
+		if (len(pts)-1-i)%every == 0 {
 			label := p.Time.UTC().Format("Jan 2")
 			if len(pts) == 1 {
 				label = p.Time.UTC().Format("2006-01-02")
