@@ -12,7 +12,8 @@ import (
 // needs nothing from outside: no script, no font, no image. Every label is
 // escaped; numbers and dates are the only text they hold.
 
-// severityColor fills each severity's bars and badges.
+// severityColor fills each severity's bars (the stylesheet gives the
+// badges the same hues, darker where white text sits on them).
 var severityColor = map[string]string{
 	"critical": "#991b1b", "high": "#dc2626", "medium": "#d97706", "low": "#2563eb", "unknown": "#6b7280",
 }
