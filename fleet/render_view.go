@@ -155,8 +155,8 @@ func buildView(rep *Report) *view {
 		v.Meta = append(v.Meta, "Vulnerability database built "+fmtTime(rep.DatabaseBuilt)+".")
 	}
 	v.Sections = []viewSection{
-		newSection(rep), totalsSection(rep), rematchSection(rep), stalenessSection(rep),
-		unknownOriginSection(rep), sprawlSection(rep), planSection(rep),
+		newSection(rep), totalsSection(rep), imagesSection(rep), rematchSection(rep), stalenessSection(rep),
+		unknownOriginSection(rep), sprawlSection(rep), planSection(rep), historySection(rep),
 	}
 	return v
 }
@@ -222,11 +222,15 @@ func totalsSection(rep *Report) viewSection {
 	c := rep.Counts
 	s.Rows = [][]viewCell{{intCell(c.Critical), intCell(c.High), intCell(c.Medium), intCell(c.Low),
 		intCell(c.Unknown), intCell(c.Total()), intCell(fixable)}}
+	failed := 0
 	for _, img := range rep.Images {
 		if img.Error != "" {
-			s.Notes = append(s.Notes, fmt.Sprintf("Not cataloged, listed again next audit: %s %s: %s",
-				imageName(img), fmtDigest(img.Digest), oneLine(cleanText(img.Error))))
+			failed++
 		}
+	}
+	if failed > 0 {
+		s.Notes = []string{fmt.Sprintf("%s could not be cataloged and will be tried again at the next audit (see Images).",
+			countNoun(failed, "image", "images"))}
 	}
 	return s
 }
