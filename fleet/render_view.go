@@ -131,7 +131,13 @@ func buildView(rep *Report) *view {
 	if !rep.Finished.IsZero() {
 		audit += " finished " + fmtTime(rep.Finished)
 		if !rep.Started.IsZero() && rep.Finished.After(rep.Started) {
-			audit += fmt.Sprintf(" (took %s)", rep.Finished.Sub(rep.Started).Round(time.Second))
+			took := rep.Finished.Sub(rep.Started)
+			if took >= time.Second {
+				took = took.Round(time.Second)
+			} else {
+				took = took.Round(time.Millisecond)
+			}
+			audit += fmt.Sprintf(" (took %s)", took)
 		}
 	} else if !rep.Started.IsZero() {
 		audit += " started " + fmtTime(rep.Started)
