@@ -57,8 +57,8 @@ func TestMarkdownEscapesCells(t *testing.T) {
 func TestMarkdownSections(t *testing.T) {
 	out := writeString(t, fullReport(), "markdown")
 	last := -1
-	for _, h := range []string{"# drydock fleet audit\n", "\n## New since the previous audit\n", "\n## Totals\n", "\n## Rematch\n",
-		"\n## Staleness\n", "\n## Unknown origin\n", "\n## Sprawl\n", "\n## Update plan\n"} {
+	for _, h := range []string{"# drydock fleet audit\n", "\n## New since the previous audit\n", "\n## Totals\n", "\n## Images\n", "\n## Rematch\n",
+		"\n## Staleness\n", "\n## Unknown origin\n", "\n## Sprawl\n", "\n## Update plan\n", "\n## History\n"} {
 		i := strings.Index(out, h)
 		if i <= last {
 			t.Errorf("heading %q at %d, after the previous one at %d", h, i, last)

@@ -7,6 +7,80 @@ import (
 	"strings"
 )
 
+// imagesSection lists every distinct running image, the most severe
+// findings first.
+func imagesSection(rep *Report) viewSection {
+	s := viewSection{ID: "images", Title: "Images",
+		Head:  []string{"Image", "Digest", "Workloads", "Packages", "Findings", "Fixable", "Verdict", "Registry"},
+		Empty: "No running images."}
+	imgs := slices.Clone(rep.Images)
+	slices.SortStableFunc(imgs, func(a, b *Image) int {
+		for _, sev := range severityOrder {
+			if c := cmp.Compare(countOf(b.Counts, sev), countOf(a.Counts, sev)); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(imageName(a), imageName(b))
+	})
+	for _, img := range imgs {
+		findings := countsShort(img.Counts)
+		if img.Error != "" {
+			findings = "not cataloged: " + oneLine(cleanText(img.Error))
+		}
+		verdict := img.Verdict
+		if verdict == "" {
+			verdict = "none"
+		}
+		registry := "other"
+		if img.Private {
+			registry = "private"
+		}
+		refs := textsCell(img.Refs, kindCode)
+		if len(img.Refs) == 0 {
+			refs = textCell(imageName(img))
+		}
+		s.Rows = append(s.Rows, []viewCell{refs, digestCell(img.Digest), workloadsCell(img.Workloads), intCell(img.Packages),
+			textCell(findings), intCell(img.Fixable), textCell(verdict), {Text: registry}})
+	}
+	return s
+}
+
+// countsShort names the non-zero counts, most severe first: "1 critical,
+// 2 low"; "none" when there are none.
+func countsShort(c Counts) string {
+	var parts []string
+	for _, sev := range severityOrder {
+		if n := countOf(c, sev); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// historyRows bounds the history section; the HTML chart shows more.
+const historyRows = 10
+
+// historySection lists the latest audits' totals, newest first.
+func historySection(rep *Report) viewSection {
+	s := viewSection{ID: "history", Title: "History",
+		Head:  []string{"Audit", "Images", "New", "Critical", "High", "Medium", "Low", "Unknown", "Total"},
+		Empty: "No audit history yet."}
+	pts := sortedHistory(rep.History)
+	if len(pts) > historyRows {
+		s.Lead = []string{fmt.Sprintf("The latest %d of %d audits, newest first.", historyRows, len(pts))}
+		pts = pts[:historyRows]
+	}
+	for _, p := range pts {
+		c := p.Counts
+		s.Rows = append(s.Rows, []viewCell{{Text: fmtTime(p.Time)}, intCell(p.Images), intCell(p.New), intCell(c.Critical),
+			intCell(c.High), intCell(c.Medium), intCell(c.Low), intCell(c.Unknown), intCell(c.Total())})
+	}
+	return s
+}
+
 // stalenessSection lists every running image, the most overdue first:
 // over the policy's maxAge, then oldest, images of unknown age last.
 func stalenessSection(rep *Report) viewSection {
