@@ -81,7 +81,7 @@ func TestAuditInventoryEndToEnd(t *testing.T) {
 		t.Fatalf("first audit: exit %d\n%s", code, errOut)
 	}
 	first := decodeReport(t, out)
-	if len(first.New) != 0 || len(first.Images) != 1 || first.Images[0].Packages == 0 {
+	if len(first.New) != 0 || len(first.Images) != 1 || first.Images[0].Packages == 0 || !first.Images[0].Private {
 		t.Fatalf("first audit: new %v, images %+v; want one private cataloged image and nothing new\n%s", first.New, first.Images, out)
 	}
 	if _, err := os.Stat(filepath.Join(data, "drydock.db")); err != nil {
