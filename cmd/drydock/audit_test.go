@@ -2,17 +2,25 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/crane"
 
+	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/fleet"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/vulndb/vulndbtest"
+	"github.com/drydock/drydock/webhook"
 )
 
 // auditWorld is a private registry (drydock serve, in process) holding a
@@ -21,12 +29,17 @@ import (
 // vulnerability database that does not know that CVE yet.
 type auditWorld struct {
 	host, inventory, db, osv string
+	// srv, hs and data are the registry, its HTTP server and data directory.
+	srv  *server.Server
+	hs   *httptest.Server
+	data string
 }
 
 func newAuditWorld(t *testing.T) auditWorld {
 	t.Helper()
-	_, hs := serveTest(t, server.Config{DataDir: t.TempDir(), Anonymous: true})
-	w := auditWorld{host: strings.TrimPrefix(hs.URL, "http://")}
+	w := auditWorld{data: t.TempDir()}
+	w.srv, w.hs = serveTest(t, server.Config{DataDir: w.data, Anonymous: true})
+	w.host = strings.TrimPrefix(w.hs.URL, "http://")
 	if err := crane.Push(debianImage(t, "7.88.1-10+deb12u4"), w.host+"/team/app:1.2", crane.Insecure); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +137,68 @@ func TestAuditInventoryEndToEnd(t *testing.T) {
 	out, _, _ = w.audit(t, data, "--format", "json")
 	if third := decodeReport(t, out); len(third.New) != 0 || third.Counts.High == 0 {
 		t.Errorf("audit without a database change: new %v, counts %+v; want nothing new, the finding still counted", third.New, third.Counts)
+	}
+}
+
+// TestAuditOnRegistryData: drydock audit pointed at the registry's own
+// data reads the image from the registry's blobs (its HTTP server is gone
+// by then), and queues the audit's events in the store's outbox, which the
+// registry's webhook sender delivers to team's endpoint.
+func TestAuditOnRegistryData(t *testing.T) {
+	w := newAuditWorld(t)
+	fixture, err := os.ReadFile(filepath.Join(vulndbtest.Dir(), "DEBIAN-CVE-2023-46218.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.osv, "DEBIAN-CVE-2023-46218.json"), fixture, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.importDB(t)
+	const secret = "a secret of some length"
+	var mu sync.Mutex
+	var got []string
+	received := func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if webhook.Verify(secret, b, r.Header.Get(webhook.SignatureHeader)) {
+			var ev struct{ Type, Subject string }
+			json.Unmarshal(b, &ev)
+			mu.Lock()
+			got = append(got, ev.Type+" "+ev.Subject)
+			mu.Unlock()
+		}
+	}))
+	defer hook.Close()
+	ctx := t.Context()
+	if _, err := w.srv.Webhooks().AddEndpoint(ctx, auth.Principal{}, "team", hook.URL, secret, nil); err != nil {
+		t.Fatal(err)
+	}
+	dg, err := crane.Digest(w.host+"/team/app:1.2", crane.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := "images:\n  - image: " + w.host + "/team/app@" + dg + "\n    workload: web\n    kind: Deployment\n    namespace: shop\n"
+	if err := os.WriteFile(w.inventory, []byte(inv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.hs.Close() // nothing can be pulled any more
+
+	out, errOut, code := w.audit(t, w.data, "--format", "json")
+	if code != exitPass {
+		t.Fatalf("audit on the registry's data: exit %d\n%s", code, errOut)
+	}
+	rep := decodeReport(t, out)
+	if len(rep.Images) != 1 || rep.Images[0].Error != "" || rep.Images[0].Packages == 0 || !rep.Images[0].Private || len(rep.New) != 1 {
+		t.Fatalf("images %+v, new %+v; want the private image read from the registry's blobs, CVE-2023-46218 new", rep.Images, rep.New)
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(received()) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := w.srv.Webhooks().SendDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"dev.drydock.audit.vulnerability " + rep.New[0].ID, fmt.Sprintf("dev.drydock.audit.completed audit/%d", rep.ID)}
+	if got := received(); !slices.Equal(got, want) {
+		t.Errorf("team's webhook received %q, want %q", got, want)
 	}
 }
 
