@@ -15,10 +15,16 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/crane"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/catalog"
 	"github.com/drydock/drydock/fleet"
+	"github.com/drydock/drydock/image"
+	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/server"
+	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/vulndb/vulndbtest"
 	"github.com/drydock/drydock/webhook"
 )
@@ -73,6 +79,46 @@ func (w auditWorld) importDB(t *testing.T) {
 	}
 }
 
+// addCurlRecord imports CVE-2023-46218 (curl, fixed in 7.88.1-10+deb12u5)
+// into the database, as an update that publishes it would.
+func (w auditWorld) addCurlRecord(t *testing.T) {
+	t.Helper()
+	fixture, err := os.ReadFile(filepath.Join(vulndbtest.Dir(), "DEBIAN-CVE-2023-46218.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.osv, "DEBIAN-CVE-2023-46218.json"), fixture, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.importDB(t)
+}
+
+// pushScanned pushes img as team/app:tag and stores what a scan on push
+// would: its SBOM and a passing verdict. It returns the digest.
+func (w auditWorld) pushScanned(t *testing.T, tag string, img v1.Image) string {
+	t.Helper()
+	ctx := t.Context()
+	ref := w.host + "/team/app:" + tag
+	if err := crane.Push(img, ref, crane.Insecure); err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := scan.Inventory(ctx, ref, []image.Option{image.WithInsecure()}, []catalog.Option{catalog.WithoutCache()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verdict.New(w.srv.Store()).PutSBOM(ctx, d.String(), inv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.srv.Store().PutVerdict(ctx, &store.Verdict{Namespace: "team", Digest: d.String(), Status: store.VerdictPass, ScannedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return d.String()
+}
+
 // audit runs drydock audit of the inventory on data with args added.
 func (w auditWorld) audit(t *testing.T, data string, args ...string) (string, string, int) {
 	t.Helper()
@@ -101,14 +147,7 @@ func TestAuditInventoryEndToEnd(t *testing.T) {
 		t.Errorf("the audit kept no state in %s: %v", data, err)
 	}
 
-	fixture, err := os.ReadFile(filepath.Join(vulndbtest.Dir(), "DEBIAN-CVE-2023-46218.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(w.osv, "DEBIAN-CVE-2023-46218.json"), fixture, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	w.importDB(t)
+	w.addCurlRecord(t)
 
 	out, errOut, code = w.audit(t, data, "--format", "json", "--fail-on", "high")
 	if code != exitPolicy {
@@ -146,14 +185,7 @@ func TestAuditInventoryEndToEnd(t *testing.T) {
 // registry's webhook sender delivers to team's endpoint.
 func TestAuditOnRegistryData(t *testing.T) {
 	w := newAuditWorld(t)
-	fixture, err := os.ReadFile(filepath.Join(vulndbtest.Dir(), "DEBIAN-CVE-2023-46218.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(w.osv, "DEBIAN-CVE-2023-46218.json"), fixture, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	w.importDB(t)
+	w.addCurlRecord(t)
 	const secret = "a secret of some length"
 	var mu sync.Mutex
 	var got []string
