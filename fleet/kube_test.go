@@ -261,7 +261,7 @@ func TestKubeSource(t *testing.T) {
 	}
 
 	// Only the namespaces asked for.
-	src = fleet.NewKubeSource(c.Client, "kubetest", []string{"ops", "batch"})
+	src = fleet.NewKubeSource(c.Client, "kubetest", []string{"ops", "batch", "ops"})
 	if got, want := src.Describe(), "kubernetes context kubetest (namespaces ops, batch)"; got != want {
 		t.Errorf("Describe %q, want %q", got, want)
 	}
