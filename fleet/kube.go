@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -257,7 +258,7 @@ func (s *KubeSource) pod(ctx context.Context, owners *ownerCache, pod *corev1.Po
 			}
 		}
 		out = append(out, Running{Environment: s.environment, Workload: w.Workload, Pod: pod.Name,
-			Container: st.Name, Image: img, Digest: dg, Labels: w.Labels})
+			Container: st.Name, Image: img, Digest: dg, Labels: maps.Clone(w.Labels)})
 	}
 	return out, nil
 }
