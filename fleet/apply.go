@@ -129,31 +129,29 @@ func applyStep(ctx context.Context, c kubernetes.Interface, st *PlanStep, wait t
 	if w.Kind == "CronJob" {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
+	// The deadline is checked between reads rather than put on ctx, so a
+	// read near the deadline is not cut off half way (client-go's rate
+	// limiter refuses to wait past a context's deadline).
+	deadline := time.Now().Add(wait)
 	tick := time.NewTicker(rolloutPoll)
 	defer tick.Stop()
-	last, progress := "", "no status read yet"
+	last := ""
 	for {
-		done, now, err := rolledOut(ctx, c, w, generation)
-		if err != nil && ctx.Err() == nil {
+		done, progress, err := rolledOut(ctx, c, w, generation)
+		switch {
+		case err != nil:
 			return err
-		}
-		if err == nil {
-			progress = now
-		}
-		if done && err == nil {
+		case done:
 			return nil
-		}
-		if progress != last {
+		case progress != last:
 			fmt.Fprintf(log, "%s: %s\n", w, progress)
 			last = progress
 		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the rollout did not finish within %s (%s)", wait, progress)
+		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("the rollout did not finish within %s (%s)", wait, progress)
-			}
 			return ctx.Err()
 		case <-tick.C:
 		}

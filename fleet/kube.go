@@ -101,8 +101,9 @@ func contextNames[V any](m map[string]V) string {
 	return strings.Join(names, ", ")
 }
 
-// pageSize is how many pods one list request asks for.
-const pageSize = 500
+// pageSize is how many pods one list request asks for (a variable for
+// the tests of paging).
+var pageSize int64 = 500
 
 // KubeSource lists the containers running in a Kubernetes cluster.
 type KubeSource struct {
