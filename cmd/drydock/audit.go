@@ -42,8 +42,8 @@ go to the namespaces' webhooks (audit.vulnerability, audit.completed) from
 the store's outbox, sent by the drydock serve on that store. drydock serve
 --audit-every runs the same audit on a schedule (docs/audit.md).
 
-Exit codes: 0 done (and under --fail-on), 1 a finding at or above
---fail-on, 2 usage or input error, 3 internal error.`,
+Exit codes: 0 done (nothing at or above --fail-on), 1 a finding at or
+above --fail-on, 2 usage or input error, 3 internal error.`,
 		Example: `  drydock audit --kubeconfig ~/.kube/config --context prod --namespace shop
   drydock audit --inventory production.yaml --format html --output audit.html
   drydock audit --inventory production.yaml --fail-on high --format json
