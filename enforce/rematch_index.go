@@ -188,3 +188,7 @@ func IndexFindings(ctx context.Context, st *store.Store, dgst digest.Digest, fin
 // vulnerabilities in the same packages, fixed by the same versions, rated
 // the same.
 func SameFindings(a, b []match.Finding) bool { return sameFindings(a, b) }
+
+// FindingIDs lists every ID findings carry, aliases included, each once:
+// what the store's finding index records for them.
+func FindingIDs(fs []match.Finding) []string { return findingIDs(fs) }

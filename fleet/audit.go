@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -19,10 +20,13 @@ import (
 
 // Auditor runs audits over one store: it keeps what each audit learned
 // there, so the next one can tell what is new. It is safe for concurrent
-// use, though audits of one store are meant to run one at a time.
+// use: its audits run one at a time.
 type Auditor struct {
 	cfg Config
 	vs  *verdict.Store
+	// mu runs this process's audits one at a time: each compares with the
+	// one stored before it.
+	mu sync.Mutex
 }
 
 // ConfigError is a Config that cannot work: the caller's fault.
@@ -87,6 +91,8 @@ func (a *Auditor) Run(ctx context.Context, sources ...Source) (*Report, error) {
 	if len(sources) == 0 {
 		return nil, &ConfigError{Msg: "no source of running workloads (Kubernetes or an inventory file)"}
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	db := a.cfg.Database()
 	if db == nil {
 		return nil, errors.New("fleet: no vulnerability database to audit against (drydock db update)")
@@ -126,7 +132,7 @@ func (a *Auditor) Run(ctx context.Context, sources ...Source) (*Report, error) {
 	if err := a.history(ctx, rep); err != nil {
 		return nil, err
 	}
-	if err := analyzeReport(ctx, a.cfg, rep); err != nil {
+	if err := analyze(ctx, a.cfg, rep); err != nil {
 		return nil, fmt.Errorf("fleet: analysis: %w", err)
 	}
 	rep.Finished = a.cfg.Now().UTC()

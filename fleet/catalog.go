@@ -36,9 +36,12 @@ type entry struct {
 	since time.Time
 	full  bool
 	// stored is true when findings are stored under sbom; indexed when
-	// the store's package index holds sbom.
-	stored, indexed bool
-	facts           store.FleetImage
+	// the store's package index holds sbom; changed when the findings
+	// differ from those stored.
+	stored, indexed, changed bool
+	// body is the encoded findings waiting to be stored.
+	body  []byte
+	facts store.FleetImage
 	// cataloged is true when this audit read the image for the first time.
 	cataloged bool
 	err       error

@@ -232,6 +232,9 @@ type RematchCounts struct {
 	Cataloged      int `json:"cataloged"`
 	Reevaluated    int `json:"reevaluated"`
 	NotReevaluated int `json:"notReevaluated"`
+	// Took is how long cataloging and bringing the findings up to date
+	// took.
+	Took time.Duration `json:"took"`
 }
 
 // HistoryPoint is one past audit's totals, for the severity-over-time chart.
@@ -256,10 +259,16 @@ type Report struct {
 	Images        []*Image  `json:"images"`
 	Counts        Counts    `json:"counts"`
 	// New leads the report: what affects running images now and did not
-	// at the previous audit, most severe first.
+	// at the previous audit, most severe first (then by workloads hit).
+	// It is kept per image: a vulnerability is new for an image that did
+	// not carry it at the previous audit, so an image deployed since
+	// brings all of its vulnerabilities as new. At the first audit
+	// (Previous nil) everything present is new. An image that cannot be
+	// cataloged keeps what it had: nothing about it is new or resolved.
 	New []NewVulnerability `json:"new"`
 	// Resolved are the IDs that affected a running image at the previous
-	// audit and no longer do.
+	// audit and affect none now (fixed, or the images stopped running),
+	// sorted.
 	Resolved      []string        `json:"resolved,omitempty"`
 	UnknownOrigin []UnknownOrigin `json:"unknownOrigin"`
 	Sprawl        Sprawl          `json:"sprawl"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,6 +21,8 @@ import (
 // is matched whole. Matching, and which packages a change touches, are
 // enforce's, as for the registry's own rematch.
 func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) ([]*entry, error) {
+	start := time.Now()
+	defer func() { rep.Rematch.Took = time.Since(start) }()
 	st := a.cfg.Store
 	known, err := st.FleetImages(ctx)
 	if err != nil {
@@ -48,11 +51,12 @@ func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) 
 			return nil
 		}
 		_, wasKnown := known[string(e.img.Digest)]
-		return a.load(ctx, e, wasKnown, mark)
+		return gone(e, a.load(ctx, e, wasKnown, mark))
 	})
 	if err != nil {
 		return nil, err
 	}
+	live = slices.DeleteFunc(live, func(e *entry) bool { return e.err != nil })
 
 	built := db.Built()
 	changes, err := a.changes(ctx, db, live, mark, built, rep)
@@ -80,10 +84,22 @@ func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) 
 		if !e.full {
 			c = changes[e.since.UnixNano()]
 		}
-		return a.rematch(ctx, m, e, c, built)
+		return gone(e, a.rematch(ctx, m, e, c))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if err := a.storeChanged(ctx, work, built); err != nil {
+		return nil, err
+	}
+	for _, e := range work {
+		if e.err != nil { // its SBOM was not found when it was matched
+			if e.cataloged {
+				rep.Rematch.Cataloged--
+			} else {
+				rep.Rematch.Reevaluated--
+			}
+		}
 	}
 	for _, e := range entries {
 		if e.err != nil {
@@ -91,6 +107,17 @@ func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) 
 		}
 	}
 	return entries, nil
+}
+
+// gone turns a stored SBOM that is not found any more (a store restored
+// from an older copy, say) into the image's error: it is cataloged again
+// at the next audit. Any other error stops the audit.
+func gone(e *entry, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		e.err, e.changed = err, false
+		return nil
+	}
+	return err
 }
 
 // load reads e's stored findings, and its SBOM when the facts the report
@@ -185,9 +212,9 @@ func (a *Auditor) changes(ctx context.Context, db enforce.Database, live []*entr
 	return out, nil
 }
 
-// rematch matches e again (the packages c touches; all when c is nil) and
-// stores its findings when they changed.
-func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *enforce.DBChange, built time.Time) error {
+// rematch matches e again (the packages c touches; all when c is nil);
+// e.changed says whether its findings are to be stored.
+func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *enforce.DBChange) error {
 	if err := a.loadSBOM(ctx, e); err != nil {
 		return err
 	}
@@ -195,23 +222,48 @@ func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *
 	if err != nil {
 		return err
 	}
-	changed := !e.stored || !enforce.SameFindings(e.findings, fs)
-	if changed {
-		if err := a.putFindings(ctx, e.sbom, fs, built); err != nil {
+	e.changed = !e.stored || !enforce.SameFindings(e.findings, fs)
+	e.findings = fs
+	if e.changed {
+		// Encoded here, on the workers; stored in batches after.
+		if e.body, err = enforce.EncodeFindings(fs); err != nil {
 			return err
 		}
 	}
-	switch {
-	case !e.indexed:
-		err = enforce.IndexSBOM(ctx, a.cfg.Store, e.sbom, e.inv, fs)
-	case changed:
-		err = enforce.IndexFindings(ctx, a.cfg.Store, e.sbom, fs)
+	if !e.indexed {
+		if err := enforce.IndexSBOM(ctx, a.cfg.Store, e.sbom, e.inv, fs); err != nil {
+			return err
+		}
+		e.indexed = true
 	}
-	if err != nil {
+	return nil
+}
+
+// storeChanged stores the findings that changed, with the IDs they carry,
+// a few hundred images per transaction.
+func (a *Auditor) storeChanged(ctx context.Context, work []*entry, built time.Time) error {
+	const per = 500
+	now := a.cfg.Now().UTC()
+	var batch []store.FindingsUpdate
+	flush := func() error {
+		err := a.cfg.Store.PutFindingsBatch(ctx, batch)
+		batch = batch[:0]
 		return err
 	}
-	e.findings, e.stored, e.indexed = fs, true, true
-	return nil
+	for _, e := range work {
+		if !e.changed {
+			continue
+		}
+		batch = append(batch, store.FindingsUpdate{IDs: enforce.FindingIDs(e.findings),
+			StoredFindings: store.StoredFindings{Digest: e.sbom.String(), Findings: e.body, DBBuilt: built, Updated: now}})
+		e.stored, e.body = true, nil
+		if len(batch) == per {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 func (a *Auditor) loadSBOM(ctx context.Context, e *entry) error {

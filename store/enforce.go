@@ -322,3 +322,55 @@ func (s *Store) GetFindings(ctx context.Context, dgst string) (StoredFindings, e
 	f.DBBuilt, f.Updated = Time(built), Time(at)
 	return f, nil
 }
+
+// FindingsUpdate is one image's new findings and the vulnerability IDs
+// they carry, for PutFindingsBatch.
+type FindingsUpdate struct {
+	StoredFindings
+	IDs []string
+}
+
+// PutFindingsBatch stores many images' findings and replaces the IDs
+// recorded for each (as PutFindings and IndexFindings would), in one
+// transaction: a rematch after a database update rewrites thousands.
+func (s *Store) PutFindingsBatch(ctx context.Context, batch []FindingsUpdate) error {
+	err := s.InTx(ctx, func(tx *Tx) error {
+		const per = 100
+		for i := 0; i < len(batch); i += per {
+			part := batch[i:min(i+per, len(batch))]
+			args := make([]any, 0, 4*len(part))
+			digests := make([]any, 0, len(part))
+			for _, u := range part {
+				args = append(args, u.Digest, u.Findings, unixNano(u.DBBuilt), u.Updated.UnixNano())
+				digests = append(digests, u.Digest)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO enforce_findings (digest, findings, db_built, updated_at) VALUES (?, ?, ?, ?)`+
+				strings.Repeat(", (?, ?, ?, ?)", len(part)-1)+`
+				ON CONFLICT (digest) DO UPDATE SET findings = excluded.findings, db_built = excluded.db_built, updated_at = excluded.updated_at`, args...)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM enforce_finding_ids WHERE digest IN (?"+strings.Repeat(", ?", len(part)-1)+")", digests...); err != nil {
+				return err
+			}
+			type pair struct{ id, digest string }
+			var pairs []pair
+			for _, u := range part {
+				for _, id := range u.IDs {
+					pairs = append(pairs, pair{id, u.Digest})
+				}
+			}
+			err = insertPairs(ctx, tx, "INSERT INTO enforce_finding_ids (id, digest) VALUES ", len(pairs), func(i int) []any {
+				return []any{pairs[i].id, pairs[i].digest}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: put findings of %d images: %w", len(batch), err)
+	}
+	return nil
+}

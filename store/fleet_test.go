@@ -79,3 +79,45 @@ func TestFleetAudits(t *testing.T) {
 		}
 	})
 }
+
+func TestPutFindingsBatch(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+		if err := st.IndexFindings(ctx, "sha256:a", []string{"CVE-OLD"}); err != nil {
+			t.Fatal(err)
+		}
+		var batch []store.FindingsUpdate
+		for i := range 150 { // more than one statement's worth
+			d := fmt.Sprintf("sha256:%03d", i)
+			if i == 0 {
+				d = "sha256:a"
+			}
+			batch = append(batch, store.FindingsUpdate{StoredFindings: store.StoredFindings{Digest: d, Findings: []byte(d), DBBuilt: at, Updated: at.Add(time.Minute)},
+				IDs: []string{"CVE-1", fmt.Sprintf("CVE-%d", 100+i)}})
+		}
+		if err := st.PutFindingsBatch(ctx, batch); err != nil {
+			t.Fatalf("PutFindingsBatch: %v", err)
+		}
+		got, err := st.GetFindings(ctx, "sha256:149")
+		if err != nil || string(got.Findings) != "sha256:149" || !got.DBBuilt.Equal(at) || !got.Updated.Equal(at.Add(time.Minute)) {
+			t.Fatalf("GetFindings = %+v, %v", got, err)
+		}
+		if ds, err := st.DigestsWithFinding(ctx, "CVE-1"); err != nil || len(ds) != 150 {
+			t.Errorf("DigestsWithFinding(CVE-1) = %d digests, %v; want 150", len(ds), err)
+		}
+		if ds, err := st.DigestsWithFinding(ctx, "CVE-OLD"); err != nil || len(ds) != 0 {
+			t.Errorf("DigestsWithFinding(CVE-OLD) = %v, %v; want it replaced", ds, err)
+		}
+		batch[0].Findings, batch[0].IDs = []byte("again"), nil
+		if err := st.PutFindingsBatch(ctx, batch[:1]); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.GetFindings(ctx, "sha256:a"); string(got.Findings) != "again" {
+			t.Errorf("findings of a after a second batch = %q; want replaced", got.Findings)
+		}
+		if ds, _ := st.DigestsWithFinding(ctx, "CVE-1"); len(ds) != 149 {
+			t.Errorf("DigestsWithFinding(CVE-1) after a's IDs were cleared = %d; want 149", len(ds))
+		}
+	})
+}

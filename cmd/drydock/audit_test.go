@@ -1,0 +1,179 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/crane"
+
+	"github.com/drydock/drydock/fleet"
+	"github.com/drydock/drydock/server"
+	"github.com/drydock/drydock/vulndb/vulndbtest"
+)
+
+// auditWorld is a private registry (drydock serve, in process) holding a
+// Debian image whose curl is one below the fix of CVE-2023-46218, an
+// inventory file naming it as production's Deployment shop/web, and a
+// vulnerability database that does not know that CVE yet.
+type auditWorld struct {
+	host, inventory, db, osv string
+}
+
+func newAuditWorld(t *testing.T) auditWorld {
+	t.Helper()
+	_, hs := serveTest(t, server.Config{DataDir: t.TempDir(), Anonymous: true})
+	w := auditWorld{host: strings.TrimPrefix(hs.URL, "http://")}
+	if err := crane.Push(debianImage(t, "7.88.1-10+deb12u4"), w.host+"/team/app:1.2", crane.Insecure); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	w.inventory = filepath.Join(dir, "production.yaml")
+	inv := "environment: production\nimages:\n  - image: " + w.host + "/team/app:1.2\n    workload: web\n    kind: Deployment\n    namespace: shop\n"
+	if err := os.WriteFile(w.inventory, []byte(inv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A database with one record about another package (bzip2).
+	w.db, w.osv = filepath.Join(dir, "vuln.db"), filepath.Join(dir, "osv")
+	if err := os.MkdirAll(w.osv, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	other := `{"id": "CVE-2019-12900", "modified": "2024-01-15T00:00:00Z",
+ "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+ "affected": [{"package": {"ecosystem": "Debian:12", "name": "bzip2"},
+   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0.8-6"}]}]}]}`
+	if err := os.WriteFile(filepath.Join(w.osv, "other.json"), []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.importDB(t)
+	return w
+}
+
+// importDB imports the osv folder into the database, as an update would.
+func (w auditWorld) importDB(t *testing.T) {
+	t.Helper()
+	if out, errOut, code := runDrydock(t, "db", "import", w.osv, "--db", w.db); code != exitPass {
+		t.Fatalf("db import: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// audit runs drydock audit of the inventory on data with args added.
+func (w auditWorld) audit(t *testing.T, data string, args ...string) (string, string, int) {
+	t.Helper()
+	base := []string{"audit", "--inventory", w.inventory, "--registry", w.host, "--db", w.db, "--data", data, "--no-cache", "--quiet"}
+	return runDrydock(t, append(base, args...)...)
+}
+
+// TestAuditInventoryEndToEnd: drydock audit of an inventory file keeps
+// its state in a local data directory it creates; after a database
+// update that adds CVE-2023-46218 the second audit's report lists exactly
+// that vulnerability as new, with the workload it hits; --fail-on high
+// exits 1; a third audit has nothing new; --output writes the HTML report.
+func TestAuditInventoryEndToEnd(t *testing.T) {
+	w := newAuditWorld(t)
+	data := filepath.Join(t.TempDir(), "audit-data")
+
+	out, errOut, code := w.audit(t, data, "--format", "json")
+	if code != exitPass {
+		t.Fatalf("first audit: exit %d\n%s", code, errOut)
+	}
+	first := decodeReport(t, out)
+	if len(first.New) != 0 || len(first.Images) != 1 || first.Images[0].Packages == 0 {
+		t.Fatalf("first audit: new %v, images %+v; want one private cataloged image and nothing new\n%s", first.New, first.Images, out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "drydock.db")); err != nil {
+		t.Errorf("the audit kept no state in %s: %v", data, err)
+	}
+
+	fixture, err := os.ReadFile(filepath.Join(vulndbtest.Dir(), "DEBIAN-CVE-2023-46218.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.osv, "DEBIAN-CVE-2023-46218.json"), fixture, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w.importDB(t)
+
+	out, errOut, code = w.audit(t, data, "--format", "json", "--fail-on", "high")
+	if code != exitPolicy {
+		t.Errorf("second audit --fail-on high: exit %d, want %d (stderr %s)", code, exitPolicy, errOut)
+	}
+	second := decodeReport(t, out)
+	web := fleet.Workload{Kind: "Deployment", Namespace: "shop", Name: "web"}
+	if len(second.New) != 1 || !mentions(second.New[0], "CVE-2023-46218") || !slices.Contains(second.New[0].Workloads, web) ||
+		!second.New[0].FixAvailable {
+		t.Fatalf("second audit's new = %+v; want exactly CVE-2023-46218, fixable, hitting %s", second.New, web)
+	}
+	if second.Previous == nil || second.Rematch.Cataloged != 0 {
+		t.Errorf("second audit: previous %v, cataloged %d; want the first audit as previous and nothing cataloged again",
+			second.Previous, second.Rematch.Cataloged)
+	}
+
+	report := filepath.Join(t.TempDir(), "audit.html")
+	out, errOut, code = w.audit(t, data, "--format", "html", "--output", report)
+	if code != exitPass || out != "" {
+		t.Fatalf("third audit --output: exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	html, err := os.ReadFile(report)
+	if err != nil || !strings.Contains(string(html), "<html") || !strings.Contains(string(html), "team/app") || !strings.Contains(string(html), "<svg") {
+		t.Errorf("--output %s: %v; want an HTML report with charts naming team/app:\n%.400s", report, err, html)
+	}
+	out, _, _ = w.audit(t, data, "--format", "json")
+	if third := decodeReport(t, out); len(third.New) != 0 || third.Counts.High == 0 {
+		t.Errorf("audit without a database change: new %v, counts %+v; want nothing new, the finding still counted", third.New, third.Counts)
+	}
+}
+
+// TestAuditUsage: a missing or double source, --apply without a cluster,
+// a bad format or threshold, a missing inventory file are usage errors
+// that create no data.
+func TestAuditUsage(t *testing.T) {
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "inv.yaml")
+	if err := os.WriteFile(inv, []byte("images:\n  - image: reg.example/team/app@sha256:"+strings.Repeat("a", 64)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	tests := []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"no source", nil, "--kubeconfig FILE"},
+		{"two sources", []string{"--inventory", inv, "--kubeconfig", inv}, "one source at a time"},
+		{"apply without a cluster", []string{"--inventory", inv, "--apply"}, "--apply"},
+		{"wait without apply", []string{"--inventory", inv, "--wait", "1m"}, "--wait"},
+		{"bad format", []string{"--inventory", inv, "--format", "xml"}, "--format"},
+		{"bad threshold", []string{"--inventory", inv, "--fail-on", "severe"}, "--fail-on"},
+		{"context without a cluster", []string{"--inventory", inv, "--context", "prod"}, "auditKubeconfig"},
+		{"missing inventory", []string{"--inventory", filepath.Join(dir, "none.yaml"), "--db", "/nonexistent/vuln.db"}, "none.yaml"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := runDrydock(t, append([]string{"audit", "--data", data}, tc.args...)...)
+			if code != exitUsage || !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("exit %d, want %d; stderr lacks %q:\n%s", code, exitUsage, tc.stderr, errOut)
+			}
+		})
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("a refused audit created %s (stat: %v)", data, err)
+	}
+}
+
+func decodeReport(t *testing.T, out string) *fleet.Report {
+	t.Helper()
+	var rep fleet.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("report JSON: %v\n%.600s", err, out)
+	}
+	return &rep
+}
+
+// mentions reports whether nv is id or has it as an alias.
+func mentions(nv fleet.NewVulnerability, id string) bool {
+	return nv.ID == id || strings.HasSuffix(nv.ID, "-"+id) || slices.Contains(nv.Aliases, id)
+}
