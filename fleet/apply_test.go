@@ -79,6 +79,7 @@ func (c *controllers) pass(ctx context.Context, t *testing.T) {
 		if s == 1 {
 			d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2}
 		}
+		d.ResourceVersion = "" // unconditional: Apply may have patched it since the list
 		if _, err := apps.Deployments(c.ns).UpdateStatus(ctx, &d, metav1.UpdateOptions{}); err != nil && ctx.Err() == nil {
 			t.Errorf("deployment %s status: %v", d.Name, err)
 		}
@@ -94,6 +95,7 @@ func (c *controllers) pass(ctx context.Context, t *testing.T) {
 		if st == 1 {
 			s.Status.CurrentReplicas, s.Status.UpdatedReplicas, s.Status.CurrentRevision = 2, 2, "db-new"
 		}
+		s.ResourceVersion = "" // unconditional: Apply may have patched it since the list
 		if _, err := apps.StatefulSets(c.ns).UpdateStatus(ctx, &s, metav1.UpdateOptions{}); err != nil && ctx.Err() == nil {
 			t.Errorf("statefulset %s status: %v", s.Name, err)
 		}
@@ -109,6 +111,7 @@ func (c *controllers) pass(ctx context.Context, t *testing.T) {
 		if st == 1 {
 			d.Status.UpdatedNumberScheduled = 3
 		}
+		d.ResourceVersion = "" // unconditional: Apply may have patched it since the list
 		if _, err := apps.DaemonSets(c.ns).UpdateStatus(ctx, &d, metav1.UpdateOptions{}); err != nil && ctx.Err() == nil {
 			t.Errorf("daemonset %s status: %v", d.Name, err)
 		}
@@ -130,9 +133,9 @@ func TestApplyOneWorkloadAtATime(t *testing.T) {
 	labels := map[string]string{"app": "x"}
 	tmpl := template(labels, "app", old, "side", side)
 	sel := &metav1.LabelSelector{MatchLabels: labels}
-	for _, name := range []string{"a", "b", "c", "stuck"} {
+	for _, name := range []string{"a", "b", "c", "stuck", "paused"} {
 		if _, err := c.Client.AppsV1().Deployments("shop").Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec: appsv1.DeploymentSpec{Replicas: &two, Selector: sel, Template: tmpl}}, metav1.CreateOptions{}); err != nil {
+			Spec: appsv1.DeploymentSpec{Replicas: &two, Selector: sel, Template: tmpl, Paused: name == "paused"}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -213,6 +216,13 @@ func TestApplyOneWorkloadAtATime(t *testing.T) {
 	d, _ = c.Client.AppsV1().Deployments("shop").Get(ctx, "c", get)
 	if d.Generation != 1 || d.Spec.Template.Spec.Containers[0].Image != old {
 		t.Errorf("c was patched after the plan stopped: generation %d, image %s", d.Generation, d.Spec.Template.Spec.Containers[0].Image)
+	}
+
+	// A paused Deployment would never roll: the plan stops at once.
+	plan = []fleet.PlanStep{step("Deployment", "paused")}
+	start := time.Now()
+	if err := fleet.Apply(ctx, c.Client, plan, time.Minute, nil); err == nil || !strings.Contains(err.Error(), "paused") || time.Since(start) > 10*time.Second {
+		t.Errorf("paused deployment: %v after %s", err, time.Since(start))
 	}
 
 	// A container the workload does not have stops the plan too.

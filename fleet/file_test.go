@@ -133,8 +133,10 @@ images:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := src.Running(context.Background()); err == nil || !strings.Contains(err.Error(), "staging.yaml:3") || !strings.Contains(err.Error(), "team/web:9.9") {
-		t.Errorf("missing tag: %v", err)
+	_, err = src.Running(context.Background())
+	var ie *fleet.InventoryError
+	if !errors.As(err, &ie) || !ie.InvalidInput() || !strings.Contains(err.Error(), "staging.yaml:3: images[0].image: resolving "+host+"/team/web:9.9") {
+		t.Errorf("missing tag: %v; want an *InventoryError naming the line", err)
 	}
 }
 

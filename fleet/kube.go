@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -131,11 +132,17 @@ type KubeCounts struct {
 	NoDigest int
 }
 
-// NewKubeSource lists the pods of the given namespaces (all when empty)
-// through c. environment names the cluster in the report (KubeClient's
-// context name).
+// NewKubeSource lists the pods of the given namespaces (all when none;
+// repeated names count once) through c. environment names the cluster in
+// the report (KubeClient's context name).
 func NewKubeSource(c kubernetes.Interface, environment string, namespaces []string) Source {
-	return &KubeSource{client: c, environment: environment, namespaces: namespaces}
+	var ns []string
+	for _, n := range namespaces {
+		if n != "" && !slices.Contains(ns, n) {
+			ns = append(ns, n)
+		}
+	}
+	return &KubeSource{client: c, environment: environment, namespaces: ns}
 }
 
 // Describe reads "kubernetes context prod", with the namespaces when the
@@ -257,7 +264,7 @@ func (s *KubeSource) pod(ctx context.Context, owners *ownerCache, pod *corev1.Po
 			}
 		}
 		out = append(out, Running{Environment: s.environment, Workload: w.Workload, Pod: pod.Name,
-			Container: st.Name, Image: img, Digest: dg, Labels: w.Labels})
+			Container: st.Name, Image: img, Digest: dg, Labels: maps.Clone(w.Labels)})
 	}
 	return out, nil
 }

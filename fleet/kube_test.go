@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -16,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/drydock/drydock/fleet"
 	"github.com/drydock/drydock/internal/kubetest"
@@ -214,10 +217,24 @@ func TestKubeSource(t *testing.T) {
 		map[string]string{"old": reg + "/team/old@" + dg("old").String()})
 
 	defer fleet.SetKubePageSize(2)() // nine pods: five pages
-	src := fleet.NewKubeSource(c.Client, "kubetest", nil)
+	// Count the requests: owners are looked up once each.
+	cfg := rest.CopyConfig(c.Config)
+	var reqs requestLog
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { reqs.next = rt; return &reqs })
+	counted, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := fleet.NewKubeSource(counted, "kubetest", nil)
 	running, err := src.Running(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// One GET each for the ReplicaSets web-5d4f and old-77 (gone), the
+	// Deployment, StatefulSet, DaemonSet, Job and CronJob; five pages of
+	// pods.
+	if gets, lists := reqs.counts(); gets != 7 || lists != 5 {
+		t.Errorf("%d owner GETs and %d pod lists; want 7 and 5:\n%s", gets, lists, strings.Join(reqs.paths, "\n"))
 	}
 	W := func(kind, ns, name string) fleet.Workload {
 		return fleet.Workload{Kind: kind, Namespace: ns, Name: name}
@@ -244,7 +261,7 @@ func TestKubeSource(t *testing.T) {
 	}
 
 	// Only the namespaces asked for.
-	src = fleet.NewKubeSource(c.Client, "kubetest", []string{"ops", "batch"})
+	src = fleet.NewKubeSource(c.Client, "kubetest", []string{"ops", "batch", "ops"})
 	if got, want := src.Describe(), "kubernetes context kubetest (namespaces ops, batch)"; got != want {
 		t.Errorf("Describe %q, want %q", got, want)
 	}
@@ -271,6 +288,34 @@ func TestKubeSource(t *testing.T) {
 	if err != nil || len(running) != 1 || running[0].Environment != kubetest.Context {
 		t.Errorf("through the kubeconfig: %+v, %v", running, err)
 	}
+}
+
+// requestLog records the paths of the requests a client sends.
+type requestLog struct {
+	next  http.RoundTripper
+	mu    sync.Mutex
+	paths []string
+}
+
+func (l *requestLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	l.paths = append(l.paths, r.Method+" "+r.URL.Path)
+	l.mu.Unlock()
+	return l.next.RoundTrip(r)
+}
+
+// counts is how many GETs of one object and how many lists of pods were sent.
+func (l *requestLog) counts() (gets, lists int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range l.paths {
+		if strings.HasSuffix(p, "/pods") {
+			lists++
+		} else {
+			gets++
+		}
+	}
+	return gets, lists
 }
 
 func withRestart(t corev1.PodTemplateSpec, p corev1.RestartPolicy) corev1.PodTemplateSpec {

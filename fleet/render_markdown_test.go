@@ -70,7 +70,7 @@ func TestMarkdownSections(t *testing.T) {
 			"| **critical** | CVE-2026-1111 (GHSA-aaaa-bbbb-cccc) | yes | libfoo 1.2.3 | Deployment prod/web |",
 		"| medium | GHSA-medi-umum-0001 | no | github.com/jackc/pgx/v5 5.0.0 | StatefulSet prod/db |",
 		"| 1 | 1 | 1 | 1 | 0 | 4 | 2 |",
-		"| reg.example.com/team/web | `" + fmtDigest(dWeb) + "` | 400 days | yes (max 90 days) | `" + fmtDigest(dWebNew) + "` | 35 days |",
+		"| reg.example.com/team/web | `" + fmtDigest(dWeb) + "` | 400 days | over 90d | `" + fmtDigest(dWebNew) + "` | 35 days |",
 		"| Deployment prod/web | web | `" + fmtDigest(dWeb) + "` | `" + fmtDigest(dWebNew) + "` | CVE-2026-1111 | apply failed: rollout timed out |",
 		"```sh\nkubectl -n prod set image deployment/web web=reg.example.com/team/web@" + string(dWebNew) + "\n```\n",
 		"Resolved since the previous audit: CVE-2025-9999.",

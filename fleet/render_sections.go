@@ -85,7 +85,7 @@ func historySection(rep *Report) viewSection {
 // over the policy's maxAge, then oldest, images of unknown age last.
 func stalenessSection(rep *Report) viewSection {
 	s := viewSection{ID: "staleness", Title: "Staleness",
-		Head:  []string{"Image", "Digest", "Age", "Over max age", "Newer passing", "Behind", "Base image", "Fixable"},
+		Head:  []string{"Image", "Digest", "Age", "Max age", "Newer passing", "Behind", "Base image", "Fixable"},
 		Empty: "No running images."}
 	now := reportNow(rep)
 	imgs := slices.Clone(rep.Images)
@@ -100,16 +100,16 @@ func stalenessSection(rep *Report) viewSection {
 		if d, ok := imageAgeDays(img, now); ok {
 			age = fmtDays(d)
 		}
-		overCell, newerCell, behind, base := "-", digestCell(""), "-", "unknown"
+		maxAgeCell, newerCell, behind, base := "-", digestCell(""), "-", "unknown"
 		fixable := img.Fixable
 		if st := img.Staleness; st != nil {
 			fixable = st.Fixable
-			overCell = "no limit"
+			maxAgeCell = "none set"
 			if st.MaxAgeDays > 0 {
 				maxAge = st.MaxAgeDays
-				overCell = fmt.Sprintf("no (max %s)", fmtDays(st.MaxAgeDays))
+				maxAgeCell = fmt.Sprintf("within %dd", st.MaxAgeDays)
 				if st.OverMaxAge {
-					overCell = fmt.Sprintf("yes (max %s)", fmtDays(st.MaxAgeDays))
+					maxAgeCell = fmt.Sprintf("over %dd", st.MaxAgeDays)
 					over++
 				}
 			}
@@ -129,7 +129,7 @@ func stalenessSection(rep *Report) viewSection {
 			}
 		}
 		s.Rows = append(s.Rows, []viewCell{textCell(imageName(img)), digestCell(img.Digest), {Text: age},
-			{Text: overCell}, newerCell, {Text: behind}, textCell(base), intCell(fixable)})
+			{Text: maxAgeCell}, newerCell, {Text: behind}, textCell(base), intCell(fixable)})
 	}
 	if len(imgs) > 0 {
 		lead := fmt.Sprintf("%d of %s", newer, countNoun(len(imgs), "image has a newer passing build", "images have a newer passing build"))

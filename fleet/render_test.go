@@ -162,7 +162,7 @@ func TestTable(t *testing.T) {
 		"not cataloged: pulling: manifest unknown",
 		"12 database records modified since 2026-11-29 12:00 UTC, touching 7 package names",
 		"1 of 4 images have a newer passing build; 1 built on a base image that moved on; 1 older than the policy's maxAge of 90 days.",
-		"400 days", "yes (max 90 days)", "no (max 90 days)", "35 days", "200 days",
+		"400 days", "over 90d", "within 90d", "35 days", "200 days",
 		"moved on: reg.example.com/base/debian:12 " + fmtDigest(dBaseOld) + " → " + fmtDigest(dBaseNew),
 		"not from the private registry, no drydock verdict",
 		"4 distinct images from 4 repositories, on 2 base images.",
