@@ -51,6 +51,10 @@ above --fail-on, 2 usage or input error, 3 internal error.`,
   DRYDOCK_DATABASE=postgres://db/drydock drydock audit --inventory production.yaml`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			fl := cmd.Flags()
+			if (fl.Changed("context") || fl.Changed("namespace")) && !fl.Changed("kubeconfig") && fl.Changed("inventory") {
+				return withUsage(cmd, errors.New("--context and --namespace choose a cluster's part: they go with --kubeconfig, not --inventory"))
+			}
 			cfg, err := cf.resolve(cmd)
 			if err != nil {
 				return err

@@ -255,7 +255,8 @@ func TestAuditUsage(t *testing.T) {
 		{"wait without apply", []string{"--inventory", inv, "--wait", "1m"}, "--wait"},
 		{"bad format", []string{"--inventory", inv, "--format", "xml"}, "--format"},
 		{"bad threshold", []string{"--inventory", inv, "--fail-on", "severe"}, "--fail-on"},
-		{"context without a cluster", []string{"--inventory", inv, "--context", "prod"}, "auditKubeconfig"},
+		{"context with an inventory", []string{"--inventory", inv, "--context", "prod"}, "not --inventory"},
+		{"namespace without a cluster", []string{"--namespace", "shop"}, "auditKubeconfig"},
 		{"missing inventory", []string{"--inventory", filepath.Join(dir, "none.yaml"), "--db", "/nonexistent/vuln.db"}, "none.yaml"},
 	}
 	for _, tc := range tests {
