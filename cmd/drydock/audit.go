@@ -25,7 +25,7 @@ func newAuditCmd() *cobra.Command {
 	cf := &configFlags{bind: auditConfigFlags}
 	cmd := &cobra.Command{
 		Use:   "audit (--kubeconfig FILE [--context NAME] [--namespace NS]... | --inventory FILE) [--format FORMAT] [--output FILE] [--fail-on SEVERITY] [--apply]",
-		Short: "Audit what runs in production: new vulnerabilities, stale images",
+		Short: "Audit what runs: new vulnerabilities, stale images, updates",
 		Long: `Audit the images that run in production, listed by a Kubernetes cluster
 (the digest each container runs, and the workload that owns it) or by an
 inventory file. Images not seen before are cataloged once and their SBOM
