@@ -48,6 +48,9 @@ func (s *Server) buildFleet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.auditMetrics, err = newAuditMetrics(s.metrics); err != nil {
+		return err
+	}
 	s.auditor, s.auditKick = a, make(chan struct{}, 1)
 	return nil
 }
@@ -93,7 +96,8 @@ func (s *Server) auditLoop(ctx context.Context) {
 
 // Audit runs one audit of the configured sources now: it logs the
 // summary, records it in the audit log as the "fleet-audit" job's and
-// sends the webhooks' audit events. The Auditor stores the report.
+// sends the webhooks' audit events, and updates the drydock_fleet_*
+// metrics. The Auditor stores the report.
 func (s *Server) Audit(ctx context.Context) (*fleet.Report, error) {
 	if s.auditor == nil {
 		return nil, errors.New("server: no audit configured (auditKubeconfig or auditInventory), or the server is read-only")
@@ -103,6 +107,7 @@ func (s *Server) Audit(ctx context.Context) (*fleet.Report, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err() // shutting down
 	}
+	s.auditMetrics.observe(rep)
 	if err != nil {
 		ev.Outcome, ev.Reason = auditlog.OutcomeFailed, err.Error()
 		s.log.Warn("drydock: audit of what runs failed", "err", err)

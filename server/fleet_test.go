@@ -197,6 +197,17 @@ func TestFleetAuditOnSchedule(t *testing.T) {
 	if len(hook.ofType(webhook.TypeAuditCompleted)) < 2 {
 		t.Errorf("audit.completed events = %d, want one per audit", len(hook.ofType(webhook.TypeAuditCompleted)))
 	}
+	resp, err := http.Get("http://" + s.cfg.Addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`drydock_fleet_findings{severity="high"} 1`, "drydock_fleet_running_images 1", `drydock_fleet_audits_total{outcome="ok"}`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	evs, err := s.st.QueryAuditEvents(t.Context(), auditlog.Filter{Action: "fleet.audit"})
 	if err != nil || len(evs) < 2 || evs[0].Actor != "fleet-audit" {
 		t.Errorf("fleet.audit events in the audit log = %+v, %v; want one per audit by fleet-audit", evs, err)

@@ -54,8 +54,9 @@ type Server struct {
 	scan    *scan.Scanner
 	// auditor audits what runs (nil without a source); auditKick asks
 	// the audit loop for one now.
-	auditor   *fleet.Auditor
-	auditKick chan struct{}
+	auditor      *fleet.Auditor
+	auditKick    chan struct{}
+	auditMetrics *auditMetrics
 	// settings are namespaces' enforcement settings; gate is the
 	// quarantine and rematch matches stored SBOMs after a database update.
 	settings *enforce.Settings

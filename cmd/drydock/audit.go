@@ -25,7 +25,7 @@ func newAuditCmd() *cobra.Command {
 	cf := &configFlags{bind: auditConfigFlags}
 	cmd := &cobra.Command{
 		Use:   "audit (--kubeconfig FILE [--context NAME] [--namespace NS]... | --inventory FILE) [--format FORMAT] [--output FILE] [--fail-on SEVERITY] [--apply]",
-		Short: "Audit what runs in production: what became vulnerable since the last audit, what is stale, what to update",
+		Short: "Audit what runs: new vulnerabilities, stale images, updates",
 		Long: `Audit the images that run in production, listed by a Kubernetes cluster
 (the digest each container runs, and the workload that owns it) or by an
 inventory file. Images not seen before are cataloged once and their SBOM
@@ -51,6 +51,10 @@ above --fail-on, 2 usage or input error, 3 internal error.`,
   DRYDOCK_DATABASE=postgres://db/drydock drydock audit --inventory production.yaml`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			fl := cmd.Flags()
+			if (fl.Changed("context") || fl.Changed("namespace")) && !fl.Changed("kubeconfig") && fl.Changed("inventory") {
+				return withUsage(cmd, errors.New("--context and --namespace choose a cluster's part: they go with --kubeconfig, not --inventory"))
+			}
 			cfg, err := cf.resolve(cmd)
 			if err != nil {
 				return err

@@ -24,6 +24,7 @@ import (
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/server"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/store/storetest"
 	"github.com/drydock/drydock/verdict"
 	"github.com/drydock/drydock/vulndb/vulndbtest"
 	"github.com/drydock/drydock/webhook"
@@ -234,6 +235,28 @@ func TestAuditOnRegistryData(t *testing.T) {
 	}
 }
 
+// TestAuditOnPostgres: with DRYDOCK_DATABASE naming a PostgreSQL store,
+// drydock audit keeps its state there and creates no local data
+// directory; the second audit knows the first.
+func TestAuditOnPostgres(t *testing.T) {
+	w := newAuditWorld(t)
+	t.Setenv("DRYDOCK_DATABASE", storetest.PostgresDSN(t))
+	data := filepath.Join(t.TempDir(), "not-created")
+	for i := range 2 {
+		out, errOut, code := w.audit(t, data, "--format", "json")
+		if code != exitPass {
+			t.Fatalf("audit %d on PostgreSQL: exit %d\n%s", i+1, code, errOut)
+		}
+		rep := decodeReport(t, out)
+		if rep.ID != int64(i+1) || (i == 1) != (rep.Previous != nil) || len(rep.Images) != 1 || rep.Images[0].Packages == 0 {
+			t.Errorf("audit %d: id %d, previous %v, images %+v; want audit %d of one cataloged image", i+1, rep.ID, rep.Previous, rep.Images, i+1)
+		}
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("an audit on PostgreSQL created %s (stat: %v)", data, err)
+	}
+}
+
 // TestAuditUsage: a missing or double source, --apply without a cluster,
 // a bad format or threshold, a missing inventory file are usage errors
 // that create no data.
@@ -255,7 +278,8 @@ func TestAuditUsage(t *testing.T) {
 		{"wait without apply", []string{"--inventory", inv, "--wait", "1m"}, "--wait"},
 		{"bad format", []string{"--inventory", inv, "--format", "xml"}, "--format"},
 		{"bad threshold", []string{"--inventory", inv, "--fail-on", "severe"}, "--fail-on"},
-		{"context without a cluster", []string{"--inventory", inv, "--context", "prod"}, "auditKubeconfig"},
+		{"context with an inventory", []string{"--inventory", inv, "--context", "prod"}, "not --inventory"},
+		{"namespace without a cluster", []string{"--namespace", "shop"}, "auditKubeconfig"},
 		{"missing inventory", []string{"--inventory", filepath.Join(dir, "none.yaml"), "--db", "/nonexistent/vuln.db"}, "none.yaml"},
 	}
 	for _, tc := range tests {
