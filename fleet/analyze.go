@@ -70,6 +70,8 @@ type analysis struct {
 	// by namespace and digest ("" when none is stored).
 	arts     map[string][]store.Artifact
 	verdicts map[[2]string]string
+	// lists are, by repository, the indexes listing each platform image.
+	lists map[string]map[string][]store.Artifact
 }
 
 // facts are what analyze learns about one running image beyond Image.
@@ -87,7 +89,8 @@ type facts struct {
 
 func newAnalysis(cfg Config) *analysis {
 	a := &analysis{cfg: cfg, st: cfg.Store, pol: cfg.Policy, now: time.Now(),
-		facts: map[digest.Digest]*facts{}, arts: map[string][]store.Artifact{}, verdicts: map[[2]string]string{}}
+		facts: map[digest.Digest]*facts{}, arts: map[string][]store.Artifact{}, verdicts: map[[2]string]string{},
+		lists: map[string]map[string][]store.Artifact{}}
 	if cfg.Now != nil {
 		a.now = cfg.Now()
 	}

@@ -3,6 +3,7 @@ package fleet
 import (
 	"cmp"
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"testing"
@@ -20,7 +21,7 @@ func TestAnalyze(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
 		w := newWorld(t, st)
 		rep := w.report()
-		if err := analyze(context.Background(), w.config("90d"), rep); err != nil {
+		if err := analyze(context.Background(), w.config(), rep); err != nil {
 			t.Fatal(err)
 		}
 		t.Run("Verdict", func(t *testing.T) { checkVerdicts(t, w, rep) })
@@ -31,7 +32,7 @@ func TestAnalyze(t *testing.T) {
 
 		// A second run over the same store says the same: reports are stable.
 		again := w.report()
-		if err := analyze(context.Background(), w.config("90d"), again); err != nil {
+		if err := analyze(context.Background(), w.config(), again); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(again, rep) {
@@ -161,4 +162,33 @@ func sortedDigests(ds ...digest.Digest) []digest.Digest {
 
 func compareDigest(x, y digest.Digest) int {
 	return cmp.Compare(x, y)
+}
+
+// TestAnalyzeWithoutStore: with no store (nothing to ask), analyze still
+// says which images are private and how old they are, lists every image
+// as of unknown origin, and plans nothing; a canceled context stops it.
+func TestAnalyzeWithoutStore(t *testing.T) {
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := created.Add(100 * 24 * time.Hour)
+	rep := &Report{Images: []*Image{{Digest: digest.FromString("a"), Refs: []string{"Reg.Example:5000/team/app:1"},
+		Repository: "Reg.Example:5000/team/app", Created: &created}}}
+	cfg := Config{Registries: []string{"reg.example:5000"}, Now: func() time.Time { return now }}
+	if err := analyze(context.Background(), cfg, rep); err != nil {
+		t.Fatal(err)
+	}
+	img := rep.Images[0]
+	if !img.Private || img.Staleness == nil || img.Staleness.AgeDays != 100 {
+		t.Errorf("Private %t Staleness %+v, want private (host names are case-insensitive), 100 days old", img.Private, img.Staleness)
+	}
+	if len(rep.UnknownOrigin) != 1 || !reflect.DeepEqual(rep.UnknownOrigin[0].Reasons, []string{ReasonNoVerdict, ReasonNoProvenance}) {
+		t.Errorf("UnknownOrigin = %+v, want the image, with no verdict and no provenance", rep.UnknownOrigin)
+	}
+	if rep.Plan == nil || len(rep.Plan) != 0 {
+		t.Errorf("Plan = %#v, want empty", rep.Plan)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := analyze(ctx, cfg, rep); !errors.Is(err, context.Canceled) {
+		t.Errorf("analyze with a canceled context = %v, want context.Canceled", err)
+	}
 }

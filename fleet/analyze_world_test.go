@@ -35,6 +35,7 @@ import (
 //
 //	lib/debian:12  base1 (layers b1 b2), then base2 (c1 c2) moves the tag
 //	team/app:1     app1 = base1 + a1         verdict fail, provenance attached
+//	team/app:0     app0 = app1, other config verdict fail (not running in report())
 //	team/app:2     app2 = base2 + a2         verdict pass, curl fixed
 //	team/app:3     app3 = app2, other config verdict fail
 //	team/app:4     app4 = base2 + a2, env    verdict pass, curl not fixed, signed only
@@ -46,9 +47,9 @@ type world struct {
 	db   enforce.Database
 	now  time.Time
 	// Digests by name above; nginx is the outside image.
-	base1, base2, app1, app2, app3, app4, nginx digest.Digest
-	pushed                                      map[digest.Digest]time.Time
-	created                                     time.Time
+	base1, base2, app0, app1, app2, app3, app4, nginx digest.Digest
+	pushed                                            map[digest.Digest]time.Time
+	created                                           time.Time
 	// findings1 are app1's findings, matched as the audit matches them.
 	findings1 []Finding
 }
@@ -81,6 +82,7 @@ func newWorld(t *testing.T, st *store.Store) *world {
 	base2 := imagetest.Layers(t, layer("c1"), layer("c2"))
 	app1 := appendLayer(t, base1, layer("a1"))
 	app2 := appendLayer(t, base2, layer("a2"))
+	app0 := withEnv(t, app1, "BUILD=0")
 	app3 := withEnv(t, app2, "BUILD=3")
 	app4 := withEnv(t, app2, "BUILD=4")
 	cf, _ := app1.ConfigFile()
@@ -88,6 +90,7 @@ func newWorld(t *testing.T, st *store.Store) *world {
 
 	w.base1 = w.push(t, base1, "lib/debian:12")
 	w.app1 = w.push(t, app1, "team/app:1")
+	w.app0 = w.push(t, app0, "team/app:0")
 	w.base2 = w.push(t, base2, "lib/debian:12")
 	w.app2 = w.push(t, app2, "team/app:2")
 	w.app3 = w.push(t, app3, "team/app:3")
@@ -97,13 +100,13 @@ func newWorld(t *testing.T, st *store.Store) *world {
 	w.now = time.Now().Add(10*24*time.Hour + time.Hour)
 
 	vs := verdict.New(st)
-	for d, v := range map[digest.Digest]store.VerdictStatus{w.app1: store.VerdictFail, w.app2: store.VerdictPass,
+	for d, v := range map[digest.Digest]store.VerdictStatus{w.app0: store.VerdictFail, w.app1: store.VerdictFail, w.app2: store.VerdictPass,
 		w.app3: store.VerdictFail, w.app4: store.VerdictPass, w.base1: store.VerdictPass, w.base2: store.VerdictPass} {
-		if _, err := vs.Put(ctx, &store.Verdict{Namespace: namespaceOf(t, d, w), Digest: d.String(), Status: v, ScannedAt: time.Now()}); err != nil {
+		if _, err := vs.Put(ctx, &store.Verdict{Namespace: w.namespaceOf(d), Digest: d.String(), Status: v, ScannedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for d, img := range map[digest.Digest]v1.Image{w.app1: app1, w.app2: app2, w.app3: app3, w.app4: app4} {
+	for d, img := range map[digest.Digest]v1.Image{w.app0: app0, w.app1: app1, w.app2: app2, w.app3: app3, w.app4: app4} {
 		curl := curlOld
 		if d == w.app2 || d == w.app3 {
 			curl = curlNew
@@ -137,7 +140,9 @@ func newWorld(t *testing.T, st *store.Store) *world {
 	return w
 }
 
-func namespaceOf(t *testing.T, d digest.Digest, w *world) string {
+// namespaceOf is the namespace whose policy judges d: the first part of
+// its repository's name.
+func (w *world) namespaceOf(d digest.Digest) string {
 	if d == w.base1 || d == w.base2 {
 		return "lib"
 	}
@@ -168,10 +173,12 @@ func (w *world) target(t *testing.T, repo string, d digest.Digest) *sign.Target 
 	return &sign.Target{Digest: ref}
 }
 
-func (w *world) config(maxAge string) Config {
-	pol, err := policy.Parse([]byte("apiVersion: drydock/v1\nkind: Policy\nmaxAge: "+maxAge+"\n"), "fleet.yaml")
+// config is the audit's configuration: the world's store and registry
+// host, the fixture database, a policy with maxAge 90d, the world's clock.
+func (w *world) config() Config {
+	pol, err := policy.Parse([]byte("apiVersion: drydock/v1\nkind: Policy\nmaxAge: 90d\n"), "fleet.yaml")
 	if err != nil {
-		panic(err)
+		panic(err) // a constant that parses
 	}
 	return Config{Store: w.st, Database: func() enforce.Database { return w.db }, Registries: []string{w.host},
 		Policy: pol, Now: func() time.Time { return w.now }}

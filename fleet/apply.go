@@ -31,11 +31,12 @@ var ErrNotRollable = errors.New("fleet: only Deployments, StatefulSets, DaemonSe
 // StatefulSet's update revision current on all replicas, a DaemonSet's
 // updated pods scheduled and available on every node. A CronJob needs only
 // the patch (its next Job runs the new image), as do StatefulSets and
-// DaemonSets with the OnDelete strategy.
+// DaemonSets with the OnDelete strategy; a partitioned StatefulSet is done
+// when the replicas above its partition are updated.
 //
 // A step that fails (the workload or container is missing, the patch is
-// refused, the rollout does not finish in time or exceeds its progress
-// deadline) stops the plan there: Apply returns an error naming the
+// refused, the Deployment is paused, the rollout does not finish in time
+// or exceeds its progress deadline) stops the plan there: Apply returns an error naming the
 // workload, and the steps after it are left as they were. Steps whose
 // workload kind is not rolled are skipped with ErrNotRollable. Each step's
 // Applied and ApplyError say what happened; log gets a line per step.
@@ -129,31 +130,29 @@ func applyStep(ctx context.Context, c kubernetes.Interface, st *PlanStep, wait t
 	if w.Kind == "CronJob" {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
+	// The deadline is checked between reads rather than put on ctx, so a
+	// read near the deadline is not cut off half way (client-go's rate
+	// limiter refuses to wait past a context's deadline).
+	deadline := time.Now().Add(wait)
 	tick := time.NewTicker(rolloutPoll)
 	defer tick.Stop()
-	last, progress := "", "no status read yet"
+	last := ""
 	for {
-		done, now, err := rolledOut(ctx, c, w, generation)
-		if err != nil && ctx.Err() == nil {
+		done, progress, err := rolledOut(ctx, c, w, generation)
+		switch {
+		case err != nil:
 			return err
-		}
-		if err == nil {
-			progress = now
-		}
-		if done && err == nil {
+		case done:
 			return nil
-		}
-		if progress != last {
+		case progress != last:
 			fmt.Fprintf(log, "%s: %s\n", w, progress)
 			last = progress
 		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the rollout did not finish within %s (%s)", wait, progress)
+		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("the rollout did not finish within %s (%s)", wait, progress)
-			}
 			return ctx.Err()
 		case <-tick.C:
 		}
@@ -205,6 +204,9 @@ func rolledOut(ctx context.Context, c kubernetes.Interface, w Workload, generati
 		if err != nil {
 			return false, "", err
 		}
+		if d.Spec.Paused {
+			return false, "", errors.New("the Deployment is paused: its rollout would not start (kubectl rollout resume)")
+		}
 		s := d.Status
 		if s.ObservedGeneration < generation {
 			return waiting(s.ObservedGeneration)
@@ -237,6 +239,14 @@ func rolledOut(ctx context.Context, c kubernetes.Interface, w Workload, generati
 			return waiting(s.ObservedGeneration)
 		}
 		want := replicas(ss.Spec.Replicas)
+		if ru := ss.Spec.UpdateStrategy.RollingUpdate; ru != nil && ru.Partition != nil && *ru.Partition > 0 {
+			// A partitioned rollout updates only the ordinals at and
+			// above the partition; the revision never becomes current.
+			if n := want - *ru.Partition; s.UpdatedReplicas < n {
+				return false, fmt.Sprintf("%d of %d replicas above the partition updated", s.UpdatedReplicas, n), nil
+			}
+			return true, "", nil
+		}
 		switch {
 		case s.UpdatedReplicas < want:
 			return false, fmt.Sprintf("%d of %d replicas updated", s.UpdatedReplicas, want), nil

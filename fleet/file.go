@@ -2,8 +2,10 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/opencontainers/go-digest"
 	"gopkg.in/yaml.v3"
 
@@ -68,6 +71,7 @@ var _ Source = (*inventoryFile)(nil)
 
 type inventoryEntry struct {
 	line     int
+	field    string // "images[3]"
 	image    string
 	ref      name.Reference
 	workload Workload
@@ -130,6 +134,12 @@ func (inv *inventoryFile) Running(ctx context.Context) ([]Running, error) {
 		if !ok {
 			var err error
 			if dg, err = inv.resolve(ctx, e.ref); err != nil {
+				var te *transport.Error
+				if errors.As(err, &te) && (te.StatusCode == http.StatusNotFound || te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
+					// No such tag, or no access to it: the file's
+					// mistake or the credentials', not the network's.
+					return nil, &InventoryError{File: inv.file, Line: e.line, Field: e.field + ".image", Err: fmt.Errorf("resolving %s: %w", e.image, err)}
+				}
 				return nil, fmt.Errorf("fleet: inventory %s:%d: resolving %s: %w", inv.file, e.line, e.image, err)
 			}
 			resolved[e.ref.String()] = dg
@@ -206,7 +216,7 @@ func (inv *inventoryFile) parse(data []byte) error {
 		if item.Kind != yaml.MappingNode {
 			return fail(item, path, "want a mapping with image, workload, kind, namespace, container, labels")
 		}
-		e := inventoryEntry{line: item.Line, workload: Workload{Kind: "Workload"}}
+		e := inventoryEntry{line: item.Line, field: path, workload: Workload{Kind: "Workload"}}
 		str := func(dst *string, key string) func(k, v *yaml.Node) error {
 			return func(k, v *yaml.Node) error { return scalar(v, dst, path+"."+key, fail) }
 		}

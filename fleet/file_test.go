@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	stdlog "log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -46,7 +48,7 @@ func writeInventory(t *testing.T, name, body string) string {
 // pushed under them (through the transport the options give), digests are
 // kept as given without a request, and the defaults fill in.
 func TestInventoryResolvesTags(t *testing.T) {
-	hs := httptest.NewServer(ggcrregistry.New())
+	hs := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(stdlog.New(io.Discard, "", 0))))
 	t.Cleanup(hs.Close)
 	host := strings.TrimPrefix(hs.URL, "http://")
 	push := func(ref, body string) digest.Digest {
@@ -131,8 +133,10 @@ images:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := src.Running(context.Background()); err == nil || !strings.Contains(err.Error(), "staging.yaml:3") || !strings.Contains(err.Error(), "team/web:9.9") {
-		t.Errorf("missing tag: %v", err)
+	_, err = src.Running(context.Background())
+	var ie *fleet.InventoryError
+	if !errors.As(err, &ie) || !ie.InvalidInput() || !strings.Contains(err.Error(), "staging.yaml:3: images[0].image: resolving "+host+"/team/web:9.9") {
+		t.Errorf("missing tag: %v; want an *InventoryError naming the line", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -101,8 +102,9 @@ func contextNames[V any](m map[string]V) string {
 	return strings.Join(names, ", ")
 }
 
-// pageSize is how many pods one list request asks for.
-const pageSize = 500
+// pageSize is how many pods one list request asks for (a variable for
+// the tests of paging).
+var pageSize int64 = 500
 
 // KubeSource lists the containers running in a Kubernetes cluster.
 type KubeSource struct {
@@ -130,11 +132,17 @@ type KubeCounts struct {
 	NoDigest int
 }
 
-// NewKubeSource lists the pods of the given namespaces (all when empty)
-// through c. environment names the cluster in the report (KubeClient's
-// context name).
+// NewKubeSource lists the pods of the given namespaces (all when none;
+// repeated names count once) through c. environment names the cluster in
+// the report (KubeClient's context name).
 func NewKubeSource(c kubernetes.Interface, environment string, namespaces []string) Source {
-	return &KubeSource{client: c, environment: environment, namespaces: namespaces}
+	var ns []string
+	for _, n := range namespaces {
+		if n != "" && !slices.Contains(ns, n) {
+			ns = append(ns, n)
+		}
+	}
+	return &KubeSource{client: c, environment: environment, namespaces: ns}
 }
 
 // Describe reads "kubernetes context prod", with the namespaces when the
@@ -256,7 +264,7 @@ func (s *KubeSource) pod(ctx context.Context, owners *ownerCache, pod *corev1.Po
 			}
 		}
 		out = append(out, Running{Environment: s.environment, Workload: w.Workload, Pod: pod.Name,
-			Container: st.Name, Image: img, Digest: dg, Labels: w.Labels})
+			Container: st.Name, Image: img, Digest: dg, Labels: maps.Clone(w.Labels)})
 	}
 	return out, nil
 }

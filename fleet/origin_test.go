@@ -19,7 +19,7 @@ func TestOriginElsewhere(t *testing.T) {
 		{Digest: w.app1, Refs: []string{"docker.io/acme/app:1"}, Repository: "docker.io/acme/app", Workloads: []Workload{web}},
 		{Digest: w.app2, Refs: []string{"docker.io/acme/app:2"}, Repository: "docker.io/acme/app", Workloads: []Workload{web}},
 	}}
-	if err := analyze(context.Background(), w.config("90d"), rep); err != nil {
+	if err := analyze(context.Background(), w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	var got [][]string

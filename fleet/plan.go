@@ -17,8 +17,9 @@ const maxTargetTries = 20
 
 // plan is one step per workload container whose image has findings and
 // whose repository has a newer passing build without at least one of
-// them: roll it to the newest such build. Steps are ordered by workload,
-// then container.
+// them: roll it to the newest such build. A container seen running two
+// digests (a rollout under way) gets one step, from the lower digest.
+// Steps are ordered by workload, then container.
 func (a *analysis) plan(ctx context.Context, rep *Report) ([]PlanStep, error) {
 	out := []PlanStep{}
 	if a.st == nil {
@@ -31,32 +32,42 @@ func (a *analysis) plan(ctx context.Context, rep *Report) ([]PlanStep, error) {
 	type key struct {
 		w         Workload
 		container string
-		current   digest.Digest
 	}
-	seen := map[key]bool{}
+	type found struct {
+		target  digest.Digest
+		removes []string
+	}
+	targets := map[digest.Digest]found{}
+	steps := map[key]PlanStep{}
 	for _, r := range rep.Running {
 		img := images[r.Digest]
-		k := key{r.Workload, r.Container, r.Digest}
-		if img == nil || len(img.Findings) == 0 || seen[k] {
+		if img == nil || len(img.Findings) == 0 {
 			continue
 		}
-		seen[k] = true
 		f := a.factsOf(img)
 		if f.path == "" || len(f.newer) == 0 {
 			continue
 		}
-		target, removes, err := a.target(ctx, img, f)
-		if err != nil {
-			return nil, err
+		t, ok := targets[img.Digest]
+		if !ok {
+			var err error
+			if t.target, t.removes, err = a.target(ctx, img, f); err != nil {
+				return nil, err
+			}
+			targets[img.Digest] = t
 		}
-		if target == "" {
+		k := key{r.Workload, r.Container}
+		if t.target == "" || (steps[k].Current != "" && steps[k].Current <= r.Digest) {
 			continue
 		}
 		// The repository the newer build was found in, by the host the
 		// image is pulled by.
-		ref := f.host + "/" + f.path + "@" + target.String()
-		out = append(out, PlanStep{Workload: r.Workload, Container: r.Container, Current: r.Digest,
-			Target: target, TargetRef: ref, Removes: removes, Command: kubectlSetImage(r.Workload, r.Container, ref)})
+		ref := f.host + "/" + f.path + "@" + t.target.String()
+		steps[k] = PlanStep{Workload: r.Workload, Container: r.Container, Current: r.Digest,
+			Target: t.target, TargetRef: ref, Removes: slices.Clone(t.removes), Command: kubectlSetImage(r.Workload, r.Container, ref)}
+	}
+	for _, s := range steps {
+		out = append(out, s)
 	}
 	slices.SortFunc(out, func(x, y PlanStep) int {
 		if c := compareWorkloads(x.Workload, y.Workload); c != 0 {
@@ -131,14 +142,23 @@ func (a *analysis) findingIDs(ctx context.Context, repo string, d digest.Digest)
 	return ids, true, nil
 }
 
+// kubectlKinds are the workload kinds `kubectl set image` changes.
+var kubectlKinds = []string{"cronjob", "daemonset", "deployment", "job", "pod", "replicaset", "replicationcontroller", "statefulset"}
+
 // kubectlSetImage is the command that rolls a workload's container to
 // ref; without a namespace (an inventory file's workload) it leaves -n out.
+// A kind kubectl does not know (an inventory file's default "Workload")
+// gets no command: TargetRef says what to run instead.
 func kubectlSetImage(w Workload, container, ref string) string {
+	kind := strings.ToLower(w.Kind)
+	if !slices.Contains(kubectlKinds, kind) {
+		return ""
+	}
 	args := []string{"kubectl"}
 	if w.Namespace != "" {
 		args = append(args, "-n", shellQuote(w.Namespace))
 	}
-	args = append(args, "set", "image", shellQuote(strings.ToLower(w.Kind)+"/"+w.Name), shellQuote(container+"="+ref))
+	args = append(args, "set", "image", shellQuote(kind+"/"+w.Name), shellQuote(container+"="+ref))
 	return strings.Join(args, " ")
 }
 

@@ -25,6 +25,7 @@ func TestPlanCommand(t *testing.T) {
 			"kubectl set image statefulset/db postgres=" + ref},
 		{Workload{Kind: "Deployment", Namespace: "prod; rm -rf ~", Name: "web$(id)"}, "it's",
 			`kubectl -n 'prod; rm -rf ~' set image 'deployment/web$(id)' 'it'\''s=` + ref + `'`},
+		{Workload{Kind: "Workload", Name: "batch"}, "main", ""}, // an inventory file's default kind
 	} {
 		if got := kubectlSetImage(c.w, c.container, ref); got != c.want {
 			t.Errorf("kubectlSetImage(%v, %q) =\n%s\nwant\n%s", c.w, c.container, got, c.want)
@@ -49,7 +50,7 @@ func TestPlanNoTarget(t *testing.T) {
 	}
 	rep.Images[0].Findings = glibc
 	rep.Images[2].Findings = w.findings1 // nginx: not in the registry
-	if err := analyze(context.Background(), w.config("90d"), rep); err != nil {
+	if err := analyze(context.Background(), w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	if len(rep.Plan) != 0 {
@@ -57,5 +58,32 @@ func TestPlanNoTarget(t *testing.T) {
 	}
 	if rep.Plan == nil {
 		t.Error("Plan is nil, want an empty list (JSON [])")
+	}
+}
+
+// TestPlanRollout: a container seen running two digests (a rollout under
+// way) gets one step.
+func TestPlanRollout(t *testing.T) {
+	w := newWorld(t, storetest.SQLite(t))
+	rep := w.report()
+	web := Workload{Kind: "Deployment", Namespace: "prod", Name: "web"}
+	rep.Running = append(rep.Running, Running{Workload: web, Pod: "web-3", Container: "web", Image: w.host + "/team/app:0", Digest: w.app0})
+	rep.Images = append(rep.Images, &Image{Digest: w.app0, Refs: []string{w.host + "/team/app:0"}, Repository: w.host + "/team/app",
+		Workloads: []Workload{web}, Findings: w.findings1})
+	if err := analyze(context.Background(), w.config(), rep); err != nil {
+		t.Fatal(err)
+	}
+	var webSteps []PlanStep
+	for _, s := range rep.Plan {
+		if s.Workload == web {
+			webSteps = append(webSteps, s)
+		}
+	}
+	want := min(w.app0, w.app1)
+	if len(webSteps) != 1 || webSteps[0].Current != want || webSteps[0].Target != w.app2 {
+		t.Errorf("steps for %s = %+v, want one from %s to app2 %s", web, webSteps, want, w.app2)
+	}
+	if len(rep.Plan) != 2 {
+		t.Errorf("%d steps, want 2 (web and batch)", len(rep.Plan))
 	}
 }

@@ -35,15 +35,18 @@ func (e *FormatError) Unwrap() error { return ErrUnknownFormat }
 func (e *FormatError) InvalidInput() bool { return true }
 
 // Write writes rep to w in format, one of Formats (case and surrounding
-// space ignored). Every format leads with what is new since the previous
-// audit, then the totals, staleness, unknown origin, sprawl and the update
-// plan; json is the Report itself.
+// space ignored). table, markdown and html lead with what is new since
+// the previous audit, then the totals, every image, the rematch's work,
+// staleness, unknown origin, sprawl, the update plan and the latest
+// audits; an empty section says so. json is the Report itself, indented.
+// An unknown format is a *FormatError.
 func Write(w io.Writer, rep *Report, format string) error {
 	if rep == nil {
 		return errors.New("fleet: no report to write")
 	}
 	var err error
-	switch f := strings.ToLower(strings.TrimSpace(format)); f {
+	f := strings.ToLower(strings.TrimSpace(format))
+	switch f {
 	case "table":
 		err = writeTable(w, buildView(rep))
 	case "json":
@@ -61,7 +64,7 @@ func Write(w io.Writer, rep *Report, format string) error {
 		return &FormatError{Name: format}
 	}
 	if err != nil {
-		return fmt.Errorf("fleet: writing %s report: %w", strings.ToLower(strings.TrimSpace(format)), err)
+		return fmt.Errorf("fleet: writing %s report: %w", f, err)
 	}
 	return nil
 }

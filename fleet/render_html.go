@@ -56,7 +56,7 @@ func writeHTML(w io.Writer, rep *Report, v *view) error {
 		view:          v,
 		SeverityChart: severityChart(rep.History),
 		AgeChart:      ageChart(rep),
-		HistoryShown:  len(historyPoints(rep.History)),
+		HistoryShown:  len(chartHistory(rep.History)),
 		HistoryTotal:  len(rep.History),
 	}
 	over := 0
@@ -81,7 +81,7 @@ func writeHTML(w io.Writer, rep *Report, v *view) error {
 		hv.Cards[0].Label = "new (first audit)"
 	}
 	// The table holds the audits the chart shows, newest first.
-	for _, p := range sortedHistory(historyPoints(rep.History)) {
+	for _, p := range sortedHistory(chartHistory(rep.History)) {
 		hc := p.Counts
 		hv.History = append(hv.History, htmlHistoryRow{Time: fmtTime(p.Time), Images: p.Images, New: p.New,
 			Critical: hc.Critical, High: hc.High, Medium: hc.Medium, Low: hc.Low, Unknown: hc.Unknown, Total: hc.Total()})

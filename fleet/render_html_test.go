@@ -224,6 +224,19 @@ func TestHTMLCharts(t *testing.T) {
 		if tc.points == 100 && !strings.Contains(text(got[len(got)-1]), "100 high") {
 			t.Errorf("the last bar is not the latest audit: %q", text(got[len(got)-1]))
 		}
+		labels := nodes(sev, func(n *html.Node) bool { return n.Data == "text" && hasClass(n, "xlabel") })
+		if tc.points > 0 && (len(labels) == 0 || len(labels) > 9) {
+			t.Errorf("%d points: %d date labels, want 1 to 9", tc.points, len(labels))
+		}
+		if tc.points == 100 && text(labels[len(labels)-1]) != rep.History[99].Time.Format("Jan 2") {
+			t.Errorf("the last date label is %q, not the latest audit's", text(labels[len(labels)-1]))
+		}
+		if tc.points == 100 {
+			hist := byID(t, doc, "history")
+			if rows := nodes(hist, tag("tr")); len(rows) != historyRows+1 || !strings.Contains(text(hist), "The latest 10 of 100 audits, newest first.") {
+				t.Errorf("the history section has %d rows (header included) and reads %q", len(rows), text(hist))
+			}
+		}
 		if tc.caption != "" && !strings.Contains(text(byID(t, doc, "severity-over-time")), tc.caption) {
 			t.Errorf("%d points: the caption does not say %q", tc.points, tc.caption)
 		}
@@ -243,7 +256,7 @@ func TestHTMLStructure(t *testing.T) {
 	for _, s := range nodes(doc, tag("section")) {
 		ids = append(ids, attr(s, "id"))
 	}
-	if got, want := strings.Join(ids, " "), "new totals rematch staleness unknown-origin sprawl plan"; got != want {
+	if got, want := strings.Join(ids, " "), "new totals images rematch staleness unknown-origin sprawl plan history"; got != want {
 		t.Errorf("sections %q, want %q", got, want)
 	}
 	for i, tb := range nodes(doc, tag("table")) {
@@ -269,7 +282,7 @@ func TestHTMLStructure(t *testing.T) {
 	for _, p := range nodes(empty, func(n *html.Node) bool { return n.Data == "p" && hasClass(n, "empty") }) {
 		said = append(said, text(p))
 	}
-	if got, want := len(said), 5; got != want || said[0] != "Nothing new: this is the first audit." {
+	if got, want := len(said), 7; got != want || said[0] != "Nothing new: this is the first audit." {
 		t.Errorf("empty report says %q, want %d empty sections led by the first-audit note", said, want)
 	}
 }

@@ -57,8 +57,8 @@ func TestMarkdownEscapesCells(t *testing.T) {
 func TestMarkdownSections(t *testing.T) {
 	out := writeString(t, fullReport(), "markdown")
 	last := -1
-	for _, h := range []string{"# drydock fleet audit\n", "\n## New since the previous audit\n", "\n## Totals\n", "\n## Rematch\n",
-		"\n## Staleness\n", "\n## Unknown origin\n", "\n## Sprawl\n", "\n## Update plan\n"} {
+	for _, h := range []string{"# drydock fleet audit\n", "\n## New since the previous audit\n", "\n## Totals\n", "\n## Images\n", "\n## Rematch\n",
+		"\n## Staleness\n", "\n## Unknown origin\n", "\n## Sprawl\n", "\n## Update plan\n", "\n## History\n"} {
 		i := strings.Index(out, h)
 		if i <= last {
 			t.Errorf("heading %q at %d, after the previous one at %d", h, i, last)
@@ -70,7 +70,7 @@ func TestMarkdownSections(t *testing.T) {
 			"| **critical** | CVE-2026-1111 (GHSA-aaaa-bbbb-cccc) | yes | libfoo 1.2.3 | Deployment prod/web |",
 		"| medium | GHSA-medi-umum-0001 | no | github.com/jackc/pgx/v5 5.0.0 | StatefulSet prod/db |",
 		"| 1 | 1 | 1 | 1 | 0 | 4 | 2 |",
-		"| reg.example.com/team/web | `" + fmtDigest(dWeb) + "` | 400 days | yes (max 90 days) | `" + fmtDigest(dWebNew) + "` | 35 days |",
+		"| reg.example.com/team/web | `" + fmtDigest(dWeb) + "` | 400 days | over 90d | `" + fmtDigest(dWebNew) + "` | 35 days |",
 		"| Deployment prod/web | web | `" + fmtDigest(dWeb) + "` | `" + fmtDigest(dWebNew) + "` | CVE-2026-1111 | apply failed: rollout timed out |",
 		"```sh\nkubectl -n prod set image deployment/web web=reg.example.com/team/web@" + string(dWebNew) + "\n```\n",
 		"Resolved since the previous audit: CVE-2025-9999.",

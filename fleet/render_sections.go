@@ -7,11 +7,85 @@ import (
 	"strings"
 )
 
+// imagesSection lists every distinct running image, the most severe
+// findings first.
+func imagesSection(rep *Report) viewSection {
+	s := viewSection{ID: "images", Title: "Images",
+		Head:  []string{"Image", "Digest", "Workloads", "Packages", "Findings", "Fixable", "Verdict", "Registry"},
+		Empty: "No running images."}
+	imgs := slices.Clone(rep.Images)
+	slices.SortStableFunc(imgs, func(a, b *Image) int {
+		for _, sev := range severityOrder {
+			if c := cmp.Compare(countOf(b.Counts, sev), countOf(a.Counts, sev)); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(imageName(a), imageName(b))
+	})
+	for _, img := range imgs {
+		findings := countsShort(img.Counts)
+		if img.Error != "" {
+			findings = "not cataloged: " + oneLine(cleanText(img.Error))
+		}
+		verdict := img.Verdict
+		if verdict == "" {
+			verdict = "none"
+		}
+		registry := "other"
+		if img.Private {
+			registry = "private"
+		}
+		refs := textsCell(img.Refs, kindCode)
+		if len(img.Refs) == 0 {
+			refs = textCell(imageName(img))
+		}
+		s.Rows = append(s.Rows, []viewCell{refs, digestCell(img.Digest), workloadsCell(img.Workloads), intCell(img.Packages),
+			textCell(findings), intCell(img.Fixable), textCell(verdict), {Text: registry}})
+	}
+	return s
+}
+
+// countsShort names the non-zero counts, most severe first: "1 critical,
+// 2 low"; "none" when there are none.
+func countsShort(c Counts) string {
+	var parts []string
+	for _, sev := range severityOrder {
+		if n := countOf(c, sev); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// historyRows bounds the history section; the HTML chart shows more.
+const historyRows = 10
+
+// historySection lists the latest audits' totals, newest first.
+func historySection(rep *Report) viewSection {
+	s := viewSection{ID: "history", Title: "History",
+		Head:  []string{"Audit", "Images", "New", "Critical", "High", "Medium", "Low", "Unknown", "Total"},
+		Empty: "No audit history yet."}
+	pts := sortedHistory(rep.History)
+	if len(pts) > historyRows {
+		s.Lead = []string{fmt.Sprintf("The latest %d of %d audits, newest first.", historyRows, len(pts))}
+		pts = pts[:historyRows]
+	}
+	for _, p := range pts {
+		c := p.Counts
+		s.Rows = append(s.Rows, []viewCell{{Text: fmtTime(p.Time)}, intCell(p.Images), intCell(p.New), intCell(c.Critical),
+			intCell(c.High), intCell(c.Medium), intCell(c.Low), intCell(c.Unknown), intCell(c.Total())})
+	}
+	return s
+}
+
 // stalenessSection lists every running image, the most overdue first:
 // over the policy's maxAge, then oldest, images of unknown age last.
 func stalenessSection(rep *Report) viewSection {
 	s := viewSection{ID: "staleness", Title: "Staleness",
-		Head:  []string{"Image", "Digest", "Age", "Over max age", "Newer passing", "Behind", "Base image", "Fixable"},
+		Head:  []string{"Image", "Digest", "Age", "Max age", "Newer passing", "Behind", "Base image", "Fixable"},
 		Empty: "No running images."}
 	now := reportNow(rep)
 	imgs := slices.Clone(rep.Images)
@@ -26,16 +100,16 @@ func stalenessSection(rep *Report) viewSection {
 		if d, ok := imageAgeDays(img, now); ok {
 			age = fmtDays(d)
 		}
-		overCell, newerCell, behind, base := "-", digestCell(""), "-", "unknown"
+		maxAgeCell, newerCell, behind, base := "-", digestCell(""), "-", "unknown"
 		fixable := img.Fixable
 		if st := img.Staleness; st != nil {
 			fixable = st.Fixable
-			overCell = "no limit"
+			maxAgeCell = "none set"
 			if st.MaxAgeDays > 0 {
 				maxAge = st.MaxAgeDays
-				overCell = fmt.Sprintf("no (max %s)", fmtDays(st.MaxAgeDays))
+				maxAgeCell = fmt.Sprintf("within %dd", st.MaxAgeDays)
 				if st.OverMaxAge {
-					overCell = fmt.Sprintf("yes (max %s)", fmtDays(st.MaxAgeDays))
+					maxAgeCell = fmt.Sprintf("over %dd", st.MaxAgeDays)
 					over++
 				}
 			}
@@ -55,7 +129,7 @@ func stalenessSection(rep *Report) viewSection {
 			}
 		}
 		s.Rows = append(s.Rows, []viewCell{textCell(imageName(img)), digestCell(img.Digest), {Text: age},
-			{Text: overCell}, newerCell, {Text: behind}, textCell(base), intCell(fixable)})
+			{Text: maxAgeCell}, newerCell, {Text: behind}, textCell(base), intCell(fixable)})
 	}
 	if len(imgs) > 0 {
 		lead := fmt.Sprintf("%d of %s", newer, countNoun(len(imgs), "image has a newer passing build", "images have a newer passing build"))

@@ -12,7 +12,8 @@ import (
 // needs nothing from outside: no script, no font, no image. Every label is
 // escaped; numbers and dates are the only text they hold.
 
-// severityColor fills each severity's bars and badges.
+// severityColor fills each severity's bars (the stylesheet gives the
+// badges the same hues, darker where white text sits on them).
 var severityColor = map[string]string{
 	"critical": "#991b1b", "high": "#dc2626", "medium": "#d97706", "low": "#2563eb", "unknown": "#6b7280",
 }
@@ -24,14 +25,14 @@ const maxHistoryPoints = 90
 // Chart geometry, in SVG user units (the SVG scales to the page width).
 const (
 	chartW, chartH        = 600, 280
-	plotLeft, plotRight   = 56, chartW - 16
+	plotLeft, plotRight   = 56, chartW - 24
 	plotTop, plotBottom   = 44, chartH - 44
 	plotWidth, plotHeight = plotRight - plotLeft, plotBottom - plotTop
 )
 
-// historyPoints is the history the chart shows: oldest first, the latest
+// chartHistory is the history the chart shows: oldest first, the latest
 // maxHistoryPoints.
-func historyPoints(h []HistoryPoint) []HistoryPoint {
+func chartHistory(h []HistoryPoint) []HistoryPoint {
 	pts := slices.Clone(h)
 	slices.SortStableFunc(pts, func(a, b HistoryPoint) int { return a.Time.Compare(b.Time) })
 	if len(pts) > maxHistoryPoints {
@@ -44,7 +45,7 @@ func historyPoints(h []HistoryPoint) []HistoryPoint {
 // critical at the bottom. Each audit is one <g class="audit"> with a title
 // that reads its counts out.
 func severityChart(history []HistoryPoint) template.HTML {
-	pts := historyPoints(history)
+	pts := chartHistory(history)
 	var b strings.Builder
 	desc := "No audit has been recorded yet."
 	if len(pts) > 0 {
@@ -83,7 +84,9 @@ func severityChart(history []HistoryPoint) template.HTML {
 				sev, cx-barW/2, y, barW, h, severityColor[sev])
 		}
 		b.WriteString("</g>")
-		if i%every == 0 || i == len(pts)-1 {
+		// Labels count back from the latest audit, so it is always
+		// labelled and no two labels crowd each other.
+		if (len(pts)-1-i)%every == 0 {
 			label := p.Time.UTC().Format("Jan 2")
 			if len(pts) == 1 {
 				label = p.Time.UTC().Format("2006-01-02")

@@ -157,16 +157,20 @@ func TestTable(t *testing.T) {
 		"Heap overflow in libfoo | parser second line",
 		"Timing leak [31min [0m compare", // the escape sequence's ESC is gone
 		"5 containers in 4 workloads run 4 distinct images.",
-		"Not cataloged, listed again next audit: reg.example.com/team/batch " + fmtDigest(dBatch) + ": pulling: manifest unknown",
+		"1 image could not be cataloged and will be tried again at the next audit (see Images).",
+		"reg.example.com/team/web:1.4  " + fmtDigest(dWeb) + "  Deployment prod/web    210       1 critical, 1 high",
+		"not cataloged: pulling: manifest unknown",
 		"12 database records modified since 2026-11-29 12:00 UTC, touching 7 package names",
 		"1 of 4 images have a newer passing build; 1 built on a base image that moved on; 1 older than the policy's maxAge of 90 days.",
-		"400 days", "yes (max 90 days)", "no (max 90 days)", "35 days", "200 days",
+		"400 days", "over 90d", "within 90d", "35 days", "200 days",
 		"moved on: reg.example.com/base/debian:12 " + fmtDigest(dBaseOld) + " → " + fmtDigest(dBaseNew),
 		"not from the private registry, no drydock verdict",
 		"4 distinct images from 4 repositories, on 2 base images.",
 		"same repository", "Deployment prod/web, Deployment prod/web-canary",
 		"apply failed: rollout timed out",
 		"    kubectl -n prod set image deployment/web web=reg.example.com/team/web@" + string(dWebNew),
+		"HISTORY\n  AUDIT                 IMAGES  NEW  CRITICAL  HIGH  MEDIUM  LOW  UNKNOWN  TOTAL\n" +
+			"  2026-11-30 12:00 UTC  4       2    1         1     1       1    0        4\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -210,12 +214,12 @@ func TestTableEmpty(t *testing.T) {
 	out := writeString(t, &Report{}, "table")
 	for _, want := range []string{
 		"Previous audit: none, this is the first.",
-		"This is the first audit: there is no previous audit to compare with.",
 		"Nothing new: this is the first audit.",
 		"0 containers in 0 workloads run 0 distinct images.",
 		"No earlier database mark: every image was matched in full.",
 		"No running images.", "No image of unknown origin.", "No workloads that could share one image.",
 		"No update planned",
+		"No audit history yet.",
 		"Sources: none.",
 	} {
 		if !strings.Contains(out, want) {

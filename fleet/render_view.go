@@ -131,7 +131,13 @@ func buildView(rep *Report) *view {
 	if !rep.Finished.IsZero() {
 		audit += " finished " + fmtTime(rep.Finished)
 		if !rep.Started.IsZero() && rep.Finished.After(rep.Started) {
-			audit += fmt.Sprintf(" (took %s)", rep.Finished.Sub(rep.Started).Round(time.Second))
+			took := rep.Finished.Sub(rep.Started)
+			if took >= time.Second {
+				took = took.Round(time.Second)
+			} else {
+				took = took.Round(time.Millisecond)
+			}
+			audit += fmt.Sprintf(" (took %s)", took)
 		}
 	} else if !rep.Started.IsZero() {
 		audit += " started " + fmtTime(rep.Started)
@@ -155,8 +161,8 @@ func buildView(rep *Report) *view {
 		v.Meta = append(v.Meta, "Vulnerability database built "+fmtTime(rep.DatabaseBuilt)+".")
 	}
 	v.Sections = []viewSection{
-		newSection(rep), totalsSection(rep), rematchSection(rep), stalenessSection(rep),
-		unknownOriginSection(rep), sprawlSection(rep), planSection(rep),
+		newSection(rep), totalsSection(rep), imagesSection(rep), rematchSection(rep), stalenessSection(rep),
+		unknownOriginSection(rep), sprawlSection(rep), planSection(rep), historySection(rep),
 	}
 	return v
 }
@@ -164,12 +170,17 @@ func buildView(rep *Report) *view {
 func newSection(rep *Report) viewSection {
 	s := viewSection{ID: "new", Title: "New since the previous audit",
 		Head: []string{"Severity", "ID", "Fix", "Packages", "Workloads", "Summary"}}
+	// The lead explains the rows; with none, Empty says it all.
 	if rep.Previous != nil {
-		s.Lead = []string{"Vulnerabilities that affect running images now and did not at the audit of " + fmtTime(*rep.Previous) + "."}
 		s.Empty = "Nothing new since the previous audit of " + fmtTime(*rep.Previous) + "."
+		if len(rep.New) > 0 {
+			s.Lead = []string{"Vulnerabilities that affect running images now and did not at the audit of " + fmtTime(*rep.Previous) + "."}
+		}
 	} else {
-		s.Lead = []string{"This is the first audit: there is no previous audit to compare with."}
 		s.Empty = "Nothing new: this is the first audit."
+		if len(rep.New) > 0 {
+			s.Lead = []string{"This is the first audit: there is no previous audit to compare with."}
+		}
 	}
 	nv := slices.Clone(rep.New)
 	slices.SortStableFunc(nv, func(a, b NewVulnerability) int { return cmp.Compare(sevRank(a.Severity), sevRank(b.Severity)) })
@@ -217,11 +228,15 @@ func totalsSection(rep *Report) viewSection {
 	c := rep.Counts
 	s.Rows = [][]viewCell{{intCell(c.Critical), intCell(c.High), intCell(c.Medium), intCell(c.Low),
 		intCell(c.Unknown), intCell(c.Total()), intCell(fixable)}}
+	failed := 0
 	for _, img := range rep.Images {
 		if img.Error != "" {
-			s.Notes = append(s.Notes, fmt.Sprintf("Not cataloged, listed again next audit: %s %s: %s",
-				imageName(img), fmtDigest(img.Digest), oneLine(cleanText(img.Error))))
+			failed++
 		}
+	}
+	if failed > 0 {
+		s.Notes = []string{fmt.Sprintf("%s could not be cataloged and will be tried again at the next audit (see Images).",
+			countNoun(failed, "image", "images"))}
 	}
 	return s
 }

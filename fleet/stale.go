@@ -26,7 +26,7 @@ func (a *analysis) staleness(ctx context.Context, img *Image, f *facts) (*Stalen
 			return nil, err
 		}
 		if len(f.newer) > 0 {
-			at := f.newer[0].PushedAt
+			at := f.newer[0].PushedAt.UTC()
 			s.NewerPassing, s.NewerPassingAt = digest.Digest(f.newer[0].Digest), &at
 			s.DaysBehind = max(0, days(a.now.Sub(f.newer[len(f.newer)-1].PushedAt)))
 		}
@@ -80,8 +80,19 @@ func (a *analysis) newerPassing(ctx context.Context, img *Image, f *facts) error
 		}
 		after = *img.Created
 	}
+	// A multi-platform build is its index: its platform images are not
+	// builds of their own, and the index listing img is img's own build.
+	idx, err := a.indexes(ctx, f.path, arts)
+	if err != nil {
+		return err
+	}
+	own := map[string]bool{}
+	for _, art := range idx[img.Digest.String()] {
+		own[art.Digest] = true
+	}
 	for _, art := range arts {
-		if !art.PushedAt.After(after) || art.Digest == img.Digest.String() || !isImage(art.MediaType, art.ConfigMediaType, art.Subject) {
+		if !art.PushedAt.After(after) || art.Digest == img.Digest.String() || own[art.Digest] || len(idx[art.Digest]) > 0 ||
+			!isImage(art.MediaType, art.ConfigMediaType, art.Subject) {
 			continue
 		}
 		v, err := a.verdict(ctx, f.ns, digest.Digest(art.Digest))
@@ -154,16 +165,20 @@ func (a *analysis) base(ctx context.Context, img *Image, f *facts) (*Base, error
 	return b, nil
 }
 
-// maxIndexesRead bounds the tagged indexes read to find the one listing a
-// base image's platform manifest.
-const maxIndexesRead = 50
+// maxIndexesRead bounds the indexes of one repository read to learn which
+// platform images they list.
+const maxIndexesRead = 200
 
-// indexTag is the tag of the newest tagged index in arts (repo's pushes)
-// that lists d; "" when none does.
-func (a *analysis) indexTag(ctx context.Context, repo string, arts []store.Artifact, d string) (string, error) {
+// indexes maps each platform image of repo that one of its indexes lists
+// to those indexes, newest push first (arts are repo's pushes).
+func (a *analysis) indexes(ctx context.Context, repo string, arts []store.Artifact) (map[string][]store.Artifact, error) {
+	if m, ok := a.lists[repo]; ok {
+		return m, nil
+	}
+	out := map[string][]store.Artifact{}
 	read := 0
 	for _, art := range arts {
-		if len(art.Tags) == 0 || !isIndex(art.MediaType) {
+		if !isIndex(art.MediaType) {
 			continue
 		}
 		if read++; read > maxIndexesRead {
@@ -174,9 +189,25 @@ func (a *analysis) indexTag(ctx context.Context, repo string, arts []store.Artif
 			continue // deleted since it was listed
 		}
 		if err != nil {
-			return "", fmt.Errorf("fleet: index %s: %w", art.Digest, err)
+			return nil, fmt.Errorf("fleet: index %s: %w", art.Digest, err)
 		}
-		if slices.Contains(childrenOf(m.Content), d) {
+		for _, c := range childrenOf(m.Content) {
+			out[c] = append(out[c], art)
+		}
+	}
+	a.lists[repo] = out
+	return out, nil
+}
+
+// indexTag is the tag of the newest tagged index of repo that lists d; ""
+// when none does.
+func (a *analysis) indexTag(ctx context.Context, repo string, arts []store.Artifact, d string) (string, error) {
+	idx, err := a.indexes(ctx, repo, arts)
+	if err != nil {
+		return "", err
+	}
+	for _, art := range idx[d] {
+		if len(art.Tags) > 0 {
 			return pickTag(art.Tags), nil
 		}
 	}

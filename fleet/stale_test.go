@@ -16,6 +16,7 @@ import (
 
 	"github.com/drydock/drydock/image/imagetest"
 	"github.com/drydock/drydock/policy"
+	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/store/storetest"
 	"github.com/drydock/drydock/verdict"
 )
@@ -88,7 +89,7 @@ func TestStaleBaseFromSBOM(t *testing.T) {
 		{Digest: tool, Refs: []string{"ghcr.io/acme/tool:1"}, Repository: "ghcr.io/acme/tool"},
 		{Digest: noLayers, Refs: []string{"ghcr.io/acme/other:1"}, Repository: "ghcr.io/acme/other"},
 	}}
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	want := &Base{Repository: w.host + "/lib/debian", Digest: w.base2, Tag: "12", Current: w.base2}
@@ -123,7 +124,7 @@ func TestStaleBaseOnlyProperPrefix(t *testing.T) {
 		// team/app2's copy of app2 has as many layers, not fewer.
 		{Digest: w.app3, Refs: []string{w.host + "/team/app:3"}, Repository: w.host + "/team/app"},
 	}}
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	for _, img := range rep.Images[:2] {
@@ -173,7 +174,7 @@ func TestStaleBaseIndex(t *testing.T) {
 	}
 
 	rep := report()
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	want := &Base{Repository: w.host + "/lib/multi", Digest: amd1d, Tag: "3", Current: amd1d}
@@ -183,11 +184,64 @@ func TestStaleBaseIndex(t *testing.T) {
 
 	idx2 := pushIndex(index(imagetest.Layers(t, layer("n1"), layer("n2")), imagetest.Layers(t, layer("s1"))))
 	rep = report()
-	if err := analyze(ctx, w.config("90d"), rep); err != nil {
+	if err := analyze(ctx, w.config(), rep); err != nil {
 		t.Fatal(err)
 	}
 	want = &Base{Repository: w.host + "/lib/multi", Digest: amd1d, Current: idx2, MovedOn: true}
 	if got := rep.Images[0].Staleness.Base; !reflect.DeepEqual(got, want) {
 		t.Errorf("Base after lib/multi:3 moved to another index = %+v, want %+v", got, want)
+	}
+}
+
+// TestStaleNewerIndex: for a platform image of a multi-platform build, the
+// newer build is the next passing index: not its own index, not its
+// sibling platforms, not the platform images of the newer index.
+func TestStaleNewerIndex(t *testing.T) {
+	w := newWorld(t, storetest.SQLite(t))
+	ctx := context.Background()
+	layer := func(name string) v1.Layer {
+		return imagetest.Layer(t, imagetest.File{Name: name, Body: "content of " + name})
+	}
+	build := func(tag, n string) (idx digest.Digest, amd digest.Digest, all []digest.Digest) {
+		a, r := imagetest.Layers(t, layer("amd "+n)), imagetest.Layers(t, layer("arm "+n))
+		ii := mutate.AppendManifests(empty.Index,
+			mutate.IndexAddendum{Add: a, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+			mutate.IndexAddendum{Add: r, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}})
+		ref, err := name.ParseReference(w.host+"/team/mp:"+tag, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.WriteIndex(ref, ii); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []interface{ Digest() (v1.Hash, error) }{ii, a, r} {
+			h, _ := x.Digest()
+			all = append(all, digest.Digest(h.String()))
+		}
+		for _, d := range all {
+			if _, err := verdict.New(w.st).Put(ctx, &store.Verdict{Namespace: "team", Digest: d.String(), Status: store.VerdictPass}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return all[0], all[1], all
+	}
+	_, amd1, _ := build("1", "1")
+	report := func() *Report {
+		return &Report{Images: []*Image{{Digest: amd1, Refs: []string{w.host + "/team/mp@" + amd1.String()}, Repository: w.host + "/team/mp"}}}
+	}
+	rep := report()
+	if err := analyze(ctx, w.config(), rep); err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Images[0].Staleness.NewerPassing; got != "" {
+		t.Errorf("NewerPassing before a second build = %s, want none (its index and arm64 sibling are its own build)", got)
+	}
+	idx2, _, _ := build("2", "2")
+	rep = report()
+	if err := analyze(ctx, w.config(), rep); err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Images[0].Staleness.NewerPassing; got != idx2 {
+		t.Errorf("NewerPassing after a second build = %s, want its index %s", got, idx2)
 	}
 }

@@ -32,6 +32,13 @@ const (
 	// Sweeping is gc --delete: as Reading, holding the data directory's
 	// exclusive lock, so no read-write server runs beside it.
 	Sweeping
+	// Auditing is `drydock audit`: it creates the data directory and the
+	// database when missing (an audit keeps SBOMs, findings and its
+	// reports there, so the next one can tell what is new), opens the
+	// blob store only where the blob directory exists (a registry's data),
+	// takes no lock, so it runs beside a serving registry, and opens no
+	// auth service.
+	Auditing
 )
 
 // Data is what every drydock process opens from one Config: the store, the
@@ -40,10 +47,10 @@ const (
 type Data struct {
 	Config Config
 	Store  *store.Store
-	// Blobs is nil when Managing.
+	// Blobs is nil when Managing, and when Auditing data without blobs.
 	Blobs *blobstore.Store
 	Audit *auditlog.Log
-	// Auth is nil when serving anonymously.
+	// Auth is nil when serving anonymously, and when Auditing.
 	Auth *auth.Service
 
 	unlock func()
@@ -69,8 +76,10 @@ func OpenData(ctx context.Context, cfg Config, mode Mode, logger *slog.Logger) (
 func (d *Data) open(ctx context.Context, mode Mode, logger *slog.Logger) error {
 	cfg := d.Config
 	var storeOpts []store.OpenOption
-	switch mode {
-	case Serving:
+	switch {
+	case mode == Auditing && dsnKind(cfg.Database) == "postgres":
+		// The registry's store: nothing to create on this machine.
+	case mode == Serving, mode == Auditing:
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return &ConfigError{Where: "data directory", Err: err}
 		}
@@ -93,7 +102,13 @@ func (d *Data) open(ctx context.Context, mode Mode, logger *slog.Logger) error {
 	if d.Store, err = store.Open(ctx, cfg.Database, storeOpts...); err != nil {
 		return err
 	}
-	if mode != Managing {
+	if mode == Auditing {
+		if _, err := os.Stat(cfg.BlobDir); err == nil {
+			if d.Blobs, err = blobstore.NewFilesystem(cfg.BlobDir); err != nil {
+				return err
+			}
+		}
+	} else if mode != Managing {
 		if mode != Serving {
 			if err := mustExist(cfg.BlobDir); err != nil {
 				return err
@@ -106,7 +121,7 @@ func (d *Data) open(ctx context.Context, mode Mode, logger *slog.Logger) error {
 	if d.Audit, err = auditlog.New(d.Store, auditlog.WithLogger(logger)); err != nil {
 		return err
 	}
-	if mode == Serving && cfg.Anonymous {
+	if mode == Serving && cfg.Anonymous || mode == Auditing {
 		return nil
 	}
 	authOpts := []auth.Option{auth.WithRecorder(d.Audit), auth.WithLogger(logger)}

@@ -43,7 +43,8 @@ func (s *Server) buildEnforcement() error {
 }
 
 // watchRematch rematches the stored SBOMs whenever the vulnerability
-// database file is replaced, while serving.
+// database file is replaced, while serving; a rematch that saw changed
+// records is followed by an audit of what runs, when one is configured.
 func (s *Server) watchRematch(ctx context.Context) {
 	if s.cfg.ReadOnly {
 		return
@@ -55,6 +56,9 @@ func (s *Server) watchRematch(ctx context.Context) {
 		}
 		s.log.Info("drydock: rematched stored SBOMs", "changed_records", rep.ChangedRecords, "reevaluated", rep.Reevaluated,
 			"not_reevaluated", rep.NotReevaluated, "rewritten", rep.Rewritten, "flips", len(rep.Flips), "full", rep.Full, "took", rep.Took.Round(time.Millisecond))
+		if rep.Full || rep.ChangedRecords > 0 {
+			s.kickAudit()
+		}
 	})
 }
 

@@ -24,6 +24,7 @@ func (s *Server) buildJobs(ctx context.Context) error {
 		if err != nil {
 			s.log.Warn("drydock: no scan workers in this process: pushes are queued until a worker with a vulnerability database runs (drydock db update)", "err", err)
 		} else {
+			s.scan = sc
 			opts = append(opts, jobs.WithScanner(sc, s.blobs), jobs.WithWorkers(s.cfg.Workers))
 		}
 	}

@@ -27,8 +27,10 @@ import (
 	"github.com/drydock/drydock/auth"
 	"github.com/drydock/drydock/blobstore"
 	"github.com/drydock/drydock/enforce"
+	"github.com/drydock/drydock/fleet"
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
+	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/trust"
 	"github.com/drydock/drydock/verdict"
@@ -49,6 +51,12 @@ type Server struct {
 	metrics *prometheus.Registry
 	jobs    *jobs.Queue
 	vulndb  *liveDB // nil when this process runs no scans
+	scan    *scan.Scanner
+	// auditor audits what runs (nil without a source); auditKick asks
+	// the audit loop for one now.
+	auditor      *fleet.Auditor
+	auditKick    chan struct{}
+	auditMetrics *auditMetrics
 	// settings are namespaces' enforcement settings; gate is the
 	// quarantine and rematch matches stored SBOMs after a database update.
 	settings *enforce.Settings
@@ -114,6 +122,9 @@ func (s *Server) build(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	if err := s.buildEnforcement(); err != nil {
+		return err
+	}
+	if err := s.buildFleet(ctx); err != nil {
 		return err
 	}
 	opts = append(opts, s.registryHooks()...)
@@ -264,6 +275,12 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener, out io.Writ
 		return err
 	}
 	defer s.stopJobs()
+	if s.auditor != nil {
+		actx, stop := context.WithCancel(ctx)
+		audited := make(chan struct{})
+		go func() { defer close(audited); s.auditLoop(actx) }()
+		defer func() { stop(); <-audited }() // an audit cut short ends before the store closes
+	}
 	scheme := map[bool]string{true: "https", false: "http"}[tls]
 	s.log.Info("drydock: serving", "addr", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir, "database", dsnKind(s.cfg.Database))
 	if ready != nil {

@@ -13,13 +13,13 @@ import (
 
 // TestManifestsWithin: the base-image candidates of an image are the
 // manifests whose blobs are its layers but for the config, in any
-// repository, newest first; a manifest with a layer the image lacks, or
-// a referrer, is not one.
+// repository, newest first; a manifest with a layer the image lacks, a
+// referrer, or a manifest too big to be an image's, is not one.
 func TestManifestsWithin(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		b := func(s string) string { return digest.FromString(s).String() }
-		put := func(repo, d, subject string, blobs ...string) {
+		put := func(repo, d, subject string, blobs ...string) *store.Manifest {
 			t.Helper()
 			for _, bl := range blobs {
 				if err := st.PutBlob(ctx, repo, bl, 10); err != nil {
@@ -31,6 +31,7 @@ func TestManifestsWithin(t *testing.T) {
 			if err := st.PutManifest(ctx, m); err != nil {
 				t.Fatal(err)
 			}
+			return m
 		}
 		l1, l2, l3 := b("layer 1"), b("layer 2"), b("layer 3")
 		put("lib/base", b("base"), "", b("base config"), l1, l2)
@@ -38,6 +39,15 @@ func TestManifestsWithin(t *testing.T) {
 		put("other/x", b("x"), "", b("x config"), l1, b("layer x"))
 		put("team/app", b("app"), "", b("app config"), l1, l2, l3)
 		put("team/app", b("sig"), b("app"), b("sig config"), l1)
+		// Too big to be read as a candidate (hostile, or not an image).
+		huge := put("lib/huge", b("huge"), "", b("huge config"), l1)
+		huge.Digest, huge.Content = b("huge 2"), make([]byte, store.MaxBaseManifestSize+1)
+		if err := st.PutManifest(ctx, huge); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.DeleteManifest(ctx, "lib/huge", b("huge")); err != nil {
+			t.Fatal(err)
+		}
 
 		got, err := st.ManifestsWithin(ctx, []string{l1, l2, l3}, 0)
 		if err != nil {

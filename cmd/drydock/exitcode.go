@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 
+	"github.com/drydock/drydock/fleet"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/sign"
 )
@@ -29,6 +30,11 @@ func exitCode(err error) int {
 	}
 	var failure *policy.Failure
 	if errors.As(err, &failure) {
+		return exitPolicy
+	}
+	// Running images over drydock audit's --fail-on threshold.
+	var overThreshold *fleet.FailOnError
+	if errors.As(err, &overThreshold) {
 		return exitPolicy
 	}
 	// A signature or attestation that does not verify is a verdict on the image.

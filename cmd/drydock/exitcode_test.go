@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/drydock/drydock/auth"
+	"github.com/drydock/drydock/fleet"
 	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/report"
@@ -40,6 +41,7 @@ func TestExitCodeMapsLibraryErrorsThroughWrapping(t *testing.T) {
 		{"nil", nil, exitPass},
 		{"policy failure", &policy.Failure{Policy: policy.PolicyID{Name: "prod"}}, exitPolicy},
 		{"policy failure wrapped 3 times", wrap(&policy.Failure{}, 3), exitPolicy},
+		{"audit over --fail-on wrapped twice", wrap(&fleet.FailOnError{Threshold: match.SeverityHigh, Counts: fleet.Counts{High: 1}}, 2), exitPolicy},
 		{"policy failure beside bad input", fmt.Errorf("%w; %w", wrap(badSeverity, 1), wrap(&policy.Failure{}, 2)), exitPolicy},
 		{"bad policy file wrapped 4 times", wrap(badPolicy, 4), exitUsage},
 		{"unknown severity wrapped twice", wrap(badSeverity, 2), exitUsage},

@@ -34,7 +34,7 @@ func addCommand(f func() *cobra.Command) { commands = append(commands, f) }
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "drydock",
-		Short:         "Keep container images honest: catalog, scan, sign, gate, serve and admit them",
+		Short:         "Keep container images honest: catalog, scan, sign, gate, serve, admit and audit them",
 		Version:       build.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

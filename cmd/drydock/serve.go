@@ -47,7 +47,8 @@ func newServeCmd() *cobra.Command {
 		Short: "Run the private registry (/v2/, /token, /api/v1/, /metrics, /healthz, /admission/)",
 		Long: `Run the private registry. Defaults: 127.0.0.1:5000, ./drydock-data with
 SQLite at drydock-data/drydock.db and blobs under drydock-data/blobs.
-serve is the only verb that creates the data directory and the database.
+serve creates the data directory and the database (drydock audit does too,
+for its own state; no other verb does).
 
 Configuration comes from --config FILE, then DRYDOCK_* variables, then
 flags; a later source wins. Config file keys:
