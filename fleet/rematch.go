@@ -79,17 +79,27 @@ func (a *Auditor) update(ctx context.Context, db enforce.Database, rep *Report) 
 		}
 	}
 	m := enforce.NewMatcher(db)
+	w := a.startWriter(ctx)
+	now := a.cfg.Now().UTC()
 	err = each(ctx, work, func(e *entry) error {
 		var c *enforce.DBChange
 		if !e.full {
 			c = changes[e.since.UnixNano()]
 		}
-		return gone(e, a.rematch(ctx, m, e, c))
+		if err := a.rematch(ctx, m, e, c); err != nil {
+			return gone(e, err)
+		}
+		if e.changed {
+			w.in <- store.FindingsUpdate{IDs: enforce.FindingIDs(e.findings),
+				StoredFindings: store.StoredFindings{Digest: e.sbom.String(), Findings: e.body, DBBuilt: built, Updated: now}}
+			e.stored, e.body = true, nil
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, err
+	if werr := w.close(); err == nil {
+		err = werr
 	}
-	if err := a.storeChanged(ctx, work, built); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	for _, e := range work {
@@ -213,7 +223,8 @@ func (a *Auditor) changes(ctx context.Context, db enforce.Database, live []*entr
 }
 
 // rematch matches e again (the packages c touches; all when c is nil);
-// e.changed says whether its findings are to be stored.
+// e.changed says whether its findings are to be stored, e.body holds them
+// encoded.
 func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *enforce.DBChange) error {
 	if err := a.loadSBOM(ctx, e); err != nil {
 		return err
@@ -225,7 +236,7 @@ func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *
 	e.changed = !e.stored || !enforce.SameFindings(e.findings, fs)
 	e.findings = fs
 	if e.changed {
-		// Encoded here, on the workers; stored in batches after.
+		// Encoded here, on the workers; the writer stores it.
 		if e.body, err = enforce.EncodeFindings(fs); err != nil {
 			return err
 		}
@@ -242,31 +253,44 @@ func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *
 	return nil
 }
 
-// storeChanged stores the findings that changed, with the IDs they carry,
-// a few hundred images per transaction.
-func (a *Auditor) storeChanged(ctx context.Context, work []*entry, built time.Time) error {
-	const per = 500
-	now := a.cfg.Now().UTC()
-	var batch []store.FindingsUpdate
-	flush := func() error {
-		err := a.cfg.Store.PutFindingsBatch(ctx, batch)
-		batch = batch[:0]
-		return err
-	}
-	for _, e := range work {
-		if !e.changed {
-			continue
+// findingsBatch is how many images' findings one transaction stores.
+const findingsBatch = 500
+
+// findingsWriter stores changed findings, with the IDs they carry, in
+// batches on its own goroutine while the workers go on decoding and
+// matching. After an error it drops what comes and close reports it.
+type findingsWriter struct {
+	in   chan store.FindingsUpdate
+	done chan error
+}
+
+func (a *Auditor) startWriter(ctx context.Context) *findingsWriter {
+	w := &findingsWriter{in: make(chan store.FindingsUpdate, 2*findingsBatch), done: make(chan error, 1)}
+	go func() {
+		var batch []store.FindingsUpdate
+		var err error
+		flush := func() {
+			if err == nil && len(batch) > 0 {
+				err = a.cfg.Store.PutFindingsBatch(ctx, batch)
+			}
+			batch = batch[:0]
 		}
-		batch = append(batch, store.FindingsUpdate{IDs: enforce.FindingIDs(e.findings),
-			StoredFindings: store.StoredFindings{Digest: e.sbom.String(), Findings: e.body, DBBuilt: built, Updated: now}})
-		e.stored, e.body = true, nil
-		if len(batch) == per {
-			if err := flush(); err != nil {
-				return err
+		for u := range w.in {
+			batch = append(batch, u)
+			if len(batch) == findingsBatch {
+				flush()
 			}
 		}
-	}
-	return flush()
+		flush()
+		w.done <- err
+	}()
+	return w
+}
+
+// close stores what is left and says whether everything was stored.
+func (w *findingsWriter) close() error {
+	close(w.in)
+	return <-w.done
 }
 
 func (a *Auditor) loadSBOM(ctx context.Context, e *entry) error {
