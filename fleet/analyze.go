@@ -35,7 +35,7 @@ func analyze(ctx context.Context, cfg Config, rep *Report) error {
 		f := a.factsOf(img)
 		img.Private = f.path != ""
 		if a.st == nil {
-			img.Staleness = a.age(img)
+			img.Staleness = a.age(img, a.pol)
 			continue
 		}
 		var err error

@@ -29,6 +29,10 @@ type Config struct {
 	Registries []string
 	// Policy gives the thresholds (maxAge); nil: policy.Default().
 	Policy *policy.Policy
+	// Policies, when set, are the registry's namespace policies: an image
+	// pulled from the private registry is held to its namespace's maxAge,
+	// as the registry judges it; other images to Policy.
+	Policies enforce.Policies
 	// ImageOptions are used to pull images not known yet (credentials,
 	// plain HTTP, transport).
 	ImageOptions []image.Option

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/drydock/drydock/policy"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/verdict"
 )
@@ -20,7 +21,11 @@ const maxBaseCandidates = 500
 // policy's maxAge, the newer passing build of its repository, and whether
 // the base image it was built on has moved on.
 func (a *analysis) staleness(ctx context.Context, img *Image, f *facts) (*Staleness, error) {
-	s := a.age(img)
+	pol, err := a.policyOf(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	s := a.age(img, pol)
 	if f.path != "" {
 		if err := a.newerPassing(ctx, img, f); err != nil {
 			return nil, err
@@ -31,23 +36,36 @@ func (a *analysis) staleness(ctx context.Context, img *Image, f *facts) (*Stalen
 			s.DaysBehind = max(0, days(a.now.Sub(f.newer[len(f.newer)-1].PushedAt)))
 		}
 	}
-	var err error
 	if s.Base, err = a.base(ctx, img, f); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// age is the part of Staleness the image alone gives: age, maxAge, fixable
-// findings.
-func (a *analysis) age(img *Image) *Staleness {
+// policyOf is the policy whose thresholds f's image is held to: its
+// namespace's when it comes from the private registry and the namespace
+// policies are known, else the audit's.
+func (a *analysis) policyOf(ctx context.Context, f *facts) (*policy.Policy, error) {
+	if a.cfg.Policies == nil || f.path == "" {
+		return a.pol, nil
+	}
+	pol, err := a.cfg.Policies.Policy(ctx, f.ns)
+	if err != nil {
+		return nil, fmt.Errorf("fleet: policy of namespace %q: %w", f.ns, err)
+	}
+	return pol, nil
+}
+
+// age is the part of Staleness the image alone gives under pol: age,
+// maxAge, fixable findings.
+func (a *analysis) age(img *Image, pol *policy.Policy) *Staleness {
 	s := &Staleness{AgeDays: -1}
 	for _, fd := range img.Findings {
 		if len(fd.Fixed) > 0 {
 			s.Fixable++
 		}
 	}
-	maxAge := a.pol.MaxAge()
+	maxAge := pol.MaxAge()
 	if maxAge > 0 {
 		// Rounded up: a limit of 36h is not "0 days".
 		s.MaxAgeDays = days(maxAge + 24*time.Hour - 1)

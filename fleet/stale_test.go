@@ -54,7 +54,7 @@ func TestStaleAge(t *testing.T) {
 				img.Created = &c.created
 			}
 			c.want.Fixable = 1
-			if got := a.age(img); !reflect.DeepEqual(*got, c.want) {
+			if got := a.age(img, a.pol); !reflect.DeepEqual(*got, c.want) {
 				t.Errorf("age = %+v, want %+v", *got, c.want)
 			}
 		})

@@ -55,6 +55,11 @@ func TestAuditConfig(t *testing.T) {
 			}
 		}
 	}
+	t.Setenv("DRYDOCK_AUDIT_EVERY", "")
+	t.Setenv("DRYDOCK_AUDIT_POLICY", "/etc/audit-policy.yaml")
+	if err := c.LoadEnv(); err != nil || c.AuditPolicy != "/etc/audit-policy.yaml" {
+		t.Fatalf("DRYDOCK_AUDIT_POLICY=/etc/audit-policy.yaml: %v, auditPolicy %q", err, c.AuditPolicy)
+	}
 	if c := (server.Config{AuditInventory: "x.yaml"}); c.Defaults() != nil || !c.Auditing() {
 		t.Errorf("an inventory without a schedule (audits after database updates only) was refused")
 	}

@@ -94,6 +94,10 @@ type Config struct {
 	// AuditInventory is an inventory file listing what runs, read again at
 	// every audit.
 	AuditInventory string `yaml:"auditInventory"`
+	// AuditPolicy is a policy file whose thresholds (maxAge) apply to the
+	// images pulled from elsewhere; an image of this registry is held to
+	// its namespace's policy, as the registry judges it.
+	AuditPolicy string `yaml:"auditPolicy"`
 }
 
 // ConfigError is a configuration drydock cannot start with: a file that
@@ -164,14 +168,14 @@ func (c *Config) LoadFile(path string) error {
 // DRYDOCK_ADMIN_PASSWORD, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY, DRYDOCK_SPARSE_MANIFESTS,
 // DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY, DRYDOCK_DB_UPDATE_EVERY,
 // DRYDOCK_AUDIT_EVERY, DRYDOCK_AUDIT_KUBECONFIG, DRYDOCK_AUDIT_CONTEXT,
-// DRYDOCK_AUDIT_INVENTORY.
+// DRYDOCK_AUDIT_INVENTORY, DRYDOCK_AUDIT_POLICY.
 func (c *Config) LoadEnv() error {
 	str := map[string]*string{
 		"DRYDOCK_ADDR": &c.Addr, "DRYDOCK_DATA": &c.DataDir, "DRYDOCK_DATABASE": &c.Database,
 		"DRYDOCK_BLOBS": &c.BlobDir, "DRYDOCK_TLS_CERT": &c.TLSCert, "DRYDOCK_TLS_KEY": &c.TLSKey,
 		"DRYDOCK_ADMIN_PASSWORD": &c.AdminPassword, "DRYDOCK_REALM": &c.Realm,
 		"DRYDOCK_AUDIT_KUBECONFIG": &c.AuditKubeconfig, "DRYDOCK_AUDIT_CONTEXT": &c.AuditContext,
-		"DRYDOCK_AUDIT_INVENTORY": &c.AuditInventory,
+		"DRYDOCK_AUDIT_INVENTORY": &c.AuditInventory, "DRYDOCK_AUDIT_POLICY": &c.AuditPolicy,
 	}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok && v != "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/drydock/drydock/auditlog"
 	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/fleet"
+	"github.com/drydock/drydock/policy"
 )
 
 // The continuous audit: with a source configured (auditKubeconfig,
@@ -37,14 +38,31 @@ func (s *Server) buildFleet(ctx context.Context) error {
 		}
 		s.scan = sc
 	}
-	a, err := fleet.New(fleet.Config{
-		Store:      s.st,
-		Blobs:      s.blobs,
-		Scanner:    s.scan,
-		Database:   func() enforce.Database { return s.vulndb },
+	var pol *policy.Policy
+	if s.cfg.AuditPolicy != "" {
+		var err error
+		if pol, err = policy.Load(s.cfg.AuditPolicy); err != nil {
+			return &ConfigError{Where: "auditPolicy", Err: err}
+		}
+	}
+	cfg := fleet.Config{
+		Store:   s.st,
+		Blobs:   s.blobs,
+		Scanner: s.scan,
+		Database: func() enforce.Database {
+			if s.vulndb == nil {
+				return nil
+			}
+			return s.vulndb
+		},
 		Registries: s.privateRegistries(),
+		Policy:     pol,
 		Logger:     s.log,
-	})
+	}
+	if s.settings != nil {
+		cfg.Policies = s.settings
+	}
+	a, err := fleet.New(cfg)
 	if err != nil {
 		return err
 	}

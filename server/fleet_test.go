@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -226,5 +227,27 @@ func TestFleetAuditAfterRematch(t *testing.T) {
 	wantGlibcEvent(t, s, hook)
 	if rep := lastAudit(t, s); rep == nil || rep.Counts.High == 0 {
 		t.Errorf("stored audit = %+v; want the image with CVE-2023-4911 counted", rep)
+	}
+}
+
+// TestFleetAuditPolicyThatDoesNotLoad: an auditPolicy file that is not
+// there stops start-up with a ConfigError naming auditPolicy, before any
+// audit runs under the wrong thresholds.
+func TestFleetAuditPolicyThatDoesNotLoad(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "vuln.db")
+	if err := vulndb.Build(t.Context(), dbPath, []*vulndb.Advisory{vulndbtest.Advisory(t, "GO-2023-2102")}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Addr: "127.0.0.1:0", DataDir: dir, Anonymous: true, VulnDB: dbPath, AuditInventory: filepath.Join(dir, "production.yaml"),
+		AuditPolicy: filepath.Join(dir, "missing-policy.yaml")}
+	s, err := New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err == nil {
+		s.Close()
+		t.Fatal("New with an auditPolicy that does not exist succeeded")
+	}
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "auditPolicy") || !strings.Contains(err.Error(), "missing-policy.yaml") {
+		t.Fatalf("New: %v, want a ConfigError naming auditPolicy and the file", err)
 	}
 }

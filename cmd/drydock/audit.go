@@ -79,6 +79,9 @@ above --fail-on, 2 usage or input error, 3 internal error.`,
 // bad input or internal error.
 func runAudit(ctx context.Context, cfg server.Config, f auditFlags, failOn match.Severity, stdout, stderr io.Writer) error {
 	var pol *policy.Policy
+	if f.policy == "" {
+		f.policy = cfg.AuditPolicy
+	}
 	if f.policy != "" {
 		var err error
 		if pol, err = policy.Load(f.policy); err != nil {
@@ -114,8 +117,14 @@ func runAudit(ctx context.Context, cfg server.Config, f auditFlags, failOn match
 	if err != nil {
 		return err
 	}
+	// The registry's namespace policies, when the data is a registry's:
+	// its images are held to the thresholds it judges them by.
+	settings, err := enforce.NewSettings(ctx, data.Store)
+	if err != nil {
+		return err
+	}
 	a, err := fleet.New(fleet.Config{Store: data.Store, Blobs: data.Blobs, Scanner: sc, Database: func() enforce.Database { return db },
-		Registries: f.privateRegistries(cfg), Policy: pol, ImageOptions: imageOpts, Logger: quietLogger()})
+		Registries: f.privateRegistries(cfg), Policy: pol, Policies: settings, ImageOptions: imageOpts, Logger: quietLogger()})
 	if err != nil {
 		return err
 	}
