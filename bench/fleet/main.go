@@ -11,24 +11,20 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/drydock/drydock/bench/internal/synth"
 	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/fleet"
-	"github.com/drydock/drydock/inventory"
 	"github.com/drydock/drydock/scan"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/verdict"
@@ -48,17 +44,9 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(work)
-	rng := rand.New(rand.NewPCG(1, 2))
-	name := func(i int) string { return fmt.Sprintf("bench-pkg-%05d", i) }
-
-	// The database before the update: one advisory for every tenth name,
-	// affecting versions below 2.0.0.
+	rng := synth.Rand()
 	dbPath := filepath.Join(work, "vuln.db")
-	var advs []*vulndb.Advisory
-	for i := 0; i < *names; i += 10 {
-		advs = append(advs, advisory(fmt.Sprintf("GHSA-base-%05d", i), name(i), "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"))
-	}
-	if err := vulndb.Build(ctx, dbPath, advs); err != nil {
+	if err := synth.BuildDB(ctx, dbPath, *names); err != nil {
 		log.Fatal(err)
 	}
 	st, err := store.Open(ctx, filepath.Join(work, "drydock.db"))
@@ -73,16 +61,7 @@ func main() {
 	src := &running{}
 	t0 := time.Now()
 	for i := range *sboms {
-		d := digest.FromString(fmt.Sprintf("image-%d", i))
-		inv := &inventory.Inventory{Digest: d.String()}
-		for _, j := range rng.Perm(*names)[:*packages] {
-			v := fmt.Sprintf("1.%d.0", rng.IntN(9))
-			if rng.IntN(2) == 0 {
-				v = fmt.Sprintf("2.%d.0", rng.IntN(9))
-			}
-			inv.Packages = append(inv.Packages, inventory.Package{Name: name(j), Version: v, Type: inventory.TypeNPM,
-				Ecosystem: "npm", PURL: "pkg:npm/" + name(j) + "@" + v, Path: "app/node_modules/" + name(j) + "/package.json", Layer: 1})
-		}
+		d, inv := synth.Inventory(rng, i, *packages, *names)
 		if err := vs.PutSBOM(ctx, d.String(), inv); err != nil {
 			log.Fatal(err)
 		}
@@ -111,20 +90,8 @@ func main() {
 	idle := audit(ctx, a, src, "idle audit (nothing changed)")
 
 	// The update: new high advisories naming touch × names names.
-	osvDir := filepath.Join(work, "update")
-	if err := os.MkdirAll(osvDir, 0o755); err != nil {
-		log.Fatal(err)
-	}
-	n := int(float64(*names) * *touch)
-	for k, j := range rng.Perm(*names)[:n] {
-		adv := advisory(fmt.Sprintf("GHSA-new-%05d", k), name(j), "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N")
-		body, _ := json.Marshal(adv)
-		if err := os.WriteFile(filepath.Join(osvDir, adv.ID+".json"), body, 0o644); err != nil {
-			log.Fatal(err)
-		}
-	}
-	time.Sleep(10 * time.Millisecond) // the records' write time must follow the first database's build
-	if _, err := vulndb.Import(ctx, dbPath, osvDir); err != nil {
+	n, err := synth.Update(ctx, rng, dbPath, work, *names, *touch)
+	if err != nil {
 		log.Fatal(err)
 	}
 	db2, err := vulndb.Open(ctx, dbPath)
@@ -135,17 +102,9 @@ func main() {
 	mu.Lock()
 	current = db2
 	mu.Unlock()
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-	}
+	stop := synth.Profile(*profile)
 	inc := audit(ctx, a, src, fmt.Sprintf("audit after an update naming %d names (%.1f%%)", n, *touch*100))
-	pprof.StopCPUProfile()
+	stop()
 	full := fullRematch(ctx, vs, src, db2)
 
 	fmt.Printf("\n%d running SBOMs x %d packages, %d names, GOMAXPROCS %d\n", *sboms, *packages, *names, runtime.GOMAXPROCS(0))
@@ -173,12 +132,12 @@ type result struct {
 }
 
 func audit(ctx context.Context, a *fleet.Auditor, src fleet.Source, what string) result {
-	c, t := cpu(), time.Now()
+	c, t := synth.CPU(), time.Now()
 	rep, err := a.Run(ctx, src)
 	if err != nil {
 		log.Fatalf("%s: %v", what, err)
 	}
-	r := result{rep: rep, wall: time.Since(t), cpu: cpu() - c}
+	r := result{rep: rep, wall: time.Since(t), cpu: synth.CPU() - c}
 	rc := rep.Rematch
 	log.Printf("%s: rematch %s, whole audit %s, CPU %s (%d re-evaluated, %d not, %d records changed, %d new)", what,
 		rc.Took.Round(time.Millisecond), r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond), rc.Reevaluated,
@@ -190,7 +149,7 @@ func audit(ctx context.Context, a *fleet.Auditor, src fleet.Source, what string)
 // as many workers as the audit uses: what an audit without the
 // incremental rematch would do at least.
 func fullRematch(ctx context.Context, vs *verdict.Store, src *running, db enforce.Database) result {
-	c, t := cpu(), time.Now()
+	c, t := synth.CPU(), time.Now()
 	m := enforce.NewMatcher(db)
 	next := make(chan digest.Digest)
 	var wg sync.WaitGroup
@@ -212,26 +171,7 @@ func fullRematch(ctx context.Context, vs *verdict.Store, src *running, db enforc
 	}
 	close(next)
 	wg.Wait()
-	r := result{wall: time.Since(t), cpu: cpu() - c}
+	r := result{wall: time.Since(t), cpu: synth.CPU() - c}
 	log.Printf("full rematch of %d SBOMs: wall %s, CPU %s", len(src.rs), r.wall.Round(time.Millisecond), r.cpu.Round(time.Millisecond))
 	return r
-}
-
-// cpu is the process's user and system CPU time so far. On a shared
-// machine it says more than the wall time.
-func cpu() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		log.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func advisory(id, pkg, vector string) *vulndb.Advisory {
-	return &vulndb.Advisory{
-		ID: id, Modified: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Summary: "benchmark advisory for " + pkg,
-		Severity: []vulndb.Severity{{Type: "CVSS_V3", Score: vector}},
-		Affected: []vulndb.Affected{{Package: vulndb.Package{Ecosystem: "npm", Name: pkg},
-			Ranges: []vulndb.Range{{Type: "SEMVER", Events: []vulndb.Event{{Introduced: "0"}, {Fixed: "2.0.0"}}}}}},
-	}
 }
