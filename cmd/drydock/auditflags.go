@@ -32,7 +32,7 @@ func (f *auditFlags) addFlags(fl *pflag.FlagSet) {
 	fl.StringVar(&f.format, "format", "table", strings.Join(fleet.Formats, ", ")+" (html: one self-contained file with charts)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to FILE (atomically), not standard output")
 	fl.StringVar(&f.failOn, "fail-on", "", "fail (exit 1) when running images carry a finding at or above low, medium, high or critical")
-	fl.StringVar(&f.policy, "policy", "", "policy file (YAML) whose thresholds (maxAge) apply to images pulled\nfrom elsewhere; the registry's own images are held to their\nnamespace's policy (default: the config's auditPolicy)")
+	fl.StringVar(&f.policy, "policy", "", "policy file (YAML) whose thresholds (maxAge) apply to images pulled from elsewhere; the registry's own images are held to their namespace's policy (default: the config's auditPolicy)")
 	fl.StringSliceVar(&f.registries, "registry", nil, "host[:port] workloads pull the private registry's images by (repeatable; default: the config's admissionRegistries, else its addr)")
 	fl.BoolVar(&f.apply, "apply", false, "roll each planned update out through the Kubernetes API, one workload at a time (--kubeconfig only)")
 	fl.DurationVar(&f.wait, "wait", defaultWait, "with --apply, how long one workload's rollout may take")

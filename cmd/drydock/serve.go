@@ -38,7 +38,7 @@ func serveFlags(f *pflag.FlagSet, c *server.Config) {
 	f.StringVar(&c.AuditContext, "audit-context", "", "its context (default: the kubeconfig's current context)")
 	f.StringSliceVar(&c.AuditNamespaces, "audit-namespace", nil, "Kubernetes namespace to audit (repeatable; default all)")
 	f.StringVar(&c.AuditInventory, "audit-inventory", "", "inventory file listing what runs, read at every audit\n(see docs/audit.md)")
-	f.StringVar(&c.AuditPolicy, "audit-policy", "", "policy file whose thresholds (maxAge) the audit applies to images\npulled from elsewhere (this registry's images: their namespace's)")
+	f.StringVar(&c.AuditPolicy, "audit-policy", "", "policy file whose thresholds (maxAge) the audit applies to images pulled from elsewhere (this registry's images: their namespace's)")
 }
 
 func newServeCmd() *cobra.Command {
