@@ -248,15 +248,17 @@ func (a *analysis) layers(ctx context.Context, img *Image, f *facts) ([]string, 
 		}
 	}
 	// An index, or an image from elsewhere: the layers its SBOM records.
-	inv, _, err := verdict.New(a.st).SBOM(ctx, img.Digest.String())
+	// Only the layers are read: this runs for every such image at every
+	// audit.
+	layers, err := verdict.New(a.st).SBOMLayers(ctx, img.Digest.String())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("fleet: SBOM of %s: %w", img.Digest, err)
 	}
-	out := make([]string, 0, len(inv.Layers))
-	for _, l := range inv.Layers {
+	out := make([]string, 0, len(layers))
+	for _, l := range layers {
 		if l.Digest == "" {
 			return nil, nil // an SBOM read from a file may not know them
 		}
