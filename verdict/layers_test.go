@@ -92,4 +92,3 @@ func BenchmarkDecodeLayers(b *testing.B) {
 		}
 	})
 }
-
