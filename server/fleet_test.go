@@ -217,16 +217,36 @@ func TestFleetAuditOnSchedule(t *testing.T) {
 
 // TestFleetAuditAfterRematch: without a schedule, a database update is
 // followed by a rematch and then an audit, which reports CVE-2023-4911
-// and sends its event.
+// and sends its event. The start-up audit (after the first, full rematch;
+// it may fail when it runs before the image is pushed, as the inventory's
+// tag is not there yet) is waited for first, so the event can only come
+// from the audit that follows the update.
 func TestFleetAuditAfterRematch(t *testing.T) {
 	t.Parallel()
 	s, dbPath, hook := auditServer(t, 0)
+	audits := func() int {
+		evs, err := s.st.QueryAuditEvents(t.Context(), auditlog.Filter{Action: "fleet.audit"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+	if !waitFor(30*time.Second, func() bool { return audits() > 0 }) {
+		t.Fatal("no audit after the start-up rematch within 30s")
+	}
+	before := audits()
+	if n := len(hook.ofType(webhook.TypeAuditVulnerability)); n != 0 {
+		t.Fatalf("before the update: %d audit.vulnerability events, want none", n)
+	}
 	addGlibcRecord(t, dbPath)
 	s.vulndb.recheck()
 	s.dbUpdated <- struct{}{} // what a scheduled update does once it replaced the file
 	wantGlibcEvent(t, s, hook)
 	if rep := lastAudit(t, s); rep == nil || rep.Counts.High == 0 {
 		t.Errorf("stored audit = %+v; want the image with CVE-2023-4911 counted", rep)
+	}
+	if after := audits(); after <= before {
+		t.Errorf("fleet.audit events: %d before the update, %d after; want the update's own audit", before, after)
 	}
 }
 
