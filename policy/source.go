@@ -128,7 +128,9 @@ func (p *Policy) checkAny(v *Verdict, counting []match.Finding) {
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	v.Blocking = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(v.Blocking), ids...))))
+	// checkSeverity's Blocking is drawn from the same counting findings, so
+	// these IDs already hold it.
+	v.Blocking = ids
 	what := "counting"
 	if len(p.severities) > 0 {
 		what = "of the listed severities"
