@@ -41,12 +41,9 @@ func Resolve(ctx context.Context, ref string, nopts []name.Option, ropts []remot
 }
 
 // registryErr classifies a registry failure: the registry's "no" (auth,
-// not found, refused) is the caller's problem to fix.
+// not found, refused) and an unreachable registry are the caller's problem
+// to fix; only a cancelled or expired context is not.
 func registryErr(op string, err error) error {
-	var te *transport.Error
-	if errors.As(err, &te) && te.StatusCode >= 400 && te.StatusCode < 500 {
-		return inputErr(op, err)
-	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("sign: %s: %w", op, err)
 	}
