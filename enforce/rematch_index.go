@@ -51,10 +51,7 @@ func (r *Rematcher) Index(ctx context.Context, dgst digest.Digest) error {
 	if res == nil || res.State != StateScanned || res.Inventory == nil {
 		return nil
 	}
-	if err := r.st.IndexFindings(ctx, dgst.String(), findingIDs(res.Findings)); err != nil {
-		return err
-	}
-	return r.st.IndexPackages(ctx, dgst.String(), packageKeys(res.Inventory))
+	return IndexSBOM(ctx, r.st, dgst, res.Inventory, res.Findings)
 }
 
 // lookupKeys are the store keys Match looks package p up by.
@@ -167,21 +164,16 @@ func findingIDs(fs []match.Finding) []string {
 	return out
 }
 
-// IndexSBOM records, for an SBOM stored outside the registry's results
-// (an image the fleet audit cataloged), the lookup names of inv's
-// packages and the IDs its findings carry, so that DBChangeSince finds
-// dgst when a record naming one of them changes.
+// IndexSBOM records the lookup names of inv's packages and the IDs its
+// findings carry for dgst, replacing what was recorded, so that
+// DBChangeSince finds dgst when a record naming one of them changes: the
+// registry's results (Rematcher.Index) and SBOMs stored outside them (an
+// image the fleet audit cataloged) alike.
 func IndexSBOM(ctx context.Context, st *store.Store, dgst digest.Digest, inv *inventory.Inventory, findings []match.Finding) error {
-	if err := IndexFindings(ctx, st, dgst, findings); err != nil {
+	if err := st.IndexFindings(ctx, dgst.String(), findingIDs(findings)); err != nil {
 		return err
 	}
 	return st.IndexPackages(ctx, dgst.String(), packageKeys(inv))
-}
-
-// IndexFindings records the IDs findings carry for dgst, replacing what
-// was recorded: call it whenever dgst's stored findings change.
-func IndexFindings(ctx context.Context, st *store.Store, dgst digest.Digest, findings []match.Finding) error {
-	return st.IndexFindings(ctx, dgst.String(), findingIDs(findings))
 }
 
 // SameFindings reports whether two finding lists say the same: the same

@@ -37,10 +37,8 @@ func (r *Rematcher) touchedSince(ctx context.Context, db Database, since time.Ti
 // affect among the SBOMs of the store's package index (IndexSBOM, and the
 // rematch's own indexing of the registry's results).
 type DBChange struct {
-	// Since is the time the change is counted from.
-	Since time.Time
-	// Records and Names count the records modified since Since and the
-	// package names they touch.
+	// Records and Names count the records modified since DBChangeSince's
+	// since and the package names they touch.
 	Records, Names int
 	work           map[digest.Digest]*touched
 }
@@ -53,7 +51,7 @@ func DBChangeSince(ctx context.Context, st *store.Store, db Database, since time
 	if err != nil {
 		return nil, err
 	}
-	c := &DBChange{Since: since, Records: len(ids), work: map[digest.Digest]*touched{}}
+	c := &DBChange{Records: len(ids), work: map[digest.Digest]*touched{}}
 	keys := map[store.PackageKey]bool{}
 	for _, id := range ids {
 		adv, err := db.Advisory(ctx, id)

@@ -44,36 +44,13 @@ func (s *Store) PutSBOM(ctx context.Context, sb *SBOM) error {
 			sb.Digest, sb.Inventory, len(sb.Packages), created.UnixNano()); err != nil {
 			return err
 		}
-		// One statement per few hundred packages: an image holds hundreds,
-		// and a round trip each is most of the write on PostgreSQL.
-		seen := map[PackageName]bool{}
-		var args []any
-		flush := func() error {
-			if len(args) == 0 {
-				return nil
-			}
-			q := `INSERT INTO artifact_sbom_packages (digest, ecosystem, name) VALUES (?, ?, ?)` +
-				strings.Repeat(", (?, ?, ?)", len(args)/3-1)
-			_, err := tx.ExecContext(ctx, q, args...)
-			args = args[:0]
-			return err
-		}
-		for _, p := range sb.Packages {
-			if seen[p] || p.Name == "" {
-				continue
-			}
-			seen[p] = true
-			args = append(args, sb.Digest, p.Ecosystem, p.Name)
-			if len(args) >= 3*300 {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-		return nil
+		// Many rows per statement (insertPairs): an image holds hundreds of
+		// packages, and a round trip each is most of the write on PostgreSQL.
+		// A package listed twice is one row (ON CONFLICT DO NOTHING).
+		ps := slices.DeleteFunc(slices.Clone(sb.Packages), func(p PackageName) bool { return p.Name == "" })
+		return insertPairs(ctx, tx, "INSERT INTO artifact_sbom_packages (digest, ecosystem, name) VALUES ", len(ps), func(i int) []any {
+			return []any{sb.Digest, ps[i].Ecosystem, ps[i].Name}
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("store: put SBOM %s: %w", sb.Digest, err)

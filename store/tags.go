@@ -61,31 +61,19 @@ type Referrer struct {
 // Referrers lists the manifests in repo whose subject is subject, in digest
 // order; artifactType, when not empty, keeps only those of that type.
 func (s *Store) Referrers(ctx context.Context, repo, subject, artifactType string) ([]Referrer, error) {
-	q := `SELECT f.digest, f.media_type, f.size, f.artifact_type, f.annotations FROM referrers f
-		JOIN repositories r ON r.id = f.repo_id WHERE r.name = ? AND f.subject = ?`
-	args := []any{repo, subject}
-	if artifactType != "" {
-		q += " AND f.artifact_type = ?"
-		args = append(args, artifactType)
-	}
-	rows, err := s.QueryContext(ctx, q+" ORDER BY f.digest", args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: referrers of %s: %w", subject, err)
-	}
-	defer rows.Close()
 	out := []Referrer{}
-	for rows.Next() {
-		var r Referrer
-		var ann string
-		if err := rows.Scan(&r.Digest, &r.MediaType, &r.Size, &r.ArtifactType, &ann); err != nil {
-			return nil, fmt.Errorf("store: referrers of %s: %w", subject, err)
-		}
-		if ann != "" {
-			if err := json.Unmarshal([]byte(ann), &r.Annotations); err != nil {
-				return nil, fmt.Errorf("store: annotations of referrer %s: %w", r.Digest, err)
+	err := s.EachReferrer(ctx, repo, subject, artifactType, "", func(row ReferrerRow) (bool, error) {
+		r := Referrer{Digest: row.Digest, MediaType: row.MediaType, Size: row.Size, ArtifactType: row.ArtifactType}
+		if row.Annotations != nil {
+			if err := json.Unmarshal(row.Annotations, &r.Annotations); err != nil {
+				return false, fmt.Errorf("store: annotations of referrer %s: %w", r.Digest, err)
 			}
 		}
 		out = append(out, r)
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
