@@ -2,12 +2,14 @@
 // rpm) and language packages (Go binaries, npm, Python, Java archives, Rust
 // cargo-auditable binaries, Ruby, PHP, .NET) — and names the layer, and so
 // the build step, that introduced each one. Each layer is streamed once and
-// only the files osv-scalibr's extractors ask for are read; what a layer
-// holds is cached on disk by its DiffID, so an image that shares base
-// layers with one already cataloged costs only its new layers. The layers
-// are then merged with overlay semantics into the final filesystem, whose
-// os-release qualifies the OS packages, and files that an OS package owns
-// are reported once, as that package.
+// only the files the extractors (osv-scalibr's, and drydock's own for Go
+// binaries and Composer) ask for are read; what a layer holds is cached on
+// disk by its DiffID, so an image that shares base layers with one already
+// cataloged costs only its new layers. The layers are then merged with
+// overlay semantics into the final filesystem, whose os-release qualifies
+// the OS packages, and files that an OS package owns are reported once, as
+// that package, except what a binary embeds (the Go toolchain and modules,
+// Rust crates), which is reported with the OS package as its owner.
 package catalog
 
 import (

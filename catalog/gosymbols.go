@@ -76,16 +76,6 @@ type goFunc struct {
 	data []byte // the section holding it, from the go:func.* address on
 }
 
-// goFuncOf finds go:func.* and the section bytes from it on; nil when it
-// cannot be found (inline trees are then not read).
-func goFuncOf(f *elf.File, p *pclntab) *goFunc {
-	a := goFuncBase(f, p)
-	if a == 0 {
-		return nil
-	}
-	return goFuncAt(f, p, a)
-}
-
 // pclntabOf returns the bytes of the pclntab section.
 func pclntabOf(f *elf.File) ([]byte, error) {
 	for _, s := range f.Sections {
@@ -96,32 +86,30 @@ func pclntabOf(f *elf.File) ([]byte, error) {
 	return nil, errNoPclntab
 }
 
-// goFuncBase is the address of go:func.*, the base of funcdata offsets,
-// from the runtime's moduledata, else from the symbol table (reading every
-// symbol costs more than the rest of the check). moduledata,
-// (in .go.module since Go 1.26, .noptrdata before), which starts with a
-// pointer to the pclntab and further on holds
-// "rodata, gofunc": each word after one equal to .rodata's address is a
-// candidate, kept only if the inline trees it leads to name functions
-// where function names start. 0 when none is found: inline trees are then
-// not read.
-func goFuncBase(f *elf.File, p *pclntab) uint64 {
-	if a := moduledataGoFunc(f, p); a != 0 {
-		return a
+// goFuncOf finds go:func.*, the base of funcdata offsets, and returns the
+// section bytes from it on: through the runtime's moduledata, else through
+// the symbol table (reading every symbol costs more than the rest of the
+// check). nil when it cannot be found: inline trees are then not read.
+func goFuncOf(f *elf.File, p *pclntab) *goFunc {
+	if gf := moduledataGoFunc(f, p); gf != nil {
+		return gf
 	}
 	if syms, err := f.Symbols(); err == nil {
 		for _, s := range syms {
 			if s.Name == "go:func.*" || s.Name == "go.func.*" {
-				return s.Value
+				return goFuncAt(f, p, s.Value)
 			}
 		}
 	}
-	return 0
+	return nil
 }
 
-// moduledataGoFunc finds go:func.* through the runtime's moduledata (see
-// goFuncBase), or returns 0.
-func moduledataGoFunc(f *elf.File, p *pclntab) uint64 {
+// moduledataGoFunc finds go:func.* through the runtime's moduledata (in
+// .go.module since Go 1.26, .noptrdata before), which starts with a pointer
+// to the pclntab and further on holds "rodata, gofunc": each word after one
+// equal to .rodata's address is a candidate, kept only if the inline trees
+// it leads to name functions where function names start. nil when none is.
+func moduledataGoFunc(f *elf.File, p *pclntab) *goFunc {
 	var pcln, rodata *elf.Section
 	for _, s := range f.Sections {
 		switch {
@@ -132,7 +120,7 @@ func moduledataGoFunc(f *elf.File, p *pclntab) uint64 {
 		}
 	}
 	if pcln == nil || rodata == nil {
-		return 0
+		return nil
 	}
 	word := func(b []byte) uint64 {
 		if p.ptr == 4 {
@@ -155,21 +143,20 @@ func moduledataGoFunc(f *elf.File, p *pclntab) uint64 {
 			}
 			for w := off + p.ptr; w+2*p.ptr <= len(data) && w < off+80*p.ptr; w += p.ptr {
 				if word(data[w:]) == rodata.Addr {
-					if g := word(data[w+p.ptr:]); p.plausibleGoFunc(f, g) {
-						return g
+					if gf := goFuncAt(f, p, word(data[w+p.ptr:])); p.plausibleGoFunc(gf) {
+						return gf
 					}
 				}
 			}
 		}
 	}
-	return 0
+	return nil
 }
 
-// plausibleGoFunc checks a candidate go:func.* address on the first
+// plausibleGoFunc checks a candidate go:func.* region on the first
 // functions with inline trees: every entry must name the start of a
 // function name.
-func (p *pclntab) plausibleGoFunc(f *elf.File, g uint64) bool {
-	gf := goFuncAt(f, p, g)
+func (p *pclntab) plausibleGoFunc(gf *goFunc) bool {
 	if gf == nil {
 		return false
 	}
@@ -370,8 +357,11 @@ func (p *pclntab) maxPCValue(b []byte) int {
 }
 
 // goFuncAt is the go:func.* region at address a, or nil when no section
-// holds a.
+// holds a (address 0 never is: non-loaded sections sit there).
 func goFuncAt(f *elf.File, p *pclntab, a uint64) *goFunc {
+	if a == 0 {
+		return nil
+	}
 	for _, s := range f.Sections {
 		if s.Type == elf.SHT_NOBITS || a < s.Addr || a >= s.Addr+s.Size {
 			continue

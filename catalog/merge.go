@@ -82,8 +82,12 @@ func (v view) owned() map[string]string {
 	out := map[string]string{}
 	for list, h := range v {
 		f := h[len(h)-1].file
+		if len(f.Owns) == 0 {
+			continue
+		}
+		listOwner := ownerOfList(list)
 		for i, p := range f.Owns {
-			owner := ownerOfList(list)
+			owner := listOwner
 			if i < len(f.Owners) {
 				owner = f.Owners[i]
 			}
@@ -146,7 +150,7 @@ func (v view) packages(d distro) []inventory.Package {
 			if !isOSType(r.Type) && isOwned && !embeddedInBinary(r.Type) {
 				continue // reported once, as the OS package that installed the file
 			}
-			if !isOwned || isOSType(r.Type) {
+			if isOSType(r.Type) {
 				owner = ""
 			}
 			path := joinMember(p, r.Member)

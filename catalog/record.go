@@ -107,12 +107,14 @@ func (r pkgRecord) same(o pkgRecord) bool {
 }
 
 // recordOf converts what a scalibr extractor found into our record. ok is
-// false for findings that are not packages we report.
-func recordOf(p *extractor.Package) (pkgRecord, bool) {
+// false for findings that are not packages we report. unmatched, when set,
+// says why a reported package will not be matched, for the layer's
+// warnings.
+func recordOf(p *extractor.Package) (r pkgRecord, unmatched string, ok bool) {
 	if p == nil || p.Name == "" {
-		return pkgRecord{}, false
+		return pkgRecord{}, "", false
 	}
-	r := pkgRecord{Name: p.Name, Version: p.Version, Licenses: cleanLicenses(p.Licenses)}
+	r = pkgRecord{Name: p.Name, Version: p.Version, Licenses: cleanLicenses(p.Licenses)}
 	switch m := p.Metadata.(type) {
 	case *dpkgmeta.Metadata:
 		r.Type = inventory.TypeDeb
@@ -126,7 +128,7 @@ func recordOf(p *extractor.Package) (pkgRecord, bool) {
 		if r.SourceVersion == "" {
 			r.SourceVersion = p.Version
 		}
-		return r, true
+		return r, "", true
 	case *apkmeta.Metadata:
 		r.Type = inventory.TypeAPK
 		r.Arch = m.Architecture
@@ -134,21 +136,21 @@ func recordOf(p *extractor.Package) (pkgRecord, bool) {
 		if r.SourceName != "" {
 			r.SourceVersion = p.Version
 		}
-		return r, true
+		return r, "", true
 	case *rpmmeta.Metadata:
 		r.Type = inventory.TypeRPM
 		r.Arch = m.Architecture
 		r.Epoch = m.Epoch
 		r.SourceName, r.SourceVersion = splitSourceRPM(m.SourceRPM)
-		return r, true
+		return r, "", true
 	case *goBinaryMeta:
-		return goRecord(p, m), true
+		return goRecord(p, m), "", true
 	case *archivemeta.Metadata:
 		if m.ArtifactID == "" || p.Name == "unknown" {
-			return pkgRecord{}, false
+			return pkgRecord{}, "", false
 		}
-		r, _ := javaRecord(p, m)
-		return r, true
+		r, unmatched = javaRecord(p, m)
+		return r, unmatched, true
 	}
 	switch p.PURLType {
 	case purl.TypeNPM:
@@ -160,7 +162,7 @@ func recordOf(p *extractor.Package) (pkgRecord, bool) {
 			ns, name = "", p.Name
 		}
 		r.PURL = packageurl.NewPackageURL(packageurl.TypeNPM, ns, name, p.Version, nil, "").ToString()
-		return r, true
+		return r, "", true
 	case purl.TypePyPi:
 		r.Type = inventory.TypePython
 	case purl.TypeMaven:
@@ -174,12 +176,12 @@ func recordOf(p *extractor.Package) (pkgRecord, bool) {
 	case purl.TypeNuget:
 		r.Type = inventory.TypeDotnet
 	default:
-		return pkgRecord{}, false
+		return pkgRecord{}, "", false
 	}
 	if u := p.PURL(); u != nil {
 		r.PURL = u.String()
 	}
-	return r, true
+	return r, "", true
 }
 
 // splitSourceRPM turns "openssl-3.0.7-27.el9.src.rpm" into its name and

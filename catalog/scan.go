@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	archivemeta "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive/metadata"
 	"io"
 	"os"
 	"path"
@@ -219,13 +218,13 @@ func (s *layerScanner) extract(ctx context.Context, p plugin, in *filesystem.Sca
 		s.warn(res, "%s: %s: %v", in.Path, p.ex.Name(), err)
 	}
 	for _, pkg := range pkgs {
-		if r, ok := recordOf(pkg); ok {
-			fr.Packages = append(fr.Packages, r)
+		r, unmatched, ok := recordOf(pkg)
+		if !ok {
+			continue
 		}
-		if m, ok := pkg.Metadata.(*archivemeta.Metadata); ok && m.ArtifactID != "" && pkg.Name != "unknown" {
-			if r, why := javaRecord(pkg, m); why != "" {
-				s.warn(res, "%s: %s", joinMember(in.Path, r.Member), why)
-			}
+		fr.Packages = append(fr.Packages, r)
+		if unmatched != "" {
+			s.warn(res, "%s: %s", joinMember(in.Path, r.Member), unmatched)
 		}
 	}
 }

@@ -1,7 +1,8 @@
 // Package image opens container images from every place drydock reads them
-// (a docker-archive file, an OCI layout, an unpacked root filesystem, a
-// registry) and walks their layers, bottom first, as streams of tar entries
-// that have been checked and bounded: image content is hostile data.
+// (a docker-archive file, an OCI layout folder or archive, an unpacked root
+// filesystem, a registry) and walks their layers, bottom first, as streams
+// of tar entries that have been checked and bounded: image content is
+// hostile data.
 //
 // Nothing here writes to disk or resolves links; a walker sees each layer's
 // entries exactly as the layer records them, whiteouts included, and decides

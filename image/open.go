@@ -22,9 +22,9 @@ import (
 // From an index, the image for WithPlatform is taken (default linux/<host
 // arch>), and Digest is that image's manifest digest. A docker-archive
 // written by docker before version 25 holds no manifest: its Digest is ""
-// and each plain tar layer's Digest is its DiffID. A dir: image has no Digest, ConfigDigest or Platform and its one
-// layer has DiffID "", so that nothing caches it by digest: the tree can
-// change between two walks.
+// and each plain tar layer's Digest is its DiffID. A dir: image has no
+// Digest, ConfigDigest or Platform and its one layer has DiffID "", so that
+// nothing caches it by digest: the tree can change between two walks.
 //
 // For a registry reference the network is used while opening and later
 // while walking, with the ctx given here (go-containerregistry binds it to

@@ -64,12 +64,11 @@ func CollectGarbage(ctx context.Context, st *store.Store, blobs *blobstore.Store
 	}
 	cutoff := time.Now().Add(-o.Grace)
 	rep := GCReport{DryRun: !o.Delete}
-	if err := countKept(ctx, st, cutoff, &rep.Kept); err != nil {
-		return rep, err
-	}
-
 	links, err := st.UnreferencedLinks(ctx, cutoff)
 	if err != nil {
+		return rep, err
+	}
+	if err := countKept(ctx, st, cutoff, links, &rep.Kept); err != nil {
 		return rep, err
 	}
 	for _, l := range links {
@@ -216,13 +215,19 @@ func (rg *Registry) ExpireUploads(ctx context.Context, maxAge time.Duration) (in
 }
 
 // countKept counts what is unreferenced now but younger than cutoff.
-func countKept(ctx context.Context, st *store.Store, cutoff time.Time, k *GCKept) error {
+// links are the links unreferenced before cutoff, which the caller has
+// listed already.
+func countKept(ctx context.Context, st *store.Store, cutoff time.Time, links []store.BlobLink, k *GCKept) error {
 	now := time.Now()
+	all, err := st.UnreferencedLinks(ctx, now)
+	if err != nil {
+		return err
+	}
+	k.Links = len(all) - len(links)
 	for _, c := range []struct {
 		n    *int
 		list func(time.Time) (int, error)
 	}{
-		{&k.Links, func(t time.Time) (int, error) { l, err := st.UnreferencedLinks(ctx, t); return len(l), err }},
 		{&k.Blobs, func(t time.Time) (int, error) { l, err := st.OrphanBlobs(ctx, t); return len(l), err }},
 		{&k.Uploads, func(t time.Time) (int, error) { l, err := st.StaleUploads(ctx, t); return len(l), err }},
 	} {

@@ -104,26 +104,22 @@ func matchRule(rules []ImmutableTagRule, tag string) string {
 	return ""
 }
 
-// heldTags is the store's test for tags that may be created but never
-// moved: those an immutable tag rule of repo's namespace matches. The
-// store checks and writes in one transaction, so concurrent pushes of a
-// new immutable tag cannot both win.
-func (s *Service) heldTags(ctx context.Context, repo string) (func(tag string) bool, error) {
-	rules, err := s.rulesOf(ctx, repo)
-	if err != nil || len(rules) == 0 {
-		return nil, err
+// heldBy is the store's test for tags that may be created but never
+// moved: those one of rules matches; nil when there are none. The store
+// checks and writes in one transaction, so concurrent pushes of a new
+// immutable tag cannot both win.
+func heldBy(rules []ImmutableTagRule) func(tag string) bool {
+	if len(rules) == 0 {
+		return nil
 	}
-	return func(tag string) bool { return matchRule(rules, tag) != "" }, nil
+	return func(tag string) bool { return matchRule(rules, tag) != "" }
 }
 
-// refuseMove answers a push that would move an immutable tag.
-func (s *Service) refuseMove(ctx context.Context, c Caller, repo, tag, cur string, d digest.Digest) error {
-	rules, err := s.rulesOf(ctx, repo)
-	if err != nil {
-		return err
-	}
+// refuseMove answers a push that would move tag, which rule makes
+// immutable.
+func (s *Service) refuseMove(c Caller, repo, tag, rule, cur string, d digest.Digest) error {
 	msg := fmt.Sprintf("tag %s of %s is immutable (namespace rule %q): it points at %s and cannot move to %s; push a new tag",
-		tag, repo, matchRule(rules, tag), cur, d)
+		tag, repo, rule, cur, d)
 	return s.refuseTag(c, EventPushDenied, repo, tag, d, msg)
 }
 

@@ -87,9 +87,11 @@ func (s *Service) PutManifest(ctx context.Context, c Caller, p Push) (Pushed, er
 	if s.o.sparse && len(pm.blobs) > 1 {
 		pm.blobs = pm.blobs[:1] // the config only
 	}
-	held, err := s.heldTags(ctx, p.Repo)
-	if err != nil {
-		return Pushed{}, err
+	var rules []ImmutableTagRule // only a push naming tags can move one
+	if len(p.Tags) > 0 {
+		if rules, err = s.rulesOf(ctx, p.Repo); err != nil {
+			return Pushed{}, err
+		}
 	}
 	for _, t := range p.Tags {
 		if err := s.gated(ctx, c, EventPushDenied, p.Repo, t, dg, s.o.gate.MayTag(ctx, p.Repo, t, dg, c.Principal)); err != nil {
@@ -101,11 +103,11 @@ func (s *Service) PutManifest(ctx context.Context, c Caller, p Push) (Pushed, er
 		Subject: pm.subject, ArtifactType: pm.artifactType, ConfigMediaType: pm.configMediaType,
 		Annotations: pm.annotations, Blobs: pm.blobs,
 	}
-	if err := s.st.PutManifestKeeping(ctx, m, held, p.Tags...); err != nil {
+	if err := s.st.PutManifestKeeping(ctx, m, heldBy(rules), p.Tags...); err != nil {
 		var th *store.TagHeldError
 		switch {
 		case errors.As(err, &th):
-			return Pushed{}, s.refuseMove(ctx, c, p.Repo, th.Tag, th.Current, dg)
+			return Pushed{}, s.refuseMove(c, p.Repo, th.Tag, matchRule(rules, th.Tag), th.Current, dg)
 		case errors.Is(err, store.ErrMissingReference):
 			err = newError(CodeManifestBlobUnknown, "%w", err)
 		}

@@ -16,8 +16,9 @@ import (
 // "KEY: VALUE") splits a dpkg version 1:4.13+dfsg1-1 into SrcEpoch 1,
 // SrcVersion 4.13+dfsg1 and SrcRelease 1, and an rpm source version into
 // SrcVersion and SrcRelease; its SPDX (v0.74.0) annotates no Src* property
-// and says "built package from: shadow 1:4.13+dfsg1-1" in sourceInfo. Syft (CycloneDX properties "syft:metadata:KEY")
-// writes the dpkg Source: field as source and sourceVersion.
+// and says "built package from: shadow 1:4.13+dfsg1-1" in sourceInfo. Syft
+// (CycloneDX properties "syft:metadata:KEY") writes the dpkg Source: field
+// as source and sourceVersion.
 
 // foreignFacts are the tool properties that matter, by their short name.
 type foreignFacts map[string]string

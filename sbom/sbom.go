@@ -129,7 +129,7 @@ func WithToolVersion(v string) Option {
 }
 
 func makeOptions(opts []Option) (*options, error) {
-	o := &options{now: time.Now().UTC().Truncate(time.Second), toolVersion: buildVersion()}
+	o := &options{now: time.Now().UTC().Truncate(time.Second), toolVersion: build.Version()}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err
@@ -137,8 +137,6 @@ func makeOptions(opts []Option) (*options, error) {
 	}
 	return o, nil
 }
-
-func buildVersion() string { return build.Version() }
 
 // sortedPackages returns a copy of inv's packages in the one order every
 // writer and reader uses, so that output does not depend on how the catalog

@@ -40,7 +40,8 @@ type DB struct {
 
 // Open opens the database at path for reading. A missing file is an
 // *InputError wrapping ErrNoDatabase; a drydock database of another schema
-// wraps ErrSchema, and a file that is no drydock database at all ErrForeign. Options read: WithMaxAge, WithClock.
+// wraps ErrSchema, and a file that is no drydock database at all
+// ErrForeign. Options read: WithMaxAge, WithClock.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	o, err := newOptions(opts)
 	if err != nil {

@@ -57,8 +57,8 @@ const maxSkipped = 100
 // (logged and in the report) naming the file or zip entry, and a source
 // that loses more than MaxSkippedShare of its records that way is an
 // *InputError wrapping ErrPartial unless WithAllowPartial. An unreadable
-// zip is an *InputError; after any error nothing changes. The new database is built beside the old
-// one and renamed over it only when complete.
+// zip is an *InputError; after any error nothing changes. The new database
+// is built beside the old one and renamed over it only when complete.
 //
 // Options read: WithSourceName, WithKEVFile, WithEPSSFile, WithLogger,
 // WithMaxRecordSize, WithClock, WithAllowPartial.
