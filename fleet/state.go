@@ -13,6 +13,7 @@ import (
 
 	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/verdict"
 )
 
 // fill sets the image's findings, counts and facts from e.
@@ -26,6 +27,7 @@ func (e *entry) fill() {
 		t := e.facts.Created.UTC()
 		img.Created = &t
 	}
+	img.Counts = Counts(verdict.Count(e.findings))
 	img.Findings = make([]Finding, 0, len(e.findings))
 	for i := range e.findings {
 		f := &e.findings[i]
@@ -38,7 +40,6 @@ func (e *entry) fill() {
 		img.Findings = append(img.Findings, Finding{ID: f.ID, Aliases: aliases, Severity: f.Severity.String(),
 			Package: f.Package.Name, Version: f.Package.Version, Ecosystem: f.Package.Ecosystem,
 			Fixed: f.Fixed, Summary: f.Summary})
-		img.Counts = img.Counts.count(f.Severity)
 		if len(f.Fixed) > 0 {
 			img.Fixable++
 		}
@@ -58,22 +59,6 @@ func rank(sev string) int {
 		return -1
 	}
 	return int(s)
-}
-
-func (c Counts) count(s match.Severity) Counts {
-	switch s {
-	case match.SeverityCritical:
-		c.Critical++
-	case match.SeverityHigh:
-		c.High++
-	case match.SeverityMedium:
-		c.Medium++
-	case match.SeverityLow:
-		c.Low++
-	default:
-		c.Unknown++
-	}
-	return c
 }
 
 func (c Counts) add(d Counts) Counts {
@@ -191,9 +176,7 @@ func (a *Auditor) history(ctx context.Context, rep *Report) error {
 	}
 	rep.History = make([]HistoryPoint, 0, len(past)+1)
 	for _, p := range past {
-		c := p.Counts
-		rep.History = append(rep.History, HistoryPoint{Time: p.Started, Images: p.Images, New: p.New,
-			Counts: Counts{Critical: c.Critical, High: c.High, Medium: c.Medium, Low: c.Low, Unknown: c.Unknown}})
+		rep.History = append(rep.History, HistoryPoint{Time: p.Started, Images: p.Images, New: p.New, Counts: Counts(p.Counts)})
 	}
 	rep.History = append(rep.History, HistoryPoint{Time: rep.Started, Images: len(rep.Images), Counts: rep.Counts, New: len(rep.New)})
 	return nil
@@ -208,9 +191,8 @@ func (a *Auditor) save(ctx context.Context, rep *Report, entries []*entry, ch st
 			images = append(images, e.facts)
 		}
 	}
-	c := rep.Counts
 	row := store.FleetAudit{Started: rep.Started, Finished: rep.Finished, Images: len(rep.Images), New: len(rep.New),
-		DBBuilt: rep.DatabaseBuilt, Counts: store.SeverityCounts{Critical: c.Critical, High: c.High, Medium: c.Medium, Low: c.Low, Unknown: c.Unknown}}
+		DBBuilt: rep.DatabaseBuilt, Counts: store.SeverityCounts(rep.Counts)}
 	_, err := a.cfg.Store.SaveFleetAudit(ctx, row, func(id int64) ([]byte, error) {
 		rep.ID = id
 		return encodeReport(rep)
