@@ -168,18 +168,14 @@ func (a *Auditor) compare(ctx context.Context, rep *Report, entries []*entry) (s
 	return ch, nil
 }
 
-// history fills rep.History: the totals of the audits before, and this one.
-func (a *Auditor) history(ctx context.Context, rep *Report) error {
-	past, err := a.cfg.Store.FleetHistory(ctx, historyKept-1)
-	if err != nil {
-		return err
-	}
+// history fills rep.History: the totals of past audits (oldest first), and
+// this one.
+func history(rep *Report, past []store.FleetAudit) {
 	rep.History = make([]HistoryPoint, 0, len(past)+1)
 	for _, p := range past {
 		rep.History = append(rep.History, HistoryPoint{Time: p.Started, Images: p.Images, New: p.New, Counts: Counts(p.Counts)})
 	}
 	rep.History = append(rep.History, HistoryPoint{Time: rep.Started, Images: len(rep.Images), Counts: rep.Counts, New: len(rep.New)})
-	return nil
 }
 
 // save stores the audit: its totals, its report, the images it brought up
