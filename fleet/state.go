@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/store"
 	"github.com/drydock/drydock/verdict"
 )
@@ -45,20 +44,11 @@ func (e *entry) fill() {
 		}
 	}
 	slices.SortStableFunc(img.Findings, func(x, y Finding) int {
-		if c := rank(y.Severity) - rank(x.Severity); c != 0 {
+		if c := cmp.Compare(sevRank(x.Severity), sevRank(y.Severity)); c != 0 {
 			return c
 		}
 		return cmp.Or(strings.Compare(x.ID, y.ID), strings.Compare(x.Package, y.Package))
 	})
-}
-
-// rank orders severity names, critical highest.
-func rank(sev string) int {
-	s, err := match.ParseSeverity(sev)
-	if err != nil {
-		return -1
-	}
-	return int(s)
 }
 
 func (c Counts) add(d Counts) Counts {
@@ -134,7 +124,7 @@ func (a *Auditor) compare(ctx context.Context, rep *Report, entries []*entry) (s
 		n := NewVulnerability{ID: id, Severity: "unknown", FixAvailable: true}
 		for _, h := range hits {
 			f := h.f
-			if rank(f.Severity) > rank(n.Severity) {
+			if sevRank(f.Severity) < sevRank(n.Severity) {
 				n.Severity = f.Severity
 			}
 			n.Summary = cmp.Or(n.Summary, f.Summary)
@@ -163,7 +153,7 @@ func (a *Auditor) compare(ctx context.Context, rep *Report, entries []*entry) (s
 		rep.New = append(rep.New, n)
 	}
 	slices.SortFunc(rep.New, func(x, y NewVulnerability) int {
-		return cmp.Or(rank(y.Severity)-rank(x.Severity), len(y.Workloads)-len(x.Workloads), strings.Compare(x.ID, y.ID))
+		return cmp.Or(sevRank(x.Severity)-sevRank(y.Severity), len(y.Workloads)-len(x.Workloads), strings.Compare(x.ID, y.ID))
 	})
 	return ch, nil
 }
