@@ -72,6 +72,8 @@ type analysis struct {
 	verdicts map[[2]string]string
 	// lists are, by repository, the indexes listing each platform image.
 	lists map[string]map[string][]store.Artifact
+	// ids are findingIDs' answers by repository and digest.
+	ids map[[2]string]knownIDs
 }
 
 // facts are what analyze learns about one running image beyond Image.
@@ -90,7 +92,7 @@ type facts struct {
 func newAnalysis(cfg Config) *analysis {
 	a := &analysis{cfg: cfg, st: cfg.Store, pol: cfg.Policy, now: time.Now(),
 		facts: map[digest.Digest]*facts{}, arts: map[string][]store.Artifact{}, verdicts: map[[2]string]string{},
-		lists: map[string]map[string][]store.Artifact{}}
+		lists: map[string]map[string][]store.Artifact{}, ids: map[[2]string]knownIDs{}}
 	if cfg.Now != nil {
 		a.now = cfg.Now()
 	}

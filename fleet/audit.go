@@ -109,12 +109,14 @@ func (a *Auditor) Run(ctx context.Context, sources ...Source) (*Report, error) {
 	rep.Images = group(rep.Running)
 	rep.Rematch.Images = len(rep.Images)
 
-	prev, err := a.previous(ctx)
+	// The totals of the audits before, for the chart; the newest is the
+	// previous audit (its stored report is not needed).
+	past, err := a.cfg.Store.FleetHistory(ctx, historyKept-1)
 	if err != nil {
 		return nil, err
 	}
-	if prev != nil {
-		t := prev.Started
+	if len(past) > 0 {
+		t := past[len(past)-1].Started
 		rep.Previous = &t
 	}
 	entries, err := a.update(ctx, db, rep)
@@ -129,9 +131,7 @@ func (a *Auditor) Run(ctx context.Context, sources ...Source) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.history(ctx, rep); err != nil {
-		return nil, err
-	}
+	history(rep, past)
 	if err := analyze(ctx, a.cfg, rep); err != nil {
 		return nil, fmt.Errorf("fleet: analysis: %w", err)
 	}
@@ -147,18 +147,6 @@ func (a *Auditor) Run(ctx context.Context, sources ...Source) (*Report, error) {
 		return nil, err
 	}
 	return rep, nil
-}
-
-// previous is the last audit's row, nil before the first.
-func (a *Auditor) previous(ctx context.Context) (*store.FleetAudit, error) {
-	p, _, err := a.cfg.Store.LastFleetAudit(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &p, nil
 }
 
 // Last returns the report of the last audit stored, nil when none ran.

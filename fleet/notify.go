@@ -181,11 +181,7 @@ func (g *nsImages) summary(rep *Report) completedEvent {
 	e := completedEvent{Audit: rep.ID, Started: rep.Started, Finished: rep.Finished, Sources: rep.Sources, New: []string{}}
 	for _, img := range g.images {
 		e.Images = append(e.Images, eventImage{Repositories: g.repos[img.Digest], Digest: img.Digest})
-		e.Counts.Critical += img.Counts.Critical
-		e.Counts.High += img.Counts.High
-		e.Counts.Medium += img.Counts.Medium
-		e.Counts.Low += img.Counts.Low
-		e.Counts.Unknown += img.Counts.Unknown
+		e.Counts = e.Counts.add(img.Counts)
 	}
 	for _, nv := range rep.New {
 		if len(g.hit(nv.Images)) > 0 {

@@ -112,7 +112,28 @@ func (a *analysis) target(ctx context.Context, img *Image, f *facts) (digest.Dig
 // findingIDs is every vulnerability ID (aliases included) of d's findings,
 // as enforcement reads them: stored, or matched from its stored SBOM once.
 // An index's are its platform images'. ok is false when nothing is known.
+// Each digest is read once: running images of one repository share their
+// newer builds.
 func (a *analysis) findingIDs(ctx context.Context, repo string, d digest.Digest) (map[string]bool, bool, error) {
+	k := [2]string{repo, d.String()}
+	if f, ok := a.ids[k]; ok {
+		return f.ids, f.ok, nil
+	}
+	ids, ok, err := a.readFindingIDs(ctx, repo, d)
+	if err != nil {
+		return nil, false, err
+	}
+	a.ids[k] = knownIDs{ids, ok}
+	return ids, ok, nil
+}
+
+// knownIDs is one answer of findingIDs.
+type knownIDs struct {
+	ids map[string]bool
+	ok  bool
+}
+
+func (a *analysis) readFindingIDs(ctx context.Context, repo string, d digest.Digest) (map[string]bool, bool, error) {
 	res, err := a.results.Result(ctx, repo, d)
 	if err != nil {
 		return nil, false, fmt.Errorf("fleet: findings of %s: %w", d, err)

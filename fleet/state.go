@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/drydock/drydock/match"
 	"github.com/drydock/drydock/store"
+	"github.com/drydock/drydock/verdict"
 )
 
 // fill sets the image's findings, counts and facts from e.
@@ -26,6 +26,7 @@ func (e *entry) fill() {
 		t := e.facts.Created.UTC()
 		img.Created = &t
 	}
+	img.Counts = Counts(verdict.Count(e.findings))
 	img.Findings = make([]Finding, 0, len(e.findings))
 	for i := range e.findings {
 		f := &e.findings[i]
@@ -38,42 +39,16 @@ func (e *entry) fill() {
 		img.Findings = append(img.Findings, Finding{ID: f.ID, Aliases: aliases, Severity: f.Severity.String(),
 			Package: f.Package.Name, Version: f.Package.Version, Ecosystem: f.Package.Ecosystem,
 			Fixed: f.Fixed, Summary: f.Summary})
-		img.Counts = img.Counts.count(f.Severity)
 		if len(f.Fixed) > 0 {
 			img.Fixable++
 		}
 	}
 	slices.SortStableFunc(img.Findings, func(x, y Finding) int {
-		if c := rank(y.Severity) - rank(x.Severity); c != 0 {
+		if c := cmp.Compare(sevRank(x.Severity), sevRank(y.Severity)); c != 0 {
 			return c
 		}
 		return cmp.Or(strings.Compare(x.ID, y.ID), strings.Compare(x.Package, y.Package))
 	})
-}
-
-// rank orders severity names, critical highest.
-func rank(sev string) int {
-	s, err := match.ParseSeverity(sev)
-	if err != nil {
-		return -1
-	}
-	return int(s)
-}
-
-func (c Counts) count(s match.Severity) Counts {
-	switch s {
-	case match.SeverityCritical:
-		c.Critical++
-	case match.SeverityHigh:
-		c.High++
-	case match.SeverityMedium:
-		c.Medium++
-	case match.SeverityLow:
-		c.Low++
-	default:
-		c.Unknown++
-	}
-	return c
 }
 
 func (c Counts) add(d Counts) Counts {
@@ -149,7 +124,7 @@ func (a *Auditor) compare(ctx context.Context, rep *Report, entries []*entry) (s
 		n := NewVulnerability{ID: id, Severity: "unknown", FixAvailable: true}
 		for _, h := range hits {
 			f := h.f
-			if rank(f.Severity) > rank(n.Severity) {
+			if sevRank(f.Severity) < sevRank(n.Severity) {
 				n.Severity = f.Severity
 			}
 			n.Summary = cmp.Or(n.Summary, f.Summary)
@@ -178,25 +153,19 @@ func (a *Auditor) compare(ctx context.Context, rep *Report, entries []*entry) (s
 		rep.New = append(rep.New, n)
 	}
 	slices.SortFunc(rep.New, func(x, y NewVulnerability) int {
-		return cmp.Or(rank(y.Severity)-rank(x.Severity), len(y.Workloads)-len(x.Workloads), strings.Compare(x.ID, y.ID))
+		return cmp.Or(sevRank(x.Severity)-sevRank(y.Severity), len(y.Workloads)-len(x.Workloads), strings.Compare(x.ID, y.ID))
 	})
 	return ch, nil
 }
 
-// history fills rep.History: the totals of the audits before, and this one.
-func (a *Auditor) history(ctx context.Context, rep *Report) error {
-	past, err := a.cfg.Store.FleetHistory(ctx, historyKept-1)
-	if err != nil {
-		return err
-	}
+// history fills rep.History: the totals of past audits (oldest first), and
+// this one.
+func history(rep *Report, past []store.FleetAudit) {
 	rep.History = make([]HistoryPoint, 0, len(past)+1)
 	for _, p := range past {
-		c := p.Counts
-		rep.History = append(rep.History, HistoryPoint{Time: p.Started, Images: p.Images, New: p.New,
-			Counts: Counts{Critical: c.Critical, High: c.High, Medium: c.Medium, Low: c.Low, Unknown: c.Unknown}})
+		rep.History = append(rep.History, HistoryPoint{Time: p.Started, Images: p.Images, New: p.New, Counts: Counts(p.Counts)})
 	}
 	rep.History = append(rep.History, HistoryPoint{Time: rep.Started, Images: len(rep.Images), Counts: rep.Counts, New: len(rep.New)})
-	return nil
 }
 
 // save stores the audit: its totals, its report, the images it brought up
@@ -208,9 +177,8 @@ func (a *Auditor) save(ctx context.Context, rep *Report, entries []*entry, ch st
 			images = append(images, e.facts)
 		}
 	}
-	c := rep.Counts
 	row := store.FleetAudit{Started: rep.Started, Finished: rep.Finished, Images: len(rep.Images), New: len(rep.New),
-		DBBuilt: rep.DatabaseBuilt, Counts: store.SeverityCounts{Critical: c.Critical, High: c.High, Medium: c.Medium, Low: c.Low, Unknown: c.Unknown}}
+		DBBuilt: rep.DatabaseBuilt, Counts: store.SeverityCounts(rep.Counts)}
 	_, err := a.cfg.Store.SaveFleetAudit(ctx, row, func(id int64) ([]byte, error) {
 		rep.ID = id
 		return encodeReport(rep)
