@@ -58,9 +58,9 @@ Environment: DRYDOCK_ADDR, DRYDOCK_DATA, DRYDOCK_DATABASE, DRYDOCK_BLOBS,
 DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY,
 DRYDOCK_SPARSE_MANIFESTS, DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY,
 DRYDOCK_DB_UPDATE_EVERY, DRYDOCK_AUDIT_EVERY, DRYDOCK_AUDIT_KUBECONFIG,
-DRYDOCK_AUDIT_CONTEXT, DRYDOCK_AUDIT_INVENTORY, and DRYDOCK_ADMIN_PASSWORD (the
-first administrator's password; without it one is generated and printed
-once).
+DRYDOCK_AUDIT_CONTEXT, DRYDOCK_AUDIT_INVENTORY, DRYDOCK_AUDIT_POLICY, and
+DRYDOCK_ADMIN_PASSWORD (the first administrator's password; without it one
+is generated and printed once).
 
 Start-up checks the configuration, reads the TLS files and binds the port
 before it opens the data; the first administrator is created last.`,
