@@ -95,13 +95,10 @@ func (f *auditFlags) check(cmd *cobra.Command, cfg server.Config) (match.Severit
 }
 
 // privateRegistries are the names the private registry's images are
-// pulled by: --registry, else the config's admissionRegistries, else addr.
+// pulled by: --registry, else the config's (admissionRegistries, else addr).
 func (f *auditFlags) privateRegistries(cfg server.Config) []string {
-	switch {
-	case len(f.registries) > 0:
+	if len(f.registries) > 0 {
 		return f.registries
-	case len(cfg.AdmissionRegistries) > 0:
-		return cfg.AdmissionRegistries
 	}
-	return []string{cfg.Addr}
+	return cfg.PullRegistries()
 }
