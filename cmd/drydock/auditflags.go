@@ -79,8 +79,8 @@ func (f *auditFlags) check(cmd *cobra.Command, cfg server.Config) (match.Severit
 	var sev match.Severity
 	if f.failOn != "" {
 		var err error
-		if sev, err = match.ParseSeverity(f.failOn); err != nil || sev == match.SeverityUnknown {
-			return 0, usageError{fmt.Errorf("--fail-on %q: want low, medium, high or critical", f.failOn)}
+		if sev, err = parseFailOn(f.failOn); err != nil {
+			return 0, err
 		}
 	}
 	switch {
