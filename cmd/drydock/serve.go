@@ -14,7 +14,8 @@ import (
 func init() { addCommand(newServeCmd) }
 
 // serveFlags declares serve's configuration flags. A new setting is a field
-// in server.Config (with its yaml key and DRYDOCK_* variable) and a line here.
+// in server.Config (with its yaml key, and a DRYDOCK_* variable in LoadEnv
+// where it has one), a line here and a row in the README's table.
 func serveFlags(f *pflag.FlagSet, c *server.Config) {
 	blobFlags(f, c)
 	f.StringVar(&c.Addr, "addr", "127.0.0.1:5000", "listen address")
