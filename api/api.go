@@ -1,8 +1,11 @@
 // Package api serves drydock's REST API under /api/v1/: users, namespaces,
 // members, robots and the audit log (through auth, which decides who may
-// do what), and the registry's repositories and artifacts (read from the
-// store, deleted through the registry), with its OpenAPI 3 document at
-// /api/v1/openapi.json. It owns no storage of its own.
+// do what); the registry's repositories, artifacts, immutable tags and
+// retention rules (read from the store, changed through the registry);
+// namespaces' policies, protection and trusted keys, and webhooks; the
+// stored verdicts and SBOMs, and the scan queue's jobs; with its OpenAPI 3
+// document at /api/v1/openapi.json. Each part it is not given answers 404.
+// It owns no storage of its own.
 package api
 
 import (

@@ -275,6 +275,16 @@ func (c *Config) Loopback() bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// PullRegistries are the host[:port] names workloads pull this registry's
+// images by: AdmissionRegistries when set, else Addr. The audit (serve's
+// and drydock audit's) tells the registry's own images by them.
+func (c *Config) PullRegistries() []string {
+	if len(c.AdmissionRegistries) > 0 {
+		return c.AdmissionRegistries
+	}
+	return []string{c.Addr}
+}
+
 // Auditing reports whether serve audits what runs: a source is configured.
 func (c *Config) Auditing() bool { return c.AuditKubeconfig != "" || c.AuditInventory != "" }
 

@@ -55,7 +55,7 @@ func (s *Server) buildFleet(ctx context.Context) error {
 			}
 			return s.vulndb
 		},
-		Registries: s.privateRegistries(),
+		Registries: s.cfg.PullRegistries(),
 		Policy:     pol,
 		Logger:     s.log,
 	}
@@ -71,15 +71,6 @@ func (s *Server) buildFleet(ctx context.Context) error {
 	}
 	s.auditor, s.auditKick = a, make(chan struct{}, 1)
 	return nil
-}
-
-// privateRegistries are the host[:port] names workloads pull this
-// registry's images by: admissionRegistries when set, else addr.
-func (s *Server) privateRegistries() []string {
-	if len(s.cfg.AdmissionRegistries) > 0 {
-		return s.cfg.AdmissionRegistries
-	}
-	return []string{s.cfg.Addr}
 }
 
 // kickAudit asks for an audit now (after a rematch that saw changed records).

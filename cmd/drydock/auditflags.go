@@ -79,8 +79,8 @@ func (f *auditFlags) check(cmd *cobra.Command, cfg server.Config) (match.Severit
 	var sev match.Severity
 	if f.failOn != "" {
 		var err error
-		if sev, err = match.ParseSeverity(f.failOn); err != nil || sev == match.SeverityUnknown {
-			return 0, usageError{fmt.Errorf("--fail-on %q: want low, medium, high or critical", f.failOn)}
+		if sev, err = parseFailOn(f.failOn); err != nil {
+			return 0, err
 		}
 	}
 	switch {
@@ -95,13 +95,10 @@ func (f *auditFlags) check(cmd *cobra.Command, cfg server.Config) (match.Severit
 }
 
 // privateRegistries are the names the private registry's images are
-// pulled by: --registry, else the config's admissionRegistries, else addr.
+// pulled by: --registry, else the config's (admissionRegistries, else addr).
 func (f *auditFlags) privateRegistries(cfg server.Config) []string {
-	switch {
-	case len(f.registries) > 0:
+	if len(f.registries) > 0 {
 		return f.registries
-	case len(cfg.AdmissionRegistries) > 0:
-		return cfg.AdmissionRegistries
 	}
-	return []string{cfg.Addr}
+	return cfg.PullRegistries()
 }

@@ -186,8 +186,8 @@ func configKey(reg name.Registry) string {
 	return reg.RegistryStr()
 }
 
-// loginErr tells refused credentials (exit 2) from a registry that could
-// not be reached or answered oddly.
+// loginErr tells refused credentials from a registry that could not be
+// reached or answered oddly, in its message; both are exit 2.
 func loginErr(reg name.Registry, user string, err error) error {
 	var te *transport.Error
 	if errors.As(err, &te) && (te.StatusCode == 401 || te.StatusCode == 403) {

@@ -51,9 +51,9 @@ func scanPolicy(f scanFlags, stderr io.Writer) (*policy.Policy, match.Severity, 
 	var opts []policy.Option
 	failOn := match.SeverityUnknown
 	if f.failOn != "" {
-		sev, err := match.ParseSeverity(f.failOn)
-		if err != nil || sev == match.SeverityUnknown {
-			return nil, 0, usageError{fmt.Errorf("--fail-on %q: want low, medium, high or critical", f.failOn)}
+		sev, err := parseFailOn(f.failOn)
+		if err != nil {
+			return nil, 0, err
 		}
 		failOn = sev
 		opts = append(opts, policy.WithFailOn(sev))
@@ -100,6 +100,16 @@ func scanPolicy(f scanFlags, stderr io.Writer) (*policy.Policy, match.Severity, 
 	}
 	p, err := policy.Load(f.policy, opts...)
 	return p, failOn, err
+}
+
+// parseFailOn reads --fail-on (of scan and audit): low, medium, high or
+// critical; unknown is no threshold to fail at.
+func parseFailOn(v string) (match.Severity, error) {
+	sev, err := match.ParseSeverity(v)
+	if err != nil || sev == match.SeverityUnknown {
+		return 0, usageError{fmt.Errorf("--fail-on %q: want low, medium, high or critical", v)}
+	}
+	return sev, nil
 }
 
 // loadIgnoreFile reads --ignorefile; the default one only where it exists.

@@ -14,7 +14,8 @@ import (
 func init() { addCommand(newServeCmd) }
 
 // serveFlags declares serve's configuration flags. A new setting is a field
-// in server.Config (with its yaml key and DRYDOCK_* variable) and a line here.
+// in server.Config (with its yaml key, and a DRYDOCK_* variable in LoadEnv
+// where it has one), a line here and a row in the README's table.
 func serveFlags(f *pflag.FlagSet, c *server.Config) {
 	blobFlags(f, c)
 	f.StringVar(&c.Addr, "addr", "127.0.0.1:5000", "listen address")
@@ -58,9 +59,9 @@ Environment: DRYDOCK_ADDR, DRYDOCK_DATA, DRYDOCK_DATABASE, DRYDOCK_BLOBS,
 DRYDOCK_TLS_CERT, DRYDOCK_TLS_KEY, DRYDOCK_ANONYMOUS, DRYDOCK_READ_ONLY,
 DRYDOCK_SPARSE_MANIFESTS, DRYDOCK_REALM, DRYDOCK_RETENTION_EVERY,
 DRYDOCK_DB_UPDATE_EVERY, DRYDOCK_AUDIT_EVERY, DRYDOCK_AUDIT_KUBECONFIG,
-DRYDOCK_AUDIT_CONTEXT, DRYDOCK_AUDIT_INVENTORY, and DRYDOCK_ADMIN_PASSWORD (the
-first administrator's password; without it one is generated and printed
-once).
+DRYDOCK_AUDIT_CONTEXT, DRYDOCK_AUDIT_INVENTORY, DRYDOCK_AUDIT_POLICY, and
+DRYDOCK_ADMIN_PASSWORD (the first administrator's password; without it one
+is generated and printed once).
 
 Start-up checks the configuration, reads the TLS files and binds the port
 before it opens the data; the first administrator is created last.`,
