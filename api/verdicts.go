@@ -22,6 +22,7 @@ import (
 type Verdicts interface {
 	Get(ctx context.Context, namespace, digest string) (*store.Verdict, error)
 	SBOM(ctx context.Context, digest string) (*inventory.Inventory, time.Time, error)
+	HasSBOM(ctx context.Context, digest string) (bool, error)
 }
 
 // Jobs is what /api/v1/jobs reads; *jobs.Queue provides it.
@@ -77,10 +78,8 @@ func getVerdictAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Princi
 	if err != nil {
 		return err
 	}
-	hasSBOM := true
-	if _, _, err := a.verdicts.SBOM(r.Context(), digest); errors.Is(err, store.ErrNotFound) {
-		hasSBOM = false
-	} else if err != nil {
+	hasSBOM, err := a.verdicts.HasSBOM(r.Context(), digest)
+	if err != nil {
 		return err
 	}
 	out := verdict.ViewOf(repo, v, hasSBOM)

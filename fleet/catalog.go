@@ -101,10 +101,10 @@ func (a *Auditor) catalogAll(ctx context.Context, entries []*entry, known map[st
 // push judges an index's platform images one by one). "" when none is.
 func (a *Auditor) storedSBOM(ctx context.Context, img *Image) (digest.Digest, error) {
 	st := a.cfg.Store
-	if _, err := st.GetSBOM(ctx, img.Digest.String()); err == nil {
-		return img.Digest, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
+	if ok, err := st.HasSBOM(ctx, img.Digest.String()); err != nil {
 		return "", err
+	} else if ok {
+		return img.Digest, nil
 	}
 	for _, repo := range a.storeRepos(ctx, img) {
 		idx, err := registry.StoredIndex(ctx, st, repo, img.Digest.String())
@@ -112,7 +112,9 @@ func (a *Auditor) storedSBOM(ctx context.Context, img *Image) (digest.Digest, er
 			continue // not an index, or not in this repository
 		}
 		for _, d := range platformOrder(idx) {
-			if _, err := st.GetSBOM(ctx, d.String()); err == nil {
+			if ok, err := st.HasSBOM(ctx, d.String()); err != nil {
+				return "", err
+			} else if ok {
 				return digest.Digest(d.String()), nil
 			}
 		}

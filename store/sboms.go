@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,6 +73,19 @@ func (s *Store) GetSBOM(ctx context.Context, digest string) (*SBOM, error) {
 	}
 	sb.CreatedAt = Time(created)
 	return sb, nil
+}
+
+// HasSBOM reports whether an SBOM is stored for digest, without reading it.
+func (s *Store) HasSBOM(ctx context.Context, digest string) (bool, error) {
+	var one int
+	err := s.QueryRowContext(ctx, `SELECT 1 FROM artifact_sboms WHERE digest = ?`, digest).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: SBOM of %s: %w", digest, err)
+	}
+	return true, nil
 }
 
 // SBOMDigests lists the digests with a stored SBOM, in order after the

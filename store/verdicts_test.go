@@ -110,6 +110,11 @@ func TestSBOMs(t *testing.T) {
 		if _, err := st.GetSBOM(ctx, "sha256:99"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("GetSBOM(missing) = %v, want ErrNotFound", err)
 		}
+		for d, want := range map[string]bool{"sha256:01": true, "sha256:99": false} {
+			if has, err := st.HasSBOM(ctx, d); err != nil || has != want {
+				t.Errorf("HasSBOM(%s) = %v, %v; want %v", d, has, err, want)
+			}
+		}
 		ds, err := st.SBOMDigests(ctx, "", 2)
 		if err != nil || !slices.Equal(ds, []string{"sha256:01", "sha256:02"}) {
 			t.Errorf("SBOMDigests first page = %v, %v", ds, err)

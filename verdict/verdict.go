@@ -68,6 +68,11 @@ func (s *Store) SBOM(ctx context.Context, digest string) (*inventory.Inventory, 
 	return inv, sb.CreatedAt, nil
 }
 
+// HasSBOM reports whether an SBOM is stored for digest, without reading it.
+func (s *Store) HasSBOM(ctx context.Context, digest string) (bool, error) {
+	return s.st.HasSBOM(ctx, digest)
+}
+
 // SBOMDigests pages through the digests with a stored SBOM (after "" for
 // the first page).
 func (s *Store) SBOMDigests(ctx context.Context, after string, n int) ([]string, error) {
