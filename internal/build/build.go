@@ -10,6 +10,7 @@ package build
 
 import (
 	"runtime/debug"
+	"sync"
 )
 
 // version is set with -ldflags -X; empty when the build was not stamped.
@@ -22,12 +23,18 @@ func Version() string {
 	if version != "" {
 		return version
 	}
+	return unstamped()
+}
+
+// unstamped is read from the build information once: the audit log asks
+// for the version with every event it stores.
+var unstamped = sync.OnceValue(func() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "devel"
 	}
 	return fromBuildInfo(bi)
-}
+})
 
 func fromBuildInfo(bi *debug.BuildInfo) string {
 	if v := bi.Main.Version; v != "" && v != "(devel)" {
