@@ -173,6 +173,13 @@ func IndexSBOM(ctx context.Context, st *store.Store, dgst digest.Digest, inv *in
 	if err := st.IndexFindings(ctx, dgst.String(), findingIDs(findings)); err != nil {
 		return err
 	}
+	return IndexPackages(ctx, st, dgst, inv)
+}
+
+// IndexPackages records the lookup names of inv's packages for dgst, for a
+// caller that stores the finding IDs with the findings themselves
+// (store.PutFindingsBatch).
+func IndexPackages(ctx context.Context, st *store.Store, dgst digest.Digest, inv *inventory.Inventory) error {
 	return st.IndexPackages(ctx, dgst.String(), packageKeys(inv))
 }
 

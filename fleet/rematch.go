@@ -242,7 +242,14 @@ func (a *Auditor) rematch(ctx context.Context, m *enforce.Matcher, e *entry, c *
 		}
 	}
 	if !e.indexed {
-		if err := enforce.IndexSBOM(ctx, a.cfg.Store, e.sbom, e.inv, fs); err != nil {
+		// Changed findings are stored with their IDs by the writer; only
+		// the packages are left to index then.
+		if e.changed {
+			err = enforce.IndexPackages(ctx, a.cfg.Store, e.sbom, e.inv)
+		} else {
+			err = enforce.IndexSBOM(ctx, a.cfg.Store, e.sbom, e.inv, fs)
+		}
+		if err != nil {
 			return err
 		}
 		e.indexed = true
