@@ -33,10 +33,14 @@ const (
 // Formats lists every format Write accepts, in the order help text shows them.
 var Formats = []Format{FormatTable, FormatJSON, FormatCycloneDX, FormatSPDX}
 
-// ParseFormat checks a format name given by a user. The error is an
+// ParseFormat checks a format name given by a user ("cyclonedx-json" and
+// "spdx-json" name cyclonedx and spdx). The error is an
 // *UsageError wrapping ErrUnknownFormat.
 func ParseFormat(s string) (Format, error) {
 	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	if f == "cyclonedx-json" || f == "spdx-json" {
+		f = Format(strings.TrimSuffix(string(f), "-json")) // the names Trivy and Syft users type
+	}
 	if slices.Contains(Formats, f) {
 		return f, nil
 	}

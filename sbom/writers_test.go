@@ -230,6 +230,8 @@ func TestParseFormat(t *testing.T) {
 		{"JSON", sbom.FormatJSON, false},
 		{" cyclonedx ", sbom.FormatCycloneDX, false},
 		{"spdx", sbom.FormatSPDX, false},
+		{"CycloneDX-JSON", sbom.FormatCycloneDX, false},
+		{"spdx-json", sbom.FormatSPDX, false},
 		{"sarif", "", true},
 		{"", "", true},
 	}

@@ -100,22 +100,12 @@ func runSBOM(ctx context.Context, ref string, f sbomFlags, stdout, stderr io.Wri
 // json for a pipe or a file.
 func chooseFormat(f sbomFlags, stdout io.Writer) (sbom.Format, error) {
 	if f.format != "" {
-		return sbom.ParseFormat(formatAlias(f.format))
+		return sbom.ParseFormat(f.format)
 	}
 	if file, ok := stdout.(*os.File); ok && f.output == "" && term.IsTerminal(int(file.Fd())) {
 		return sbom.FormatTable, nil
 	}
 	return sbom.FormatJSON, nil
-}
-
-// formatAlias accepts the format names Trivy and Syft users type
-// ("cyclonedx-json", "spdx-json") for drydock's own.
-func formatAlias(s string) string {
-	switch t := strings.ToLower(strings.TrimSpace(s)); t {
-	case "cyclonedx-json", "spdx-json":
-		return strings.TrimSuffix(t, "-json")
-	}
-	return s
 }
 
 // loadInventory reads a stored SBOM for sbom:FILE and catalogs the image
