@@ -9,11 +9,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/internal/span"
 )
 
 // Robot secrets are 32 random bytes. With that much entropy a fast hash is
@@ -186,21 +185,9 @@ func ParseRobotLifetime(s string) (time.Duration, error) {
 	case "never":
 		return 0, nil
 	}
-	var d time.Duration
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days > 100*365 {
-			return 0, inputErrorf("lifetime %q is not a number of days", s)
-		}
-		d = time.Duration(days) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, inputErrorf("lifetime %q is not a duration like 90d or 12h, or never", s)
-		}
-	}
-	if d <= 0 {
-		return 0, inputErrorf("lifetime %q is not positive", s)
+	d, err := span.Parse(s)
+	if err != nil {
+		return 0, inputErrorf("lifetime %v (or never)", err)
 	}
 	return d, nil
 }

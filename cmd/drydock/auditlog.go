@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drydock/drydock/auditlog"
+	"github.com/drydock/drydock/internal/span"
 )
 
 func init() { addCommand(newAuditLogCmd) }
@@ -33,14 +34,14 @@ denials and account changes, each with the drydock version that recorded it
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
 			now := time.Now()
 			if since != "" {
-				d, err := parseSpan(since)
+				d, err := span.Parse(since)
 				if err != nil {
 					return usageError{fmt.Errorf("--since: %w", err)}
 				}
 				f.Since = now.Add(-d)
 			}
 			if until != "" {
-				d, err := parseSpan(until)
+				d, err := span.Parse(until)
 				if err != nil {
 					return usageError{fmt.Errorf("--until: %w", err)}
 				}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -98,28 +96,6 @@ member who created it, and outlives that member.`,
 		env.bypassVerb(),
 	)
 	return cmd
-}
-
-// parseSpan reads a duration that may be given in days ("90d") as well as
-// anything time.ParseDuration takes ("12h", "30m"); it must be positive.
-func parseSpan(s string) (time.Duration, error) {
-	var d time.Duration
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days > 100*365 {
-			return 0, fmt.Errorf("%q is not a number of days", s)
-		}
-		d = time.Duration(days) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, fmt.Errorf("%q is not a duration like 90d or 12h", s)
-		}
-	}
-	if d <= 0 {
-		return 0, fmt.Errorf("%q is not positive", s)
-	}
-	return d, nil
 }
 
 func printRobots(w io.Writer, rs []auth.Robot, format string) error {
