@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 suite_version=v0.0.0-20260831232431-97274622c111
-tools=${DRYDOCK_TOOLS:-$HOME/.cache/drydock-tools}
+tools=${DRYDOCK_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/drydock-tools}
 out=${DRYDOCK_CONFORMANCE_OUT:-$root/bench/out/conformance}
 suite=$tools/conformance-$suite_version/conformance
 
