@@ -16,12 +16,11 @@ import (
 // Trust reads and changes protected namespaces and their trusted keys;
 // *trust.Settings satisfies it.
 type Trust interface {
-	Protect(ctx context.Context, actor auth.Principal, ns string, protected, requireSignature bool) error
+	Configure(ctx context.Context, actor auth.Principal, ns string, protected, requireSignature bool, sourceRepos *[]string) error
 	Get(ctx context.Context, ns string) (store.NamespaceTrust, error)
 	AddKey(ctx context.Context, actor auth.Principal, ns, name string, pemKey []byte) (store.TrustedKey, error)
 	RemoveKey(ctx context.Context, actor auth.Principal, ns, name string) error
 	Keys(ctx context.Context, ns string) ([]store.TrustedKey, error)
-	SetSourceRepos(ctx context.Context, actor auth.Principal, ns string, uris []string) error
 	SourceRepos(ctx context.Context, ns string) ([]string, error)
 }
 
@@ -119,13 +118,7 @@ func putProtectionAPI(a *api, w http.ResponseWriter, r *http.Request, p auth.Pri
 	}
 	ns := r.PathValue("ns")
 	req := body.RequireSignature != nil && *body.RequireSignature
-	// Source repositories first: a bad one changes nothing.
-	if body.SourceRepos != nil {
-		if err := a.trust.SetSourceRepos(r.Context(), p, ns, *body.SourceRepos); err != nil {
-			return err
-		}
-	}
-	if err := a.trust.Protect(r.Context(), p, ns, *body.Protected, req); err != nil {
+	if err := a.trust.Configure(r.Context(), p, ns, *body.Protected, req, body.SourceRepos); err != nil {
 		return err
 	}
 	return a.writeProtection(w, r, ns)

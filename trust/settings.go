@@ -81,6 +81,18 @@ func (s *Settings) Protect(ctx context.Context, actor auth.Principal, ns string,
 	return nil
 }
 
+// Configure sets ns's allowed source repositories when sourceRepos is not
+// nil, then its protection, as `drydock trust protect` and the REST API
+// do: the repositories first, so that a bad one changes nothing.
+func (s *Settings) Configure(ctx context.Context, actor auth.Principal, ns string, protected, requireSignature bool, sourceRepos *[]string) error {
+	if sourceRepos != nil {
+		if err := s.SetSourceRepos(ctx, actor, ns, *sourceRepos); err != nil {
+			return err
+		}
+	}
+	return s.Protect(ctx, actor, ns, protected, requireSignature)
+}
+
 // Get returns ns's protection.
 func (s *Settings) Get(ctx context.Context, ns string) (store.NamespaceTrust, error) {
 	return s.st.GetNamespaceTrust(ctx, ns)

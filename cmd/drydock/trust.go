@@ -34,7 +34,7 @@ func newTrustCmd() *cobra.Command {
 			"--source-repo '' or --no-source-repos clears the list; without either it is left as it is.",
 		Args: exactArgs(1),
 		RunE: env.run(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			// Source repositories first: a bad one changes nothing.
+			var repos *[]string
 			if noSourceRepos || cmd.Flags().Changed("source-repo") {
 				var uris []string
 				for _, u := range sourceRepos {
@@ -45,11 +45,9 @@ func newTrustCmd() *cobra.Command {
 				if noSourceRepos && len(uris) > 0 {
 					return usageError{fmt.Errorf("--no-source-repos and --source-repo %s: give one or the other", uris[0])}
 				}
-				if err := settings().SetSourceRepos(ctx, env.actor, args[0], uris); err != nil {
-					return err
-				}
+				repos = &uris
 			}
-			if err := settings().Protect(ctx, env.actor, args[0], !off, requireSig && !off); err != nil {
+			if err := settings().Configure(ctx, env.actor, args[0], !off, requireSig && !off, repos); err != nil {
 				return err
 			}
 			return printTrust(ctx, cmd, settings(), args[0])
