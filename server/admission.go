@@ -12,14 +12,13 @@ import (
 	"github.com/drydock/drydock/jobs"
 	"github.com/drydock/drydock/registry"
 	"github.com/drydock/drydock/store"
-	"github.com/drydock/drydock/trust"
 )
 
 // buildAdmission is the one place the admission webhook is assembled: tags
 // resolve through the registry service (and its gate), verdicts are
 // judged by enforcement's gate (the quarantine's, with its cache) under
 // each namespace's policy, unknown digests go to the scan queue,
-// signatures and provenance to the trust gate. A stored scan or a rematch's flip drops
+// signatures and provenance to the registry's trust gate. A stored scan or a rematch's flip drops
 // the webhook's cached checks of that digest.
 func (s *Server) buildAdmission() (*admission.Webhook, error) {
 	cfg := admission.Config{Registries: s.cfg.AdmissionRegistries, Timeout: s.cfg.AdmissionTimeout, Namespaces: map[string]admission.Mode{}}
@@ -30,13 +29,12 @@ func (s *Server) buildAdmission() (*admission.Webhook, error) {
 		}
 		cfg.Namespaces[ns] = admission.Audit
 	}
-	tg := trust.New(s.st, s.blobs, nil)
 	wh, err := admission.New(cfg, admission.Parts{
 		Resolver:   admissionResolver{s.reg.Service()},
 		Verdicts:   refusals{judge: s.gate.Judge},
 		Scans:      admissionScans{st: s.st, q: s.jobs},
-		Signatures: refusals{judge: tg.CheckSignature},
-		Provenance: refusals{judge: tg.CheckProvenance},
+		Signatures: refusals{judge: s.trust.CheckSignature},
+		Provenance: refusals{judge: s.trust.CheckProvenance},
 		Audit:      s.audit,
 	})
 	if err != nil {

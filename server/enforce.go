@@ -8,6 +8,7 @@ import (
 
 	"github.com/drydock/drydock/enforce"
 	"github.com/drydock/drydock/jobs"
+	"github.com/drydock/drydock/trust"
 )
 
 // rematchEvery is how often serve looks for a replaced vulnerability
@@ -31,6 +32,7 @@ func (s *Server) buildEnforcement() error {
 	if s.gate, err = enforce.NewGate(s.settings, results, s.st, opts...); err != nil {
 		return err
 	}
+	s.trust = trust.New(s.st, s.blobs, s.gate)
 	warn := func(msg string, err error) { s.log.Warn("drydock: "+msg, "err", err) }
 	if s.rematch, err = enforce.NewRematcher(s.st, results, s.settings,
 		append(opts, enforce.WithFlipHook(enforce.PublishFlips(s.hooks, warn)))...); err != nil {

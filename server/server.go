@@ -62,6 +62,10 @@ type Server struct {
 	settings *enforce.Settings
 	gate     *enforce.Gate
 	rematch  *enforce.Rematcher
+	// trust is the protected namespaces' gate around gate; admission
+	// checks signatures and provenance through it too, sharing its cache
+	// of verified signatures.
+	trust *trust.Gate
 	// dbUpdated tells the rematch watch that a scheduled update replaced
 	// the vulnerability database.
 	dbUpdated chan struct{}
@@ -177,7 +181,7 @@ func (s *Server) registryHooks() []registry.Option {
 	return []registry.Option{
 		// Protected namespaces (trusted CI verdicts and signatures) are
 		// checked first, around the next gate.
-		registry.WithGate(trust.New(s.st, s.blobs, s.gate)), // then quarantine
+		registry.WithGate(s.trust), // then quarantine
 		registry.WithListener(s.hooks.Listener()),
 		registry.WithListener(s.jobs), // scan on push
 	}
